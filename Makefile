@@ -1,0 +1,51 @@
+# dipwatch: `make run` and `make test` set everything up on a fresh machine.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run collect serve test bench clean help
+
+help:
+	@echo "make run    - set up, collect today's report (simulated data unless Alpaca keys are set), serve the app"
+	@echo "make test   - set up and run the whole test suite"
+	@echo "make bench  - run the benchmarks and print their numbers"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+collect: $(VENV)/.runtime
+	$(BIN)/flask --app app collect
+
+serve: $(VENV)/.runtime
+	@echo ""
+	@echo "dipwatch is serving on http://$(HOST):$(PORT)/"
+	@echo "  status page    http://$(HOST):$(PORT)/"
+	@echo "  JSON status    http://$(HOST):$(PORT)/api/status"
+	@echo "  latest report  http://$(HOST):$(PORT)/api/reports/latest"
+	@echo ""
+	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
+
+# The collection's failure is shown, and the app is served anyway so that its status page tells.
+run: $(VENV)/.runtime
+	-$(BIN)/flask --app app collect
+	@$(MAKE) --no-print-directory serve
+
+test: $(VENV)/.dev
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.dev
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,100 @@
+"""Flask CLI commands: ``flask --app app collect|backfill|bot|telegram``. Thin: parse, call, print."""
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from shared.bootstrap import Parts, bootstrap
+from shared.collector import backfill as run_backfill
+from shared.collector import collect as run_collect
+from shared.errors import ConfigError, DipwatchError, NothingCollected
+
+
+def _parts() -> Parts:
+    return current_app.extensions["dipwatch"]
+
+
+def _day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _configured(source: str | None, universe: str | None) -> Parts:
+    """The app's parts, rebuilt with the command's --source/--universe overrides."""
+    parts = _parts()
+    if not source and not universe:
+        return parts
+    changes: dict[str, object] = {}
+    if source:
+        changes["market_data"] = source
+    if universe:
+        changes["universe_path"] = universe
+    try:
+        settings = parts.settings.with_overrides(**changes)
+        if source == "alpaca" and not settings.has_alpaca_keys:
+            raise ConfigError("--source alpaca needs APCA_API_KEY_ID and APCA_API_SECRET_KEY")
+        if source and not (source in ("sim", "alpaca") or (source.startswith("csv:") and len(source) > 4)):
+            raise ConfigError(f"--source must be sim, alpaca or csv:PATH, got {source!r}")
+        return bootstrap(settings, store=parts.store, clock=parts.clock)
+    except ConfigError as error:
+        raise click.UsageError(str(error)) from None
+
+
+@click.command("collect")
+@with_appcontext
+@click.option("--as-of", "as_of", callback=_day, help="Trading day to report on (YYYY-MM-DD); default: the last completed session.")
+@click.option("--source", help="Market data: sim, alpaca or csv:PATH (default: DIPWATCH_MARKET_DATA).")
+@click.option("--universe", type=click.Path(dir_okay=False), help="CSV with a symbol column (default: DIPWATCH_UNIVERSE or the Russell 1000).")
+def collect_command(as_of: date | None, source: str | None, universe: str | None) -> None:
+    """Run the daily collection and print one summary line."""
+    parts = _configured(source, universe)
+    logger_context(command="collect")
+    try:
+        summary = run_collect(parts, as_of)
+    except NothingCollected as error:
+        click.echo(f"collect: nothing collected: {error}")
+        raise SystemExit(1) from None
+    except DipwatchError as error:
+        click.echo(f"collect: failed: {error}")
+        raise SystemExit(1) from None
+    click.echo(summary.line())
+
+
+@click.command("backfill")
+@with_appcontext
+@click.option("--start", callback=_day, help="First day (YYYY-MM-DD).")
+@click.option("--end", callback=_day, help="Last day (YYYY-MM-DD); default: the last completed session.")
+@click.option("--days", type=click.IntRange(1, 3650), help="Instead of --start: this many calendar days back from --end.")
+def backfill_command(start: date | None, end: date | None, days: int | None) -> None:
+    """Fill stored bar history for the whole universe over a range of days."""
+    if (start is None) == (days is None):
+        raise click.UsageError("give either --start (with optional --end) or --days")
+    logger_context(command="backfill")
+    try:
+        summary = run_backfill(_parts(), start=start, end=end, days=days)
+    except DipwatchError as error:
+        click.echo(f"backfill: failed: {error}")
+        raise SystemExit(1) from None
+    click.echo(summary.line())
+    if summary.outcome == "failed":
+        raise SystemExit(1)
+
+
+def logger_context(**keys: str) -> None:
+    """Add keys to every log line of this command."""
+    from shared.telemetry import logger
+
+    logger.append_keys(**keys)
+
+
+def init_app(app: Flask) -> None:
+    """Register the CLI commands."""
+    app.cli.add_command(collect_command)
+    app.cli.add_command(backfill_command)

@@ -1,0 +1,1 @@
+"""dipwatch's shared modules: config, storage, market data, analytics and services."""

@@ -1,0 +1,213 @@
+"""The archive: dipwatch's records (bars, reports, manifests, pointers) laid out over a Store.
+
+Layout (the user-facing contract):
+- ``bars/YYYY-MM-DD.csv``: one immutable object per trading day, all symbols;
+- ``reports/YYYY-MM-DD.csv``: one immutable ranked report per as-of day;
+- ``reports/latest.json``: the mutable pointer and summary;
+- ``runs/<UTC timestamp>.json``: run manifests, written last (the commit point);
+- ``positions/YYYY-MM-DD.csv``: daily positions snapshots;
+- ``state/<name>.json``: small mutable state (subscriptions, watches).
+"""
+from __future__ import annotations
+
+import io
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from typing import Any, Callable, Iterable
+
+import pandas as pd
+
+from shared.analytics import REPORT_COLUMNS
+from shared.errors import ObjectNotFound, PointerConflict
+from shared.market_data import BAR_COLUMNS, empty_bars, normalise_bars
+from shared.storage import MUST_NOT_EXIST, Store
+
+LATEST_KEY = "reports/latest.json"
+_DAY_KEY = re.compile(r"^(?P<kind>bars|reports|positions)/(?P<day>\d{4}-\d{2}-\d{2})\.csv$")
+_READ_THREADS = 8
+
+
+def bars_key(day: date) -> str:
+    """Key of a day's bars."""
+    return f"bars/{day.isoformat()}.csv"
+
+
+def report_key(day: date) -> str:
+    """Key of a day's report."""
+    return f"reports/{day.isoformat()}.csv"
+
+
+def positions_key(day: date) -> str:
+    """Key of a day's positions snapshot."""
+    return f"positions/{day.isoformat()}.csv"
+
+
+def bars_to_csv(bars: pd.DataFrame) -> bytes:
+    """Deterministic CSV bytes for a bars frame (same frame, same bytes)."""
+    frame = normalise_bars(bars).assign(date=lambda f: f["date"].dt.strftime("%Y-%m-%d"))
+    return frame.to_csv(index=False, lineterminator="\n").encode()
+
+
+def bars_from_csv(data: bytes) -> pd.DataFrame:
+    """Parse a stored bars object."""
+    frame = pd.read_csv(io.BytesIO(data), dtype={"symbol": str}, keep_default_na=False, na_values=[""])
+    return normalise_bars(frame.loc[:, BAR_COLUMNS])
+
+
+def report_to_csv(report: pd.DataFrame) -> bytes:
+    """Deterministic CSV bytes for a report; ``rank`` is empty for unranked rows."""
+    frame = report.assign(peak_date=pd.to_datetime(report["peak_date"]).dt.strftime("%Y-%m-%d"))
+    return frame.to_csv(index=False, lineterminator="\n", float_format="%.6g").encode()
+
+
+def report_from_csv(data: bytes) -> pd.DataFrame:
+    """Parse a stored report."""
+    frame = pd.read_csv(io.BytesIO(data), dtype={"symbol": str, "name": str, "sector": str, "flags": str}, keep_default_na=False, na_values=[""])
+    return frame.assign(
+        rank=frame["rank"].astype("Int64"),
+        peak_date=pd.to_datetime(frame["peak_date"]),
+        flags=frame["flags"].fillna(""),
+        name=frame["name"].fillna(""),
+    )
+
+
+def _json_bytes(payload: dict[str, Any]) -> bytes:
+    return (json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n").encode()
+
+
+class Archive:
+    """Reads and writes dipwatch's records through a Store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # --- days ---------------------------------------------------------------------------------
+
+    def stored_days(self, kind: str) -> list[date]:
+        """The days that have a ``kind`` object (bars, reports or positions), ascending."""
+        days = []
+        for key in self.store.list(f"{kind}/"):
+            match = _DAY_KEY.match(key)
+            if match and match["kind"] == kind:
+                days.append(date.fromisoformat(match["day"]))
+        return sorted(days)
+
+    # --- bars ---------------------------------------------------------------------------------
+
+    def write_bars(self, day: date, bars: pd.DataFrame) -> bool:
+        """Store a day's bars; True if written, False if the same bytes were there already."""
+        return self.store.put_immutable(bars_key(day), bars_to_csv(bars))
+
+    def read_bars(self, days: Iterable[date]) -> pd.DataFrame:
+        """The stored bars of ``days`` (days without an object are skipped), in one frame."""
+        keys = [bars_key(day) for day in days]
+        frames = [frame for frame in self._read_many(keys, bars_from_csv) if frame is not None]
+        if not frames:
+            return empty_bars()
+        return normalise_bars(pd.concat(frames, ignore_index=True))
+
+    def _read_many(self, keys: list[str], parse: Callable[[bytes], pd.DataFrame]) -> list[pd.DataFrame | None]:
+        def read(key: str) -> pd.DataFrame | None:
+            try:
+                return parse(self.store.get(key))
+            except ObjectNotFound:
+                return None
+
+        if len(keys) <= 1:
+            return [read(key) for key in keys]
+        with ThreadPoolExecutor(max_workers=_READ_THREADS) as pool:
+            return list(pool.map(read, keys))
+
+    # --- reports ------------------------------------------------------------------------------
+
+    def write_report(self, day: date, report: pd.DataFrame) -> bool:
+        """Store a day's report (immutable)."""
+        return self.store.put_immutable(report_key(day), report_to_csv(report))
+
+    def read_report(self, day: date) -> pd.DataFrame:
+        """A stored report; raises ObjectNotFound."""
+        return report_from_csv(self.store.get(report_key(day)))
+
+    def report_bytes(self, day: date) -> bytes:
+        """A stored report's raw CSV bytes; raises ObjectNotFound."""
+        return self.store.get(report_key(day))
+
+    # --- positions ----------------------------------------------------------------------------
+
+    def write_positions(self, day: date, positions: pd.DataFrame) -> bool:
+        """Store a day's positions snapshot (immutable)."""
+        return self.store.put_immutable(positions_key(day), positions.to_csv(index=False, lineterminator="\n").encode())
+
+    # --- pointers and manifests ---------------------------------------------------------------
+
+    def read_latest(self) -> dict[str, Any]:
+        """The latest-report summary; raises ObjectNotFound before the first run."""
+        return json.loads(self.store.get(LATEST_KEY))
+
+    def write_latest(self, summary: dict[str, Any]) -> None:
+        """Point ``latest.json`` at a report, unless it already points at that day or a later one.
+
+        Compare-and-swap on the ETag, so a concurrent writer is never silently overwritten.
+        """
+        for _attempt in range(3):
+            try:
+                current, etag = self.store.get_with_etag(LATEST_KEY)
+            except ObjectNotFound:
+                current, etag = None, MUST_NOT_EXIST
+            if current is not None and json.loads(current).get("as_of", "") >= summary["as_of"]:
+                return  # the first run of a day stands; a rerun rewrites nothing
+            try:
+                self.store.put_pointer(LATEST_KEY, _json_bytes(summary), expected_etag=etag)
+                return
+            except PointerConflict:
+                continue
+        raise PointerConflict(f"{LATEST_KEY} kept changing; gave up after 3 attempts")
+
+    def write_manifest(self, manifest: dict[str, Any]) -> str:
+        """Store a run manifest under ``runs/<run_id>.json`` and return its key."""
+        key = f"runs/{manifest['run_id']}.json"
+        self.store.put_immutable(key, _json_bytes(manifest))
+        return key
+
+    def list_runs(self) -> list[str]:
+        """Run manifest keys, oldest first."""
+        return [key for key in self.store.list("runs/") if key.endswith(".json")]
+
+    def read_run(self, key: str) -> dict[str, Any]:
+        """One run manifest."""
+        return json.loads(self.store.get(key))
+
+    def latest_run(self, kind: str | None = None) -> dict[str, Any] | None:
+        """The newest run manifest (of ``kind``, if given), or None if there is none."""
+        for key in reversed(self.list_runs()):
+            run = self.read_run(key)
+            if kind is None or run.get("kind") == kind:
+                return run
+        return None
+
+    # --- small mutable state ------------------------------------------------------------------
+
+    def read_state(self, name: str) -> tuple[dict[str, Any], str]:
+        """A state document and its ETag (empty document and MUST_NOT_EXIST when absent)."""
+        try:
+            data, etag = self.store.get_with_etag(f"state/{name}.json")
+        except ObjectNotFound:
+            return {}, MUST_NOT_EXIST
+        return json.loads(data), etag
+
+    def update_state(self, name: str, change: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+        """Apply ``change`` to a state document with compare-and-swap, retrying on conflict."""
+        for _attempt in range(5):
+            current, etag = self.read_state(name)
+            updated = change(current)
+            try:
+                self.store.put_pointer(f"state/{name}.json", _json_bytes(updated), expected_etag=etag)
+                return updated
+            except PointerConflict:
+                continue
+        raise PointerConflict(f"state/{name}.json kept changing; gave up after 5 attempts")
+
+
+__all__ = ["Archive", "REPORT_COLUMNS", "LATEST_KEY", "bars_key", "report_key", "positions_key"]

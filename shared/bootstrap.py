@@ -1,0 +1,76 @@
+"""The composition root: builds dipwatch's parts from Settings. The app, the jobs and the CLI all use it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+import pandas as pd
+
+from shared.archive import Archive
+from shared.config import Settings
+from shared.errors import ConfigError
+from shared.market_data import CsvMarketData, MarketData, SimulatedMarketData
+from shared.storage import Store, open_store
+from shared.universe import load_universe
+
+
+def utc_now() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Parts:
+    """Everything a service function needs, wired for one configuration."""
+
+    settings: Settings
+    store: Store
+    universe: pd.DataFrame
+    market_data_factory: Callable[[], MarketData]
+    clock: Callable[[], datetime] = utc_now
+    extras: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def archive(self) -> Archive:
+        """The archive over this configuration's store."""
+        return Archive(self.store)
+
+    def market_data(self) -> MarketData:
+        """The configured market-data source (built on first use: it may need network set-up)."""
+        if "market_data" not in self.extras:
+            self.extras["market_data"] = self.market_data_factory()
+        return self.extras["market_data"]  # type: ignore[return-value]
+
+
+def build_market_data(settings: Settings, universe: pd.DataFrame) -> MarketData:
+    """The market-data adapter that ``DIPWATCH_MARKET_DATA`` names."""
+    source = settings.market_data
+    if source == "sim":
+        return SimulatedMarketData(dict(zip(universe["symbol"], universe["sector"])))
+    if source.startswith("csv:"):
+        return CsvMarketData(source[4:])
+    if source == "alpaca":
+        from shared.alpaca import AlpacaMarketData
+
+        return AlpacaMarketData.from_settings(settings)
+    raise ConfigError(f"DIPWATCH_MARKET_DATA must be sim, alpaca or csv:PATH, got {source!r}")
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    store: Store | None = None,
+    market_data: MarketData | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Parts:
+    """Wire the real parts for ``settings``; tests pass fakes for any of them."""
+    settings = settings or Settings.from_env()
+    universe = load_universe(settings.universe_path)
+    return Parts(
+        settings=settings,
+        store=store or open_store(settings.storage),
+        universe=universe,
+        market_data_factory=(lambda: market_data) if market_data is not None else (lambda: build_market_data(settings, universe)),
+        clock=clock or utc_now,
+    )

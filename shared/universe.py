@@ -1,0 +1,84 @@
+"""The universe: which symbols dipwatch watches, with their names and sectors.
+
+The packaged list is the Russell 1000 (``shared/data/russell1000.csv``; see SOURCES in README).
+Share classes are written with a dot everywhere in dipwatch (``BRK.B``), as Alpaca writes them;
+``normalise_symbol`` maps the dash and slash spellings (``BRK-B``, ``BRK/B``) to that form.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from shared.errors import ConfigError, UnknownSymbol
+
+UNIVERSE_COLUMNS = ["symbol", "name", "sector"]
+_SYMBOL = re.compile(r"^[A-Z][A-Z0-9]{0,6}(\.[A-Z]{1,2})?$")
+# Column spellings accepted on input, lower-cased, mapped to ours.
+_ALIASES = {"symbol": "symbol", "ticker": "symbol", "name": "name", "company": "name", "sector": "sector", "gics_sector": "sector"}
+
+
+def normalise_symbol(raw: str) -> str:
+    """Upper-case, trimmed, share class with a dot: ``brk-b`` -> ``BRK.B``."""
+    return re.sub(r"[-/]", ".", raw.strip().upper())
+
+
+def is_valid_symbol(symbol: str) -> bool:
+    """Whether ``symbol`` has the shape of a US equity ticker."""
+    return bool(_SYMBOL.match(symbol))
+
+
+def load_universe(path: str | Path | None = None) -> pd.DataFrame:
+    """The universe as a frame with ``symbol, name, sector``, one row per symbol, sorted.
+
+    ``path`` None loads the packaged Russell 1000 list. A user file needs a ``symbol`` column;
+    ``name`` and ``sector`` are optional.
+    """
+    label = str(path) if path else "the packaged Russell 1000 list"
+    try:
+        if path is None:
+            with resources.files("shared.data").joinpath("russell1000.csv").open("rb") as file:
+                raw = pd.read_csv(file, dtype=str, keep_default_na=False)
+        else:
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise ConfigError(f"DIPWATCH_UNIVERSE: no such file {label}") from None
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"DIPWATCH_UNIVERSE: cannot read {label}: {error}") from error
+    renamed = raw.rename(columns={c: _ALIASES[c.strip().lower()] for c in raw.columns if c.strip().lower() in _ALIASES})
+    if "symbol" not in renamed.columns:
+        raise ConfigError(f"DIPWATCH_UNIVERSE: {label} has no 'symbol' column")
+    frame = renamed.reindex(columns=UNIVERSE_COLUMNS).fillna("")
+    frame = frame.assign(
+        symbol=frame["symbol"].map(normalise_symbol),
+        name=frame["name"].str.strip(),
+        sector=frame["sector"].str.strip().replace("", "Unknown"),
+    )
+    bad = frame.loc[~frame["symbol"].map(is_valid_symbol), "symbol"].tolist()
+    if bad:
+        shown = ", ".join(repr(s) for s in bad[:5])
+        raise ConfigError(f"DIPWATCH_UNIVERSE: {label} has invalid symbols: {shown}")
+    if frame.empty:
+        raise ConfigError(f"DIPWATCH_UNIVERSE: {label} lists no symbols")
+    frame = frame.drop_duplicates("symbol", keep="first").sort_values("symbol", kind="stable")
+    return frame.reset_index(drop=True)
+
+
+def suggest_symbols(query: str, symbols: list[str], limit: int = 3) -> list[str]:
+    """The universe symbols closest to ``query``, for "did you mean" replies."""
+    wanted = normalise_symbol(query)
+    prefix = [s for s in symbols if s.startswith(wanted)][:limit]
+    close = difflib.get_close_matches(wanted, symbols, n=limit, cutoff=0.5)
+    return list(dict.fromkeys(prefix + close))[:limit]
+
+
+def find_symbol(query: str, universe: pd.DataFrame) -> str:
+    """The universe symbol for ``query``, or UnknownSymbol with suggestions."""
+    symbol = normalise_symbol(query)
+    symbols = universe["symbol"].tolist()
+    if symbol in set(symbols):
+        return symbol
+    raise UnknownSymbol(symbol, suggest_symbols(symbol, symbols))

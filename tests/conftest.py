@@ -1,0 +1,70 @@
+"""Shared fixtures: settings -> parts -> app -> client, each built on the one before."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from app import create_app
+from shared.bootstrap import Parts, bootstrap
+from shared.config import Settings
+
+#: A Saturday: the last completed session is Friday 2026-11-27.
+FIXED_NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+AS_OF = date(2026, 11, 27)
+SMALL_UNIVERSE = ["AAPL", "BRK.B", "JPM", "KO", "MSFT", "NVDA", "TSLA", "XOM"]
+
+
+def fixed_clock() -> datetime:
+    return FIXED_NOW
+
+
+@pytest.fixture
+def universe_file(tmp_path: Path) -> Path:
+    """A small universe CSV, in the user-facing format."""
+    from shared.universe import load_universe
+
+    full = load_universe()
+    path = tmp_path / "universe.csv"
+    full[full["symbol"].isin(SMALL_UNIVERSE)].to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path, universe_file: Path) -> Settings:
+    """Settings for a temporary local store, simulated data and the small universe."""
+    return Settings(storage=str(tmp_path / "data"), market_data="sim", universe_path=str(universe_file), secret_key="test-secret-key-0123456789")
+
+
+@pytest.fixture
+def parts(settings: Settings) -> Parts:
+    """Wired parts with a fixed clock."""
+    return bootstrap(settings, clock=fixed_clock)
+
+
+@pytest.fixture
+def app(parts: Parts):
+    """The Flask app around ``parts``."""
+    flask_app = create_app(parts=parts)
+    flask_app.config.update(TESTING=True)
+    return flask_app
+
+
+@pytest.fixture
+def client(app):
+    """A test client of ``app``."""
+    return app.test_client()
+
+
+def make_bars(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
+    """A bars frame from (symbol, date, close) rows; open/high/low follow the close."""
+    frame = pd.DataFrame(rows, columns=["symbol", "date", "close"])
+    return frame.assign(
+        date=pd.to_datetime(frame["date"]),
+        open=frame["close"],
+        high=frame["close"],
+        low=frame["close"],
+        volume=1000,
+    ).loc[:, ["symbol", "date", "open", "high", "low", "close", "volume"]]
