@@ -8,6 +8,7 @@ from typing import Callable
 import pandas as pd
 
 from shared.archive import Archive
+from shared.broker import Broker
 from shared.config import Settings
 from shared.errors import ConfigError
 from shared.market_data import CsvMarketData, MarketData, SimulatedMarketData
@@ -29,6 +30,7 @@ class Parts:
     universe: pd.DataFrame
     market_data_factory: Callable[[], MarketData]
     clock: Callable[[], datetime] = utc_now
+    broker_factory: Callable[[], Broker | None] = lambda: None
     extras: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -41,6 +43,12 @@ class Parts:
         if "market_data" not in self.extras:
             self.extras["market_data"] = self.market_data_factory()
         return self.extras["market_data"]  # type: ignore[return-value]
+
+    def broker(self) -> Broker | None:
+        """The trading account, or None when no trading keys are configured."""
+        if "broker" not in self.extras:
+            self.extras["broker"] = self.broker_factory()
+        return self.extras["broker"]  # type: ignore[return-value]
 
 
 def build_market_data(settings: Settings, universe: pd.DataFrame) -> MarketData:
@@ -57,11 +65,21 @@ def build_market_data(settings: Settings, universe: pd.DataFrame) -> MarketData:
     raise ConfigError(f"DIPWATCH_MARKET_DATA must be sim, alpaca or csv:PATH, got {source!r}")
 
 
+def build_broker(settings: Settings) -> Broker | None:
+    """The Alpaca trading account when keys are configured, else None."""
+    if not settings.has_alpaca_keys:
+        return None
+    from shared.alpaca import AlpacaBroker
+
+    return AlpacaBroker.from_settings(settings)
+
+
 def bootstrap(
     settings: Settings | None = None,
     *,
     store: Store | None = None,
     market_data: MarketData | None = None,
+    broker: Broker | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> Parts:
     """Wire the real parts for ``settings``; tests pass fakes for any of them."""
@@ -73,4 +91,5 @@ def bootstrap(
         universe=universe,
         market_data_factory=(lambda: market_data) if market_data is not None else (lambda: build_market_data(settings, universe)),
         clock=clock or utc_now,
+        broker_factory=(lambda: broker) if broker is not None else (lambda: build_broker(settings)),
     )
