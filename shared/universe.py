@@ -48,10 +48,12 @@ def load_universe(path: str | Path | None = None) -> pd.DataFrame:
         raise ConfigError(f"DIPWATCH_UNIVERSE: no such file {label}") from None
     except (OSError, ValueError) as error:
         raise ConfigError(f"DIPWATCH_UNIVERSE: cannot read {label}: {error}") from error
+    if raw.empty:
+        raise ConfigError(f"DIPWATCH_UNIVERSE: {label} lists no symbols")
     renamed = raw.rename(columns={c: _ALIASES[c.strip().lower()] for c in raw.columns if c.strip().lower() in _ALIASES})
     if "symbol" not in renamed.columns:
         raise ConfigError(f"DIPWATCH_UNIVERSE: {label} has no 'symbol' column")
-    frame = renamed.reindex(columns=UNIVERSE_COLUMNS).fillna("")
+    frame = renamed.reindex(columns=UNIVERSE_COLUMNS, fill_value="").fillna("")
     frame = frame.assign(
         symbol=frame["symbol"].map(normalise_symbol),
         name=frame["name"].str.strip(),
@@ -61,18 +63,31 @@ def load_universe(path: str | Path | None = None) -> pd.DataFrame:
     if bad:
         shown = ", ".join(repr(s) for s in bad[:5])
         raise ConfigError(f"DIPWATCH_UNIVERSE: {label} has invalid symbols: {shown}")
-    if frame.empty:
-        raise ConfigError(f"DIPWATCH_UNIVERSE: {label} lists no symbols")
     frame = frame.drop_duplicates("symbol", keep="first").sort_values("symbol", kind="stable")
     return frame.reset_index(drop=True)
+
+
+def _closeness(wanted: str, symbol: str) -> float:
+    """Similarity of two tickers; swapped letters (APPL for AAPL) count as very close."""
+    if wanted.replace(".", "") == symbol.replace(".", ""):
+        return 2.0  # BRKB for BRK.B
+    score = difflib.SequenceMatcher(None, wanted, symbol).ratio()
+    if sorted(wanted) == sorted(symbol):
+        score += 0.3
+    if len(wanted) == len(symbol):
+        score += 0.15
+    if symbol.startswith(wanted):
+        score += 0.1
+    return score
 
 
 def suggest_symbols(query: str, symbols: list[str], limit: int = 3) -> list[str]:
     """The universe symbols closest to ``query``, for "did you mean" replies."""
     wanted = normalise_symbol(query)
-    prefix = [s for s in symbols if s.startswith(wanted)][:limit]
-    close = difflib.get_close_matches(wanted, symbols, n=limit, cutoff=0.5)
-    return list(dict.fromkeys(prefix + close))[:limit]
+    if not wanted:
+        return []
+    scored = sorted(((_closeness(wanted, s), s) for s in symbols), key=lambda pair: (-pair[0], pair[1]))
+    return [symbol for score, symbol in scored[:limit] if score >= 0.5]
 
 
 def find_symbol(query: str, universe: pd.DataFrame) -> str:

@@ -1,0 +1,53 @@
+"""Secrets from SSM Parameter Store through Powertools Parameters, in-process and over HTTP."""
+from __future__ import annotations
+
+from typing import Iterator
+
+import boto3
+import pytest
+from aws_lambda_powertools.utilities import parameters
+
+from shared.config import Settings
+
+
+@pytest.fixture(autouse=True)
+def fresh_parameter_cache() -> Iterator[None]:
+    """Powertools keeps one provider (and its cache) per process: start each test clean."""
+    parameters.clear_caches()
+    parameters.base.DEFAULT_PROVIDERS.clear()
+    yield
+    parameters.clear_caches()
+    parameters.base.DEFAULT_PROVIDERS.clear()
+
+
+def put_secrets(client, prefix: str) -> None:
+    client.put_parameter(Name=f"{prefix}/TELEGRAM_BOT_TOKEN", Value="123:from-ssm", Type="SecureString")
+    client.put_parameter(Name=f"{prefix}/APCA_API_KEY_ID", Value="ssm-key", Type="SecureString")
+    client.put_parameter(Name=f"{prefix}/APCA_API_SECRET_KEY", Value="ssm-secret", Type="SecureString")
+    client.put_parameter(Name=f"{prefix}/DIPWATCH_SECRET_KEY", Value="s" * 32, Type="SecureString")
+
+
+def test_settings_read_decrypted_secrets_from_ssm(mocked_aws: None) -> None:
+    put_secrets(boto3.client("ssm", region_name="us-east-1"), "/dipwatch/test")
+    settings = Settings.from_env({"DIPWATCH_SSM_PREFIX": "/dipwatch/test"})
+    assert settings.telegram_bot_token == "123:from-ssm"
+    assert settings.alpaca_key_id == "ssm-key" and settings.alpaca_secret_key == "ssm-secret"
+    assert settings.market_data == "alpaca"  # keys from SSM count as configured keys
+    assert settings.secret_key == "s" * 32
+
+
+def test_ssm_values_are_cached_in_process(mocked_aws: None) -> None:
+    client = boto3.client("ssm", region_name="us-east-1")
+    put_secrets(client, "/dipwatch/cache")
+    Settings.from_env({"DIPWATCH_SSM_PREFIX": "/dipwatch/cache"})
+    client.put_parameter(Name="/dipwatch/cache/TELEGRAM_BOT_TOKEN", Value="456:rotated", Type="SecureString", Overwrite=True)
+    assert Settings.from_env({"DIPWATCH_SSM_PREFIX": "/dipwatch/cache"}).telegram_bot_token == "123:from-ssm"
+    parameters.clear_caches()
+    assert Settings.from_env({"DIPWATCH_SSM_PREFIX": "/dipwatch/cache"}).telegram_bot_token == "456:rotated"
+
+
+def test_settings_read_ssm_over_http_from_moto_server(moto_server: str, aws_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)  # boto3 sends every call to the server
+    put_secrets(boto3.client("ssm", region_name="us-east-1"), "/dipwatch/server")
+    settings = Settings.from_env({"DIPWATCH_SSM_PREFIX": "/dipwatch/server"})
+    assert settings.telegram_bot_token == "123:from-ssm"
