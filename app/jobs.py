@@ -26,6 +26,7 @@ def collect_daily(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
     local = parts.clock().astimezone(NEW_YORK)
     if not event.get("force") and (local.hour != RUN_HOUR_NEW_YORK or not is_trading_day(local.date())):
         logger.info("skipped: not 6 AM on a New York trading day", extra={"local_time": local.isoformat()})
+        metrics.add_metric(name="RunsSkipped", unit=MetricUnit.Count, value=1)
         return {"skipped": True, "local_time": local.isoformat()}
     try:
         summary = collect(parts)

@@ -59,7 +59,7 @@ def bars_from_csv(data: bytes) -> pd.DataFrame:
 def report_to_csv(report: pd.DataFrame) -> bytes:
     """Deterministic CSV bytes for a report; ``rank`` is empty for unranked rows."""
     frame = report.assign(peak_date=pd.to_datetime(report["peak_date"]).dt.strftime("%Y-%m-%d"))
-    return frame.to_csv(index=False, lineterminator="\n", float_format="%.6g").encode()
+    return frame.to_csv(index=False, lineterminator="\n", float_format="%.10g").encode()
 
 
 def report_from_csv(data: bytes) -> pd.DataFrame:
