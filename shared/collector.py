@@ -84,6 +84,21 @@ def _run_id(parts: Parts) -> str:
     return f"{parts.clock().astimezone(timezone.utc):%Y-%m-%dT%H%M%S.%fZ}-{secrets.token_hex(3)}"
 
 
+def _begin(parts: Parts, as_of: date, kind: str) -> RunSummary:
+    """A new run's summary, with the run id and as-of date added to every log line."""
+    summary = RunSummary(
+        run_id=_run_id(parts),
+        as_of=as_of.isoformat(),
+        kind=kind,
+        source=parts.market_data().label,
+        started_at=parts.clock().isoformat(),
+        universe=len(parts.universe),
+        lookback_days=parts.settings.lookback_days,
+    )
+    logger.append_keys(run_id=summary.run_id, as_of=summary.as_of, command=kind)
+    return summary
+
+
 def _fetch_missing(parts: Parts, archive: Archive, window_days: list[date], summary: RunSummary) -> pd.DataFrame:
     """Fetch and store the window's days that have no bars object yet; return what was fetched."""
     stored = set(archive.stored_days("bars"))
@@ -140,16 +155,7 @@ def collect(parts: Parts, as_of: date | None = None) -> RunSummary:
     settings = parts.settings
     archive = parts.archive
     target = resolve_as_of(parts, as_of)
-    summary = RunSummary(
-        run_id=_run_id(parts),
-        as_of=target.isoformat(),
-        kind="collect",
-        source=parts.market_data().label,
-        started_at=parts.clock().isoformat(),
-        universe=len(parts.universe),
-        lookback_days=settings.lookback_days,
-    )
-    logger.append_keys(run_id=summary.run_id, as_of=summary.as_of)
+    summary = _begin(parts, target, "collect")
     try:
         window_start = target - timedelta(days=settings.lookback_days - 1)
         window_days = [stamp.date() for stamp in trading_days(window_start, target)]
@@ -200,16 +206,7 @@ def backfill(parts: Parts, start: date | None = None, end: date | None = None, d
     first = start if start is not None else last - timedelta(days=(days or 1) - 1)
     if first > last:
         raise ValueError(f"backfill start {first} is after its end {last}")
-    summary = RunSummary(
-        run_id=_run_id(parts),
-        as_of=last.isoformat(),
-        kind="backfill",
-        source=parts.market_data().label,
-        started_at=parts.clock().isoformat(),
-        universe=len(parts.universe),
-        lookback_days=parts.settings.lookback_days,
-    )
-    logger.append_keys(run_id=summary.run_id, as_of=summary.as_of)
+    summary = _begin(parts, last, "backfill")
     try:
         window_days = [stamp.date() for stamp in trading_days(first, last)]
         _fetch_missing(parts, parts.archive, window_days, summary)
