@@ -1,0 +1,39 @@
+"""The app factory: settings from the environment, blueprints registered, clear start-up errors."""
+from __future__ import annotations
+
+import pytest
+
+from app import StartupError, create_app
+from shared.config import Settings
+
+
+def test_factory_builds_an_app_from_settings(tmp_path) -> None:
+    app = create_app(Settings(storage=str(tmp_path)))
+    assert {"web", "api"} <= set(app.blueprints)
+    assert app.extensions["dipwatch"].store.location == str(tmp_path)
+    assert {"collect", "backfill"} <= set(app.cli.commands)
+
+
+def test_factory_reads_the_environment_by_default(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIPWATCH_STORAGE", str(tmp_path / "env-store"))
+    monkeypatch.setenv("DIPWATCH_LOOKBACK_DAYS", "90")
+    app = create_app()
+    assert app.extensions["dipwatch"].settings.lookback_days == 90
+    assert app.extensions["dipwatch"].store.location == str(tmp_path / "env-store")
+
+
+def test_bad_configuration_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIPWATCH_LOOKBACK_DAYS", "soon")
+    with pytest.raises(StartupError) as caught:
+        create_app()
+    assert caught.value.format_message() == "configuration: DIPWATCH_LOOKBACK_DAYS must be a whole number, got 'soon'"
+
+
+def test_cli_overrides_source_and_universe(app, tmp_path) -> None:
+    universe = tmp_path / "two.csv"
+    universe.write_text("symbol,name\nKO,Coca-Cola\nXOM,Exxon\n")
+    result = app.test_cli_runner().invoke(args=["collect", "--universe", str(universe), "--as-of", "2026-11-27"])
+    assert result.exit_code == 0, result.output
+    assert "ranked 2/2" in result.output
+    bad = app.test_cli_runner().invoke(args=["collect", "--source", "bloomberg"])
+    assert bad.exit_code == 2 and "--source must be sim, alpaca or csv:PATH" in bad.output
