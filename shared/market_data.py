@@ -93,6 +93,7 @@ DEFAULT_VOLATILITY = 0.30
 
 #: The simulated history starts here; every bar depends only on the symbol and the days since.
 SIM_EPOCH = date(2018, 1, 2)
+_SIM_BATCH = 100  # symbols simulated at once
 _REVERSION = 0.004  # AR(1) pull of the log price back to its trend, per day
 _CRASH_PROBABILITY = 1 / 700  # per symbol and day
 _RECOVERY = 0.015  # how fast a crash's recoverable part decays, per day
@@ -121,8 +122,10 @@ class SimulatedMarketData:
         if len(days) == 0 or not symbols:
             return FetchResult(bars=empty_bars(), stats={"requests": 0})
         keep = (days >= pd.Timestamp(start)).nonzero()[0]
-        bars = self._simulate(list(symbols), days, keep)
-        return FetchResult(bars=normalise_bars(bars), stats={"requests": 0})
+        symbols = list(symbols)
+        # Batches bound the memory: each symbol's whole history is simulated from the epoch.
+        batches = [self._simulate(symbols[i : i + _SIM_BATCH], days, keep) for i in range(0, len(symbols), _SIM_BATCH)]
+        return FetchResult(bars=normalise_bars(pd.concat(batches, ignore_index=True)), stats={"requests": 0})
 
     def _draws(self, symbol: str, n: int) -> dict[str, np.ndarray]:
         """One symbol's random draws. Day k always uses the k-th draws, whatever ``n`` is."""
