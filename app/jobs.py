@@ -16,6 +16,7 @@ from shared.trading_calendar import NEW_YORK, is_trading_day
 RUN_HOUR_NEW_YORK = 6
 
 
+@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def collect_daily(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
     """Run the daily collection at 6 AM New York time on trading days; return the summary."""

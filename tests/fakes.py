@@ -1,6 +1,7 @@
 """Fakes that implement the project's ports, for tests that assert on resulting state."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Sequence
 
@@ -24,3 +25,13 @@ class RecordingMarketData:
         result.failed = {s: "HTTP 503 after retries" for s in symbols if s in self.failing}
         result.stats = {"requests": 1}
         return result
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of AWS Lambda's context object that Powertools reads."""
+
+    function_name: str = "dipwatch-production"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:dipwatch-production"
+    aws_request_id: str = "00000000-0000-0000-0000-000000000000"

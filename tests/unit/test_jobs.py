@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from app import jobs
+from tests.fakes import LambdaContext
 from shared.bootstrap import bootstrap
 from shared.config import Settings
 
@@ -21,7 +22,7 @@ def run_at(monkeypatch: pytest.MonkeyPatch, settings: Settings):
 
 def test_runs_at_six_new_york_on_a_trading_day(run_at, settings: Settings) -> None:
     run_at(datetime(2026, 11, 27, 11, 0, tzinfo=timezone.utc))  # 06:00 EST, Friday
-    result = jobs.collect_daily({}, None)
+    result = jobs.collect_daily({}, LambdaContext())
     assert result["outcome"] == "complete"
     assert result["as_of"] == "2026-11-25"  # Thursday was Thanksgiving; Friday is not final at 6 AM
 
@@ -36,9 +37,9 @@ def test_runs_at_six_new_york_on_a_trading_day(run_at, settings: Settings) -> No
 )
 def test_skips_other_hours_and_holidays(run_at, now: datetime) -> None:
     run_at(now)
-    assert jobs.collect_daily({}, None)["skipped"] is True
+    assert jobs.collect_daily({}, LambdaContext())["skipped"] is True
 
 
 def test_force_runs_any_time(run_at) -> None:
     run_at(datetime(2026, 11, 28, 15, 0, tzinfo=timezone.utc))
-    assert jobs.collect_daily({"force": True}, None)["as_of"] == "2026-11-27"
+    assert jobs.collect_daily({"force": True}, LambdaContext())["as_of"] == "2026-11-27"
