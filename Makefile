@@ -5,12 +5,16 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run collect serve test bench clean help
+DEPLOY := .venv-deploy
+PACKAGE := build/dipwatch-lambda.zip
+
+.PHONY: run collect serve test bench package clean help
 
 help:
 	@echo "make run    - set up, collect today's report (simulated data unless Alpaca keys are set), serve the app"
 	@echo "make test   - set up and run the whole test suite"
 	@echo "make bench  - run the benchmarks and print their numbers"
+	@echo "make package - build the Lambda package with Zappa ($(PACKAGE)), offline"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,5 +51,17 @@ test: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench
 
+# The Lambda package is built from a virtualenv holding only the runtime requirements.
+$(DEPLOY)/.runtime: requirements.txt
+	$(PYTHON) -m venv $(DEPLOY)
+	$(DEPLOY)/bin/python -m pip install --quiet --upgrade pip
+	$(DEPLOY)/bin/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+package: $(DEPLOY)/.runtime
+	mkdir -p build
+	VIRTUAL_ENV=$(abspath $(DEPLOY)) PATH=$(abspath $(DEPLOY))/bin:$$PATH AWS_DEFAULT_REGION=us-east-1 \
+		$(DEPLOY)/bin/zappa package production -o $(PACKAGE)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(DEPLOY) build .pytest_cache .hypothesis
