@@ -13,6 +13,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any, Callable, Iterable
@@ -27,6 +29,31 @@ from shared.storage import MUST_NOT_EXIST, Store
 LATEST_KEY = "reports/latest.json"
 _DAY_KEY = re.compile(r"^(?P<kind>bars|reports|positions)/(?P<day>\d{4}-\d{2}-\d{2})\.csv$")
 _READ_THREADS = 8
+#: Parsed immutable objects kept in memory per Archive (a warm Lambda serves them without I/O).
+_CACHE_ENTRIES = 256
+
+
+class _FrameCache:
+    """A small thread-safe LRU of parsed immutable objects. Safe because they never change."""
+
+    def __init__(self, entries: int) -> None:
+        self._entries = entries
+        self._frames: OrderedDict[object, pd.DataFrame] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: object) -> pd.DataFrame | None:
+        with self._lock:
+            frame = self._frames.get(key)
+            if frame is not None:
+                self._frames.move_to_end(key)
+            return frame
+
+    def put(self, key: object, frame: pd.DataFrame) -> None:
+        with self._lock:
+            self._frames[key] = frame
+            self._frames.move_to_end(key)
+            while len(self._frames) > self._entries:
+                self._frames.popitem(last=False)
 
 
 def bars_key(day: date) -> str:
@@ -82,6 +109,7 @@ class Archive:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._cache = _FrameCache(_CACHE_ENTRIES)
 
     # --- days ---------------------------------------------------------------------------------
 
@@ -101,19 +129,35 @@ class Archive:
         return self.store.put_immutable(bars_key(day), bars_to_csv(bars))
 
     def read_bars(self, days: Iterable[date]) -> pd.DataFrame:
-        """The stored bars of ``days`` (days without an object are skipped), in one frame."""
-        keys = [bars_key(day) for day in days]
-        frames = [frame for frame in self._read_many(keys, bars_from_csv) if frame is not None]
+        """The stored bars of ``days`` (days without an object are skipped), in one frame.
+
+        The result is a fresh frame the caller may change; a repeated read of the same stored
+        days is served from memory.
+        """
+        keys = tuple(bars_key(day) for day in days)
+        cached = self._cache.get(keys)
+        if cached is not None:
+            return cached.copy()
+        found = self._read_many(list(keys), bars_from_csv)
+        frames = [frame for frame in found if frame is not None]
         if not frames:
             return empty_bars()
-        return normalise_bars(pd.concat(frames, ignore_index=True))
+        bars = normalise_bars(pd.concat(frames, ignore_index=True))
+        if all(frame is not None for frame in found):  # a missing day may appear later: no caching
+            self._cache.put(keys, bars)
+        return bars.copy()
 
     def _read_many(self, keys: list[str], parse: Callable[[bytes], pd.DataFrame]) -> list[pd.DataFrame | None]:
         def read(key: str) -> pd.DataFrame | None:
+            cached = self._cache.get(key)
+            if cached is not None:
+                return cached
             try:
-                return parse(self.store.get(key))
+                frame = parse(self.store.get(key))
             except ObjectNotFound:
                 return None
+            self._cache.put(key, frame)
+            return frame
 
         if len(keys) <= 1:
             return [read(key) for key in keys]
@@ -127,8 +171,13 @@ class Archive:
         return self.store.put_immutable(report_key(day), report_to_csv(report))
 
     def read_report(self, day: date) -> pd.DataFrame:
-        """A stored report; raises ObjectNotFound."""
-        return report_from_csv(self.store.get(report_key(day)))
+        """A stored report (a fresh frame); raises ObjectNotFound."""
+        key = report_key(day)
+        report = self._cache.get(key)
+        if report is None:
+            report = report_from_csv(self.store.get(key))
+            self._cache.put(key, report)
+        return report.copy()
 
     def report_bytes(self, day: date) -> bytes:
         """A stored report's raw CSV bytes; raises ObjectNotFound."""

@@ -35,8 +35,10 @@ class Parts:
 
     @property
     def archive(self) -> Archive:
-        """The archive over this configuration's store."""
-        return Archive(self.store)
+        """The archive over this configuration's store (one per Parts, so its cache is shared)."""
+        if "archive" not in self.extras:
+            self.extras["archive"] = Archive(self.store)
+        return self.extras["archive"]  # type: ignore[return-value]
 
     def market_data(self) -> MarketData:
         """The configured market-data source (built on first use: it may need network set-up)."""

@@ -1,0 +1,90 @@
+"""The archive: CSV round trips, the latest pointer, and the in-memory cache of immutable objects."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from shared.analytics import build_report
+from shared.archive import Archive, bars_from_csv, bars_to_csv, report_from_csv, report_to_csv
+from shared.storage import LocalStore
+from tests.conftest import make_bars
+
+
+class CountingStore(LocalStore):
+    """A LocalStore that counts reads."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.gets = 0
+
+    def get(self, key: str) -> bytes:
+        self.gets += 1
+        return super().get(key)
+
+
+def sample_report() -> pd.DataFrame:
+    bars = make_bars([("AAA", "2026-01-02", 10.0), ("AAA", "2026-01-05", 8.0), ("BBB", "2026-01-05", 3.0)])
+    universe = pd.DataFrame({"symbol": ["AAA", "BBB"], "name": ["Alpha, Inc.", 'B "quoted"'], "sector": ["Energy", "Utilities"]})
+    report = build_report(bars, universe, date(2026, 1, 5), 180)
+    report.loc[report["symbol"] == "BBB", "flags"] = "bad_price"
+    report.loc[report["symbol"] == "BBB", "rank"] = pd.NA
+    return report
+
+
+def test_bars_round_trip_is_exact_and_deterministic() -> None:
+    bars = make_bars([("BRK.B", "2026-01-02", 470.1234), ("AAA", "2026-01-02", 0.0001)])
+    data = bars_to_csv(bars)
+    assert bars_to_csv(bars_from_csv(data)) == data
+    back = bars_from_csv(data)
+    assert back.loc[back["symbol"] == "BRK.B", "close"].item() == 470.1234
+
+
+def test_report_round_trip_keeps_empty_rank_and_quoting() -> None:
+    report = sample_report()
+    back = report_from_csv(report_to_csv(report))
+    assert back["rank"].tolist()[0] == 1 and pd.isna(back["rank"].tolist()[1])
+    assert back["name"].tolist() == ["Alpha, Inc.", 'B "quoted"']
+    assert back["flags"].tolist() == ["", "bad_price"]
+    assert report_to_csv(back) == report_to_csv(report)
+    assert report_to_csv(report).splitlines()[2].startswith(b",BBB,")  # unranked: empty rank field
+
+
+def test_immutable_reads_are_cached_and_copies_are_independent(tmp_path: Path) -> None:
+    store = CountingStore(tmp_path)
+    archive = Archive(store)
+    archive.write_report(date(2026, 1, 5), sample_report())
+    first = archive.read_report(date(2026, 1, 5))
+    first.loc[0, "symbol"] = "CHANGED"
+    second = archive.read_report(date(2026, 1, 5))
+    assert store.gets == 1
+    assert second.loc[0, "symbol"] == "AAA"
+
+
+def test_bars_window_read_once(tmp_path: Path) -> None:
+    store = CountingStore(tmp_path)
+    archive = Archive(store)
+    for day in ("2026-01-02", "2026-01-05"):
+        archive.write_bars(date.fromisoformat(day), make_bars([("AAA", day, 1.0)]))
+    days = [date(2026, 1, 2), date(2026, 1, 5)]
+    assert len(archive.read_bars(days)) == 2
+    assert len(archive.read_bars(days)) == 2
+    assert store.gets == 2
+
+
+def test_latest_pointer_only_moves_forward(tmp_path: Path) -> None:
+    archive = Archive(LocalStore(tmp_path))
+    archive.write_latest({"as_of": "2026-01-05", "run_id": "a"})
+    archive.write_latest({"as_of": "2026-01-02", "run_id": "older"})
+    archive.write_latest({"as_of": "2026-01-05", "run_id": "rerun"})
+    assert archive.read_latest()["run_id"] == "a"
+    archive.write_latest({"as_of": "2026-01-06", "run_id": "b"})
+    assert archive.read_latest()["run_id"] == "b"
+
+
+def test_state_documents_update_with_compare_and_swap(tmp_path: Path) -> None:
+    archive = Archive(LocalStore(tmp_path))
+    archive.update_state("subscribers", lambda doc: {**doc, "ids": [1]})
+    archive.update_state("subscribers", lambda doc: {**doc, "ids": doc["ids"] + [2]})
+    assert archive.read_state("subscribers")[0] == {"ids": [1, 2]}
