@@ -134,12 +134,28 @@ class Settings:
         return cls(**values)  # type: ignore[arg-type]
 
 
+_ssm_provider = None
+
+
+def _ssm() -> object:
+    """One Powertools SSM provider per process (its cache lives in it), with timeouts on its calls."""
+    global _ssm_provider
+    if _ssm_provider is None:
+        from aws_lambda_powertools.utilities import parameters
+        from botocore.config import Config
+
+        _ssm_provider = parameters.SSMProvider(
+            boto_config=Config(connect_timeout=3, read_timeout=5, retries={"max_attempts": 3, "mode": "standard"})
+        )
+    return _ssm_provider
+
+
 def load_ssm_secrets(prefix: str) -> dict[str, str]:
     """Decrypted parameters under ``prefix``, keyed by their last path segment; cached in-process."""
     from aws_lambda_powertools.utilities import parameters
 
     try:
-        values = parameters.get_parameters(prefix, decrypt=True, recursive=False, max_age=SSM_CACHE_SECONDS)
+        values = _ssm().get_multiple(prefix, decrypt=True, recursive=False, max_age=SSM_CACHE_SECONDS)  # type: ignore[attr-defined]
     except parameters.exceptions.GetParameterError as error:
         raise ConfigError(f"DIPWATCH_SSM_PREFIX: cannot read SSM parameters under {prefix}: {error}") from error
     return {name.rsplit("/", 1)[-1]: str(value) for name, value in values.items()}

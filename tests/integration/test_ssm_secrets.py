@@ -5,19 +5,15 @@ from typing import Iterator
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities import parameters
-
+from shared import config
 from shared.config import Settings
 
 
 @pytest.fixture(autouse=True)
-def fresh_parameter_cache() -> Iterator[None]:
-    """Powertools keeps one provider (and its cache) per process: start each test clean."""
-    parameters.clear_caches()
-    parameters.base.DEFAULT_PROVIDERS.clear()
+def fresh_parameter_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The SSM provider (and its cache) lives per process: each test starts with a new one."""
+    monkeypatch.setattr(config, "_ssm_provider", None)
     yield
-    parameters.clear_caches()
-    parameters.base.DEFAULT_PROVIDERS.clear()
 
 
 def put_secrets(client, prefix: str) -> None:
@@ -42,7 +38,7 @@ def test_ssm_values_are_cached_in_process(mocked_aws: None) -> None:
     Settings.from_env({"DIPWATCH_SSM_PREFIX": "/dipwatch/cache"})
     client.put_parameter(Name="/dipwatch/cache/TELEGRAM_BOT_TOKEN", Value="456:rotated", Type="SecureString", Overwrite=True)
     assert Settings.from_env({"DIPWATCH_SSM_PREFIX": "/dipwatch/cache"}).telegram_bot_token == "123:from-ssm"
-    parameters.clear_caches()
+    config._ssm().clear_cache()
     assert Settings.from_env({"DIPWATCH_SSM_PREFIX": "/dipwatch/cache"}).telegram_bot_token == "456:rotated"
 
 
