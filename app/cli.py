@@ -8,6 +8,9 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from shared.bootstrap import Parts, bootstrap
+from shared.bot import operations
+from shared.bot.messenger import TelegramError
+from shared.bot.notifications import notify_latest_run
 from shared.collector import backfill as run_backfill
 from shared.collector import collect as run_collect
 from shared.errors import ConfigError, DipwatchError, NothingCollected
@@ -64,6 +67,8 @@ def collect_command(as_of: date | None, source: str | None, universe: str | None
     except DipwatchError as error:
         click.echo(f"collect: failed: {error}")
         raise SystemExit(1) from None
+    finally:
+        notify_latest_run(parts)
     click.echo(summary.line())
 
 
@@ -87,6 +92,60 @@ def backfill_command(start: date | None, end: date | None, days: int | None) -> 
         raise SystemExit(1)
 
 
+@click.command("bot")
+@with_appcontext
+@click.argument("text")
+@click.option("--user", "user_id", type=int, default=None, help="Telegram user id to act as (default: anonymous).")
+def bot_command(text: str, user_id: int | None) -> None:
+    """Print the bot's reply to TEXT, with no Telegram involved."""
+    click.echo(operations.reply_to(_parts(), text, user_id))
+
+
+@click.group("telegram")
+def telegram_group() -> None:
+    """Operate the Telegram bot."""
+
+
+@telegram_group.command("set-webhook")
+@with_appcontext
+@click.argument("url")
+def set_webhook_command(url: str) -> None:
+    """Point Telegram at URL (https://.../telegram/webhook) with the secret header."""
+    info = _telegram(lambda: operations.set_webhook(_parts(), url))
+    click.echo(f"webhook set: {info.get('url')} · allowed updates: {', '.join(info.get('allowed_updates') or [])}")
+
+
+@telegram_group.command("info")
+@with_appcontext
+def info_command() -> None:
+    """Show the webhook's state as Telegram reports it."""
+    info = _telegram(lambda: operations.webhook_info(_parts()))
+    for key in ("url", "pending_update_count", "last_error_date", "last_error_message", "max_connections", "allowed_updates", "ip_address"):
+        if key in info:
+            click.echo(f"{key}: {info[key]}")
+
+
+@telegram_group.command("poll")
+@with_appcontext
+def poll_command() -> None:
+    """Run the bot with long polling (local use; removes the webhook). Ctrl-C stops it."""
+    click.echo("polling Telegram for updates; Ctrl-C to stop")
+    try:
+        handled = _telegram(lambda: operations.poll(_parts()))
+    except KeyboardInterrupt:
+        handled = None
+    click.echo("stopped" if handled is None else f"handled {handled} update(s)")
+
+
+def _telegram(action):  # noqa: ANN001, ANN202 - a thunk and its result
+    try:
+        return action()
+    except ConfigError as error:
+        raise click.UsageError(str(error)) from None
+    except TelegramError as error:
+        raise click.ClickException(f"Telegram refused: {error}") from None
+
+
 def logger_context(**keys: str) -> None:
     """Add keys to every log line of this command."""
     from shared.telemetry import logger
@@ -98,3 +157,5 @@ def init_app(app: Flask) -> None:
     """Register the CLI commands."""
     app.cli.add_command(collect_command)
     app.cli.add_command(backfill_command)
+    app.cli.add_command(bot_command)
+    app.cli.add_command(telegram_group)

@@ -6,6 +6,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from shared.bootstrap import bootstrap
+from shared.bot.notifications import notify_latest_run
 from shared.collector import collect
 from shared.config import Settings
 from shared.errors import NothingCollected
@@ -33,7 +34,9 @@ def collect_daily(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
         summary = collect(parts)
     except NothingCollected as error:
         metrics.add_metric(name="RunsFailed", unit=MetricUnit.Count, value=1)
+        notify_latest_run(parts)
         return {"outcome": "failed", "error": str(error)}
+    notify_latest_run(parts)
     metrics.add_metric(name="SymbolsRanked", unit=MetricUnit.Count, value=summary.ranked)
     metrics.add_metric(name="SymbolsMissing", unit=MetricUnit.Count, value=len(summary.missing))
     metrics.add_metric(name="SymbolsFailed", unit=MetricUnit.Count, value=len(summary.failed))

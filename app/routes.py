@@ -1,6 +1,8 @@
 """HTTP edges. Each route parses its input, calls one service function and shapes the reply."""
 from __future__ import annotations
 
+import hmac
+import json
 from datetime import date
 from typing import Any
 
@@ -9,12 +11,17 @@ from werkzeug.exceptions import HTTPException
 
 from shared import services
 from shared.bootstrap import Parts
+from shared.bot.webhook import answer_update
 from shared.errors import DipwatchError, NoReportYet, ObjectNotFound, UnknownSymbol
 from shared.links import InvalidLink
 from shared.telemetry import logger
 
 web = Blueprint("web", __name__)
 api = Blueprint("api", __name__, url_prefix="/api")
+telegram = Blueprint("telegram", __name__, url_prefix="/telegram")
+
+#: The largest webhook body accepted; Telegram's updates are a few kilobytes.
+WEBHOOK_MAX_BYTES = 256 * 1024
 
 
 def parts() -> Parts:
@@ -128,6 +135,29 @@ def stock(symbol: str) -> Any:
     }
 
 
+# --- Telegram webhook --------------------------------------------------------------------------
+
+
+@telegram.post("/webhook")
+def telegram_webhook() -> Any:
+    """One update from Telegram; the reply goes back inline as a Bot API method call."""
+    expected = parts().settings.telegram_webhook_secret
+    given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+        return error_response(403, "forbidden")
+    body = request.stream.read(WEBHOOK_MAX_BYTES + 1)
+    if len(body) > WEBHOOK_MAX_BYTES:
+        return error_response(413, f"body over {WEBHOOK_MAX_BYTES} bytes")
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return error_response(400, "body is not JSON")
+    if not isinstance(payload, dict):
+        return error_response(400, "body is not a JSON object")
+    call = answer_update(parts(), payload, request.host_url)
+    return jsonify(call) if call else ("", 200)
+
+
 # --- errors ------------------------------------------------------------------------------------
 
 
@@ -152,6 +182,7 @@ def init_app(app: Flask) -> None:
     """Register the blueprints and the error handlers."""
     app.register_blueprint(web)
     app.register_blueprint(api)
+    app.register_blueprint(telegram)
     app.register_error_handler(DipwatchError, _handle_domain_error)
     app.register_error_handler(ValueError, _handle_domain_error)
     app.register_error_handler(HTTPException, _handle_http_error)

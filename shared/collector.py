@@ -16,7 +16,8 @@ import pandas as pd
 from shared.analytics import build_report
 from shared.archive import Archive, report_key
 from shared.bootstrap import Parts
-from shared.errors import ImmutableObjectError, NothingCollected
+from shared.charts import chart_key, chart_points, chart_to_json
+from shared.errors import ImmutableObjectError, NothingCollected, StorageError
 from shared.market_data import FetchResult, empty_bars, normalise_bars
 from shared.telemetry import logger
 from shared.trading_calendar import last_completed_session, previous_trading_day, trading_days
@@ -145,6 +146,17 @@ def _latest_summary(summary: RunSummary, report: pd.DataFrame) -> dict[str, Any]
     }
 
 
+def _write_chart(archive: Archive, day: date, bars: pd.DataFrame, lookback_days: int) -> None:
+    """Store the day's chart object (the bot's ``/stock`` reads it). Derived data: a failure is
+    logged and the run goes on, and ``/stock`` then draws from the bars instead."""
+    try:
+        archive.store.put_immutable(chart_key(day), chart_to_json(chart_points(bars, day, lookback_days)))
+    except ImmutableObjectError:
+        logger.warning("chart already stored with different content; keeping it", extra={"key": chart_key(day)})
+    except StorageError:
+        logger.exception("could not store the chart object", extra={"key": chart_key(day)})
+
+
 def collect(parts: Parts, as_of: date | None = None) -> RunSummary:
     """Run the daily collection for ``as_of`` (default: the last completed session).
 
@@ -176,6 +188,7 @@ def collect(parts: Parts, as_of: date | None = None) -> RunSummary:
             # A report for this day exists from an earlier run with other inputs: history wins.
             logger.warning("report already stored with different content; keeping it", extra={"key": summary.report_key})
             report = archive.read_report(target)
+        _write_chart(archive, target, bars, settings.lookback_days)
         summary.outcome = "complete" if not (summary.failed or summary.missing) else "partial"
         summary.finished_at = parts.clock().isoformat()
         summary.duration_s = round(time.monotonic() - started, 3)

@@ -62,6 +62,10 @@ class Settings:
     telegram_allowed_users: frozenset[int] = frozenset()
     telegram_admin_chat: int | None = None
 
+    # --- Telegram bot (issue 5) ---
+    telegram_api_url: str = "https://api.telegram.org"
+    bot_commands_per_minute: int = 20
+
     @property
     def has_alpaca_keys(self) -> bool:
         """Whether trading/data keys are configured."""
@@ -123,6 +127,9 @@ class Settings:
             "telegram_webhook_secret": webhook_secret,
             "telegram_allowed_users": _user_ids(env, "TELEGRAM_ALLOWED_USERS"),
             "telegram_admin_chat": _parse_int("TELEGRAM_ADMIN_CHAT", admin_chat) if admin_chat else None,
+            # --- Telegram bot (issue 5) ---
+            "telegram_api_url": _url(env, "TELEGRAM_API_URL", cls.telegram_api_url),
+            "bot_commands_per_minute": _integer(env, "DIPWATCH_BOT_RATE", cls.bot_commands_per_minute, 1, 600),
         }
         secret_key = _text(env, "DIPWATCH_SECRET_KEY")
         if secret_key:

@@ -35,3 +35,36 @@ class LambdaContext:
     memory_limit_in_mb: int = 512
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:dipwatch-production"
     aws_request_id: str = "00000000-0000-0000-0000-000000000000"
+
+
+class FakeBroker:
+    """A trading account in memory, implementing the Broker port."""
+
+    def __init__(self, positions: list[dict] | None = None, account: dict | None = None) -> None:
+        import pandas as pd
+
+        from shared.broker import POSITION_COLUMNS
+
+        self._positions = pd.DataFrame(positions or [], columns=POSITION_COLUMNS)
+        self._account = account or {
+            "status": "ACTIVE",
+            "currency": "USD",
+            "cash": 1200.5,
+            "equity": 25000.0,
+            "last_equity": 24500.0,
+            "buying_power": 2401.0,
+        }
+
+    def account(self) -> dict:
+        return dict(self._account)
+
+    def positions(self):  # noqa: ANN201 - pandas frame
+        return self._positions.copy()
+
+    def clock(self) -> dict:
+        return {"timestamp": "2026-11-28T12:00:00+00:00", "is_open": False, "next_open": "2026-11-30T14:30:00+00:00", "next_close": "2026-11-30T21:00:00+00:00"}
+
+    def calendar(self, start: date, end: date) -> list[date]:
+        from shared.trading_calendar import trading_days
+
+        return [stamp.date() for stamp in trading_days(start, end)]

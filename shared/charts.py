@@ -1,0 +1,97 @@
+"""Price charts for narrow screens: a per-day object of downsampled closes, and its text rendering.
+
+The collector stores ``charts/YYYY-MM-DD.json`` next to each report: for every symbol, its closes
+in the report's window reduced to ``CHART_WIDTH`` points (the close at the end of each slice of
+the window). The bot draws ``/stock`` from it with one small read instead of ~125 bars objects.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from shared.analytics import window_bars
+
+#: Columns of the chart: it is drawn in a monospace block no wider than this.
+CHART_WIDTH = 32
+#: Rows of blocks; each row has eight levels, so the chart resolves 48 steps.
+CHART_HEIGHT = 6
+_BLOCKS = " ▁▂▃▄▅▆▇█"
+
+
+def chart_key(day: date) -> str:
+    """Key of a day's chart object."""
+    return f"charts/{day.isoformat()}.json"
+
+
+def chart_points(bars: pd.DataFrame, as_of: date, lookback_days: int, width: int = CHART_WIDTH) -> dict[str, Any]:
+    """Every symbol's window of closes reduced to ``width`` points, as a JSON-ready document.
+
+    The window's trading days are cut into ``width`` consecutive slices (fewer when the window
+    has fewer days); each point is the symbol's last close in its slice, carried forward over
+    days it has no bar. Symbols without any close in the window are left out.
+    """
+    window = window_bars(bars, as_of, lookback_days).loc[:, ["symbol", "date", "close"]]
+    wide = window.pivot_table(index="date", columns="symbol", values="close", aggfunc="last").sort_index().ffill()
+    days = len(wide.index)
+    if days == 0:
+        return {"as_of": as_of.isoformat(), "lookback_days": lookback_days, "start": None, "end": None, "symbols": {}}
+    slices = np.minimum((np.arange(days) * min(width, days)) // days, width - 1)
+    points = wide.groupby(slices).last().round(4)
+    symbols = {
+        symbol: [None if pd.isna(value) else float(value) for value in points[symbol].to_numpy()]
+        for symbol in points.columns
+        if points[symbol].notna().any()
+    }
+    return {
+        "as_of": as_of.isoformat(),
+        "lookback_days": lookback_days,
+        "start": wide.index[0].strftime("%Y-%m-%d"),
+        "end": wide.index[-1].strftime("%Y-%m-%d"),
+        "symbols": symbols,
+    }
+
+
+def chart_to_json(document: dict[str, Any]) -> bytes:
+    """Deterministic bytes of a chart document (same document, same bytes)."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+
+
+def downsample(closes: Sequence[float], width: int = CHART_WIDTH) -> list[float]:
+    """``closes`` reduced to at most ``width`` points the way ``chart_points`` does it."""
+    values = [float(value) for value in closes]
+    if len(values) <= width:
+        return values
+    slices = (np.arange(len(values)) * width) // len(values)
+    last_of_slice = np.flatnonzero(np.append(slices[1:] != slices[:-1], True))
+    return [values[index] for index in last_of_slice]
+
+
+def render_chart(points: Sequence[float | None], start: str, end: str, height: int = CHART_HEIGHT) -> str:
+    """A block chart of ``points`` with its high, low and first and last dates; every line fits
+    in ``CHART_WIDTH`` columns. Plain text: the caller escapes it and wraps it in ``<pre>``."""
+    values = [value for value in points if value is not None]
+    if not values:
+        return "no closes in the window"
+    low, high = min(values), max(values)
+    span = high - low
+    steps = height * 8
+    filled = [value if value is not None else low for value in points]
+    levels = [steps if span == 0 else 1 + round((value - low) / span * (steps - 1)) for value in filled]
+    rows = []
+    for row in range(height):
+        base = (height - 1 - row) * 8
+        rows.append("".join(_BLOCKS[max(0, min(8, level - base))] for level in levels).rstrip())
+    footer = _short_date(start)
+    footer += _short_date(end).rjust(CHART_WIDTH - len(footer))
+    return "\n".join([f"high {high:,.2f}", *rows, f"low  {low:,.2f}", footer])
+
+
+def _short_date(text: str) -> str:
+    try:
+        return date.fromisoformat(text).strftime("%d %b %y")
+    except (TypeError, ValueError):
+        return "?"

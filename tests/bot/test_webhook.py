@@ -1,0 +1,184 @@
+"""The webhook end to end: secret, bad input, every command per kind of user, paging, redelivery."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from shared.bot import commands, state
+from shared.bot.commands import COMMANDS
+from tests.bot.conftest import ALLOWED, SECRET, STRANGER, message_update
+from tests.bot.html_check import check_call
+
+REFUSAL = "this command is private"
+APOLOGY = "something went wrong"
+
+#: A representative message for every command; the test below checks that none is left out.
+SAMPLES = {
+    "start": "/start",
+    "help": "/help",
+    "top": "/top 3",
+    "stock": "/stock aapl",
+    "download": "/download",
+    "status": "/status",
+    "account": "/account",
+    "positions": "/positions",
+    "monitor": "/monitor",
+    "subscribe": "/subscribe",
+    "unsubscribe": "/unsubscribe",
+    "watch": "/watch KO 15",
+    "unwatch": "/unwatch KO",
+    "watches": "/watches",
+}
+
+
+def reply_text(response) -> str:  # noqa: ANN001 - a Flask test response
+    assert response.status_code == 200
+    call = response.get_json()
+    assert call["method"] == "sendMessage"
+    return check_call(call)
+
+
+def test_every_command_has_a_sample() -> None:
+    assert set(SAMPLES) == set(COMMANDS)
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_allowed_user_gets_every_command(send, name: str) -> None:
+    text = reply_text(send(message_update(SAMPLES[name], ALLOWED)))
+    assert REFUSAL not in text and APOLOGY not in text
+    assert "Usage" not in text and "I don't know" not in text
+
+
+@pytest.mark.parametrize("user", [STRANGER, None], ids=["refused", "anonymous"])
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_closed_bot_refuses_all_but_help(send, name: str, user: int | None) -> None:
+    text = reply_text(send(message_update(SAMPLES[name], user)))
+    if COMMANDS[name].level == "open":
+        assert REFUSAL not in text
+    else:
+        assert text.startswith("Sorry") and REFUSAL in text
+
+
+@pytest.mark.parametrize("user", [STRANGER, None], ids=["refused", "anonymous"])
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_public_bot_opens_market_commands_only(bot_parts, send, name: str, user: int | None) -> None:
+    bot_parts.settings = bot_parts.settings.with_overrides(public_bot=True)
+    text = reply_text(send(message_update(SAMPLES[name], user)))
+    assert (REFUSAL in text) == (COMMANDS[name].level == "private")
+
+
+def test_refused_attempt_changes_no_state(bot_parts, send) -> None:
+    reply_text(send(message_update("/subscribe", STRANGER)))
+    assert state.subscribers(bot_parts) == []
+
+
+def test_help_lists_what_the_user_may_use(send) -> None:
+    allowed = reply_text(send(message_update("/help", ALLOWED)))
+    stranger = reply_text(send(message_update("/help", STRANGER)))
+    assert "/account" in allowed and "/stock SYMBOL" in allowed
+    assert "/account" not in stranger and "need access" in stranger
+
+
+def test_unknown_command_and_symbol_get_suggestions(send) -> None:
+    assert "Did you mean /top" in reply_text(send(message_update("/tpo", ALLOWED)))
+    assert "Did you mean AAPL" in reply_text(send(message_update("/s APPL", ALLOWED)))
+    assert "Usage: /watch" in reply_text(send(message_update("/watch KO", ALLOWED)))
+
+
+def test_top_reply_carries_the_stamp_and_sector_filter(send) -> None:
+    text = reply_text(send(message_update("/top 5 financ", ALLOWED)))
+    assert "Financials" in text and "as of 2026-11-27 close · 8/8 symbols · simulated" in text
+
+
+def test_wrong_or_missing_secret_is_refused_and_nothing_is_processed(bot_parts, send) -> None:
+    assert send(message_update("/subscribe", ALLOWED), secret="wrong-secret").status_code == 403
+    assert send(message_update("/subscribe", ALLOWED), secret=None).status_code == 403
+    assert state.subscribers(bot_parts) == []
+    assert bot_parts.archive.read_state(state.UPDATES)[0] == {}
+
+
+def test_bad_bodies(bot_client, send) -> None:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    assert bot_client.post("/telegram/webhook", data=b"{not json", headers=headers).status_code == 400
+    assert bot_client.post("/telegram/webhook", data=b"[1, 2]", headers=headers).status_code == 400
+    assert bot_client.post("/telegram/webhook", data=b"x" * 300_000, headers=headers).status_code == 413
+    old_style = message_update("/top", ALLOWED)
+    del old_style["message"]["from"]["is_bot"]  # old sample updates lack it: PTB refuses them
+    response = send(old_style)
+    assert response.status_code == 200 and not response.data
+    assert send({"update_id": 5, "poll": {"id": "1"}}).data == b""
+
+
+def test_same_update_twice_is_handled_once(bot_parts, send) -> None:
+    update = message_update("/subscribe", ALLOWED, update_id=777)
+    assert "Subscribed" in reply_text(send(update))
+    bot_parts.extras.pop("telegram_seen_updates")  # as if another Lambda instance got the redelivery
+    again = send(update)
+    assert again.status_code == 200 and again.data == b""
+    assert state.subscribers(bot_parts) == [ALLOWED]
+
+
+def test_paging_round_trip(send, emulator) -> None:
+    first = send(message_update("/top 3", ALLOWED)).get_json()
+    check_call(first)
+    (forward,) = first["reply_markup"]["inline_keyboard"][0]
+    assert forward["text"] == "▶"
+
+    def press(data: str, query_id: str) -> dict:
+        update = {
+            "update_id": 90_000 + int(query_id),
+            "callback_query": {
+                "id": query_id,
+                "from": {"id": ALLOWED, "is_bot": False, "first_name": "Ada"},
+                "chat_instance": "ci",
+                "data": data,
+                "message": {"message_id": 55, "date": 1_790_000_000, "chat": {"id": ALLOWED, "type": "private"}, "text": "old"},
+            },
+        }
+        response = send(update)
+        assert response.status_code == 200
+        return response.get_json()
+
+    second = press(forward["callback_data"], "1")
+    assert second["method"] == "editMessageText" and second["message_id"] == 55
+    assert "Top 4–6 of 8" in check_call(second)
+    back = [b for b in second["reply_markup"]["inline_keyboard"][0] if b["text"] == "◀"][0]
+    third = press(back["callback_data"], "2")
+    assert third["text"] == first["text"]
+    answered = [call.params["callback_query_id"] for call in emulator.of("answerCallbackQuery")]
+    assert answered == ["1", "2"]
+
+
+def test_stale_button_is_answered(send, emulator) -> None:
+    update = {
+        "update_id": 95_000,
+        "callback_query": {"id": "9", "from": {"id": ALLOWED, "is_bot": False, "first_name": "Ada"}, "chat_instance": "ci", "data": "nonsense"},
+    }
+    response = send(update).get_json()
+    assert response["method"] == "answerCallbackQuery" and response["callback_query_id"] == "9"
+
+
+def test_handler_failure_apologises_with_200(monkeypatch: pytest.MonkeyPatch, send) -> None:
+    def broken(_request):  # noqa: ANN001, ANN202
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(commands.COMMANDS, "status", replace(COMMANDS["status"], handler=broken))
+    assert APOLOGY in reply_text(send(message_update("/status", ALLOWED)))
+
+
+def test_storage_failure_apologises_with_200(monkeypatch: pytest.MonkeyPatch, bot_parts, send) -> None:
+    def broken(*_args):  # noqa: ANN002, ANN202
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(state, "mark_update", broken)
+    assert APOLOGY in reply_text(send(message_update("/top", ALLOWED)))
+
+
+def test_per_chat_rate_limit(bot_parts, send) -> None:
+    bot_parts.settings = bot_parts.settings.with_overrides(bot_commands_per_minute=3)
+    texts = [send(message_update("/help", ALLOWED)) for _ in range(5)]
+    assert all(response.status_code == 200 for response in texts)
+    assert "at most 3 commands a minute" in reply_text(texts[3])
+    assert texts[4].data == b""
+    assert "Commands" in reply_text(send(message_update("/help", ALLOWED, chat_id=-5)))  # other chats unaffected

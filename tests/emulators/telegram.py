@@ -1,0 +1,166 @@
+"""A local Telegram Bot API server for tests: real HTTP on a free loopback port.
+
+It answers ``POST /bot<TOKEN>/<method>`` (form-encoded, nested values as JSON strings, or a
+JSON body) with ``{"ok": ..., "result": ...}``, records every call, and can be told to answer
+a method with 429 and ``parameters.retry_after`` a number of times.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+BOT_USER = {"id": 4242, "is_bot": True, "first_name": "dipwatch", "username": "dipwatch_test_bot"}
+
+
+@dataclass
+class Call:
+    """One recorded Bot API call."""
+
+    token: str
+    method: str
+    params: dict[str, Any]
+    status: int = 200
+
+
+@dataclass
+class TelegramEmulator:
+    """The server's state; start it with ``start()`` and point a Bot at ``base_url``."""
+
+    token: str = "123456:TEST-token"
+    calls: list[Call] = field(default_factory=list)
+    webhook: dict[str, Any] = field(default_factory=dict)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    _failures: dict[str, list[int]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _ids: Any = field(default_factory=lambda: itertools.count(1000))
+
+    def start(self) -> "TelegramEmulator":
+        emulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                emulator._serve(self)
+
+            def do_GET(self) -> None:  # noqa: N802
+                emulator._serve(self)
+
+            def log_message(self, *_args: Any) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def url(self) -> str:
+        """The API root, for ``TELEGRAM_API_URL`` (the Bot's ``base_url`` is this plus ``/bot``)."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def fail(self, method: str, times: int = 1, retry_after: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with 429 and ``retry_after``."""
+        with self._lock:
+            self._failures.setdefault(method, []).extend([retry_after] * times)
+
+    def of(self, method: str, status: int = 200) -> list[Call]:
+        """Recorded calls of ``method`` that were answered with ``status``."""
+        with self._lock:
+            return [call for call in self.calls if call.method == method and call.status == status]
+
+    # --- serving ---------------------------------------------------------------------------------
+
+    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        path = handler.path.split("?", 1)[0]
+        prefix, _, method = path.rpartition("/")
+        token = prefix[len("/bot") :] if prefix.startswith("/bot") else ""
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else b""
+        params = self._params(body, handler.headers.get("Content-Type", ""))
+        if token != self.token:
+            self._answer(handler, Call(token, method, params, 401), {"ok": False, "error_code": 401, "description": "Unauthorized"})
+            return
+        with self._lock:
+            queue = self._failures.get(method)
+            retry_after = queue.pop(0) if queue else None
+        if retry_after is not None:
+            payload = {"ok": False, "error_code": 429, "description": f"Too Many Requests: retry after {retry_after}", "parameters": {"retry_after": retry_after}}
+            self._answer(handler, Call(token, method, params, 429), payload)
+            return
+        result = self._result(method, params)
+        if result is None:
+            self._answer(handler, Call(token, method, params, 404), {"ok": False, "error_code": 404, "description": "Not Found: method not found"})
+            return
+        self._answer(handler, Call(token, method, params, 200), {"ok": True, "result": result})
+
+    @staticmethod
+    def _params(body: bytes, content_type: str) -> dict[str, Any]:
+        if not body:
+            return {}
+        if "json" in content_type:
+            return json.loads(body)
+        params: dict[str, Any] = {}
+        for key, value in parse_qsl(body.decode(), keep_blank_values=True):
+            try:
+                params[key] = json.loads(value) if value[:1] in "[{" or key in ("chat_id", "message_id", "offset", "timeout", "limit") else value
+            except json.JSONDecodeError:
+                params[key] = value
+        return params
+
+    def _answer(self, handler: BaseHTTPRequestHandler, call: Call, payload: dict[str, Any]) -> None:
+        with self._lock:
+            self.calls.append(call)
+        data = json.dumps(payload).encode()
+        handler.send_response(call.status)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    def _message(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params.get("chat_id", 0))
+        message = {
+            "message_id": int(params.get("message_id") or next(self._ids)),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group", **({"title": "group"} if chat_id < 0 else {})},
+            "from": BOT_USER,
+            "text": params.get("text", ""),
+        }
+        if "reply_markup" in params:
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+    def _result(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return BOT_USER
+        if method in ("sendMessage", "editMessageText"):
+            return self._message(params)
+        if method in ("answerCallbackQuery", "deleteWebhook", "setMyCommands"):
+            if method == "deleteWebhook":
+                self.webhook = {}
+            return True
+        if method == "setWebhook":
+            self.webhook = dict(params)
+            return True
+        if method == "getWebhookInfo":
+            info = {"url": self.webhook.get("url", ""), "has_custom_certificate": False, "pending_update_count": 0}
+            if self.webhook.get("allowed_updates"):
+                info["allowed_updates"] = self.webhook["allowed_updates"]
+            return info
+        if method == "getUpdates":
+            offset = int(params.get("offset") or 0)
+            with self._lock:
+                self.updates = [update for update in self.updates if update["update_id"] >= offset]
+                return list(self.updates)
+        return None
