@@ -1,0 +1,96 @@
+"""Pure pieces of the bot: the chart, formatting, access rules, the rate limit, the portfolio views."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from shared import portfolio
+from shared.bootstrap import bootstrap
+from shared.bot.access import MARKET, OPEN, PRIVATE, ChatRateLimiter, is_allowed
+from shared.bot.formatting import MISSING, escape, link, percent, split_message, stamp
+from shared.charts import CHART_WIDTH, chart_points, downsample, render_chart
+from shared.config import Settings
+from tests.bot.html_check import check_html
+from tests.conftest import make_bars
+
+
+def test_chart_points_reduce_each_symbol_to_the_width() -> None:
+    days = pd.bdate_range("2026-06-01", "2026-11-27")
+    rows = [("AAA", d.strftime("%Y-%m-%d"), 100.0 + i) for i, d in enumerate(days)]
+    rows += [("BBB", d.strftime("%Y-%m-%d"), 50.0) for d in days[-10:]]
+    document = chart_points(make_bars(rows), date(2026, 11, 27), 180)
+    assert len(document["symbols"]["AAA"]) == CHART_WIDTH
+    assert document["symbols"]["AAA"][-1] == 100.0 + len(days) - 1  # the last point is the last close
+    assert document["symbols"]["BBB"][:5] == [None] * 5 and document["symbols"]["BBB"][-1] == 50.0
+    assert downsample(list(range(100)))[-1] == 99 and len(downsample(list(range(100)))) == CHART_WIDTH
+
+
+def test_render_chart_fits_32_columns() -> None:
+    text = render_chart([1.0, None, 3.0, 2.0] * 8, "2026-06-01", "2026-11-27")
+    lines = text.split("\n")
+    assert all(len(line) <= 32 for line in lines) and lines[0] == "high 3.00" and lines[-2] == "low  1.00"
+    assert render_chart([5.0] * 3, "x", "y").count("█") == 18  # flat series: full columns, no division by zero
+
+
+def test_escaping_and_numbers() -> None:
+    assert escape("AT&T <b>") == "AT&amp;T &lt;b&gt;"
+    assert percent(-12.345) == "−12.3%" and percent(float("nan")) == MISSING and percent(pd.NA) == MISSING
+    assert check_html(link("https://x.test/a?b=1&c=\"2\"", "A&B")) == "A&B"
+    assert check_html(stamp({"as_of": "2026-11-27", "ranked": 990, "excluded": 8, "universe": 1004, "source": "simulated"})) == (
+        "as of 2026-11-27 close · 998/1004 symbols · simulated"
+    )
+
+
+def test_split_message_cuts_between_lines() -> None:
+    text = "\n".join(f"<b>line {i}</b> " + "x" * 50 for i in range(200))
+    pieces = split_message(text)
+    assert len(pieces) > 1 and all(len(p) <= 4096 for p in pieces) and "\n".join(pieces) == text
+    for piece in pieces:
+        check_html(piece)
+
+
+@pytest.mark.parametrize(
+    ("public", "user", "expected"),
+    [(False, 1, (True, True, True)), (False, 2, (True, False, False)), (False, None, (True, False, False)), (True, 2, (True, True, False)), (True, None, (True, True, False))],
+)
+def test_access_rules(public: bool, user: int | None, expected: tuple[bool, bool, bool]) -> None:
+    settings = Settings(public_bot=public, telegram_allowed_users=frozenset({1}))
+    assert tuple(is_allowed(settings, level, user) for level in (OPEN, MARKET, PRIVATE)) == expected
+
+
+def test_rate_limiter_window() -> None:
+    now = [0.0]
+    limiter = ChatRateLimiter(2, clock=lambda: now[0])
+    assert [limiter.admit(1) for _ in range(4)] == ["ok", "ok", "warn", "drop"]
+    assert limiter.admit(2) == "ok"
+    now[0] = 61.0
+    assert limiter.admit(1) == "ok"
+
+
+def test_portfolio_views(bot_parts) -> None:
+    positions = portfolio.positions_with_ranks(bot_parts)
+    assert positions["symbol"].tolist() == ["AAPL", "KO", "ZZZZ"]
+    assert positions.loc[0, "gain_pct"] == pytest.approx(150.0)
+    assert pd.notna(positions.loc[0, "rank"]) and pd.isna(positions.loc[2, "rank"])
+    check = portfolio.monitor(bot_parts)
+    assert check["average_gain_pct"] == pytest.approx((150 + 10 - 50) / 3) and check["reached"] is False
+    assert portfolio.monitor(bot_parts, target_pct=30)["reached"] is True
+    assert portfolio.account_overview(bot_parts)["day_change"] == pytest.approx(500.0)
+
+
+def test_no_broker_is_a_clear_error(settings: Settings) -> None:
+    with pytest.raises(portfolio.NoTradingAccount, match="APCA_API_KEY_ID"):
+        portfolio.account_overview(bootstrap(settings))
+
+
+def test_bot_settings_from_env() -> None:
+    settings = Settings.from_env({"TELEGRAM_API_URL": "http://127.0.0.1:9/", "DIPWATCH_BOT_RATE": "5", "DIPWATCH_PUBLIC_BOT": "1"})
+    assert (settings.telegram_api_url, settings.bot_commands_per_minute, settings.public_bot) == ("http://127.0.0.1:9", 5, True)
+    from shared.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="DIPWATCH_BOT_RATE"):
+        Settings.from_env({"DIPWATCH_BOT_RATE": "0"})
+    with pytest.raises(ConfigError, match="TELEGRAM_API_URL"):
+        Settings.from_env({"TELEGRAM_API_URL": "ftp://x"})
