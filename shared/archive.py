@@ -66,6 +66,11 @@ def report_key(day: date) -> str:
     return f"reports/{day.isoformat()}.csv"
 
 
+def changes_key(day: date) -> str:
+    """Key of what changed in a day's report against the previous one."""
+    return f"reports/{day.isoformat()}.changes.json"
+
+
 def positions_key(day: date) -> str:
     """Key of a day's positions snapshot."""
     return f"positions/{day.isoformat()}.csv"
@@ -86,12 +91,18 @@ def bars_from_csv(data: bytes) -> pd.DataFrame:
 def report_to_csv(report: pd.DataFrame) -> bytes:
     """Deterministic CSV bytes for a report; ``rank`` is empty for unranked rows."""
     frame = report.assign(peak_date=pd.to_datetime(report["peak_date"]).dt.strftime("%Y-%m-%d"))
+    if "trough_date" in frame:
+        frame = frame.assign(trough_date=pd.to_datetime(frame["trough_date"]).dt.strftime("%Y-%m-%d"))
     return frame.to_csv(index=False, lineterminator="\n", float_format="%.10g").encode()
 
 
 def report_from_csv(data: bytes) -> pd.DataFrame:
     """Parse a stored report."""
     frame = pd.read_csv(io.BytesIO(data), dtype={"symbol": str, "name": str, "sector": str, "flags": str}, keep_default_na=False, na_values=[""])
+    if "trough_date" in frame:
+        frame = frame.assign(trough_date=pd.to_datetime(frame["trough_date"]))
+    if "score_rank" in frame:
+        frame = frame.assign(score_rank=frame["score_rank"].astype("Int64"))
     return frame.assign(
         rank=frame["rank"].astype("Int64"),
         peak_date=pd.to_datetime(frame["peak_date"]),
@@ -183,6 +194,14 @@ class Archive:
         """A stored report's raw CSV bytes; raises ObjectNotFound."""
         return self.store.get(report_key(day))
 
+    def write_changes(self, day: date, changes: dict[str, Any]) -> bool:
+        """Store what changed in a day's report (immutable, like the report)."""
+        return self.store.put_immutable(changes_key(day), _json_bytes(changes))
+
+    def read_changes(self, day: date) -> dict[str, Any]:
+        """What changed in a day's report, as stored; raises ObjectNotFound."""
+        return json.loads(self.store.get(changes_key(day)))
+
     # --- positions ----------------------------------------------------------------------------
 
     def write_positions(self, day: date, positions: pd.DataFrame) -> bool:
@@ -259,4 +278,4 @@ class Archive:
         raise PointerConflict(f"state/{name}.json kept changing; gave up after 5 attempts")
 
 
-__all__ = ["Archive", "REPORT_COLUMNS", "LATEST_KEY", "bars_key", "report_key", "positions_key"]
+__all__ = ["Archive", "REPORT_COLUMNS", "LATEST_KEY", "bars_key", "report_key", "changes_key", "positions_key"]

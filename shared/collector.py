@@ -13,12 +13,14 @@ from typing import Any
 
 import pandas as pd
 
-from shared.analytics import build_report
-from shared.archive import Archive, report_key
+from shared.analytics import HISTORY_DAYS, build_report
+from shared.archive import Archive, changes_key, report_key
 from shared.bootstrap import Parts
 from shared.charts import chart_key, chart_points, chart_to_json
 from shared.errors import ImmutableObjectError, NothingCollected, StorageError
 from shared.market_data import FetchResult, empty_bars, normalise_bars
+from shared.quality import count_flags
+from shared.services import compute_report_changes
 from shared.telemetry import logger
 from shared.trading_calendar import last_completed_session, previous_trading_day, trading_days
 
@@ -50,6 +52,8 @@ class RunSummary:
     report_written: bool = False
     fetch: dict[str, float] = field(default_factory=dict)
     lookback_days: int = 180
+    quality: dict[str, int] = field(default_factory=dict)
+    changes_key: str = ""
     error: str = ""
 
     def line(self) -> str:
@@ -126,7 +130,7 @@ def _fetch_missing(parts: Parts, archive: Archive, window_days: list[date], summ
     return bars
 
 
-def _latest_summary(summary: RunSummary, report: pd.DataFrame) -> dict[str, Any]:
+def _latest_summary(summary: RunSummary, report: pd.DataFrame, changes: dict[str, Any]) -> dict[str, Any]:
     ranked = report[report["rank"].notna()].head(LATEST_TOP_ROWS)
     top = ranked.loc[:, ["rank", "symbol", "name", "sector", "close", "peak_close", "drawdown_pct", "days_since_peak", "flags"]]
     top = top.assign(rank=top["rank"].astype(int), drawdown_pct=top["drawdown_pct"].round(2))
@@ -142,6 +146,8 @@ def _latest_summary(summary: RunSummary, report: pd.DataFrame) -> dict[str, Any]
         "missing": len(summary.missing),
         "failed": len(summary.failed),
         "lookback_days": summary.lookback_days,
+        "quality": dict(summary.quality),
+        "changes": changes,
         "top": top.to_dict(orient="records"),
     }
 
@@ -155,6 +161,18 @@ def _write_chart(archive: Archive, day: date, bars: pd.DataFrame, lookback_days:
         logger.warning("chart already stored with different content; keeping it", extra={"key": chart_key(day)})
     except StorageError:
         logger.exception("could not store the chart object", extra={"key": chart_key(day)})
+
+
+def _store_changes(parts: Parts, target: date, report: pd.DataFrame, summary: RunSummary) -> dict[str, Any]:
+    """Compare the report with the previous stored one and store that next to it (immutable)."""
+    changes = compute_report_changes(parts, target, report)
+    summary.changes_key = changes_key(target)
+    try:
+        parts.archive.write_changes(target, changes)
+    except ImmutableObjectError:
+        logger.warning("changes already stored with different content; keeping them", extra={"key": summary.changes_key})
+        changes = parts.archive.read_changes(target)
+    return changes
 
 
 def collect(parts: Parts, as_of: date | None = None) -> RunSummary:
@@ -172,7 +190,10 @@ def collect(parts: Parts, as_of: date | None = None) -> RunSummary:
         window_start = target - timedelta(days=settings.lookback_days - 1)
         window_days = [stamp.date() for stamp in trading_days(window_start, target)]
         fetched = _fetch_missing(parts, archive, window_days, summary)
-        stored = archive.read_bars([day for day in window_days if day.isoformat() not in summary.days_fetched])
+        # The context (200-bar average, returns) reads stored history before the window too.
+        history_start = target - timedelta(days=max(settings.lookback_days, HISTORY_DAYS) - 1)
+        history_days = [stamp.date() for stamp in trading_days(history_start, target)]
+        stored = archive.read_bars([day for day in history_days if day.isoformat() not in summary.days_fetched])
         bars = normalise_bars(pd.concat([stored, fetched], ignore_index=True)).drop_duplicates(["symbol", "date"], keep="last")
         report = build_report(bars, parts.universe, target, settings.lookback_days)
         have_today = set(report["symbol"])
@@ -189,10 +210,12 @@ def collect(parts: Parts, as_of: date | None = None) -> RunSummary:
             logger.warning("report already stored with different content; keeping it", extra={"key": summary.report_key})
             report = archive.read_report(target)
         _write_chart(archive, target, bars, settings.lookback_days)
+        summary.quality = count_flags(report["flags"])
+        changes = _store_changes(parts, target, report, summary)
         summary.outcome = "complete" if not (summary.failed or summary.missing) else "partial"
         summary.finished_at = parts.clock().isoformat()
         summary.duration_s = round(time.monotonic() - started, 3)
-        archive.write_latest(_latest_summary(summary, report))
+        archive.write_latest(_latest_summary(summary, report, changes))
     except Exception as error:
         summary.outcome = "failed"
         summary.error = str(error) or type(error).__name__

@@ -10,10 +10,13 @@ from typing import Any
 
 import pandas as pd
 
+from shared.analytics import compare_reports, summarise_sectors
 from shared.archive import report_key
 from shared.bootstrap import Parts
 from shared.errors import NoReportYet, ObjectNotFound
 from shared.links import download_url, read_token
+from shared.track_record import HORIZONS, TRACK_RECORD_COLUMNS, compute_track_record, horizon_targets
+from shared.trading_calendar import trading_days
 from shared.universe import find_symbol
 
 
@@ -108,3 +111,50 @@ def open_download(parts: Parts, token: str) -> tuple[str, bytes]:
     settings = parts.settings
     key = read_token(settings.secret_key, token, settings.link_ttl_seconds)
     return key, parts.store.get(key)
+
+
+# --- analytics: sectors, what changed, track record ---------------------------------------------
+
+
+def sector_summary(parts: Parts, day: date | None = None) -> pd.DataFrame:
+    """Per sector of the report of ``day`` (default: the latest): ``sector, count,
+    median_drawdown_pct, share_below_20_pct``, deepest median first."""
+    _as_of, report = load_report(parts, day)
+    return summarise_sectors(report)
+
+
+def compute_report_changes(parts: Parts, as_of: date, report: pd.DataFrame) -> dict[str, Any]:
+    """Compare ``report`` (of ``as_of``) with the newest stored report before it, if any."""
+    earlier = [stored for stored in parts.archive.stored_days("reports") if stored < as_of]
+    previous_day = earlier[-1] if earlier else None
+    previous = parts.archive.read_report(previous_day) if previous_day is not None else None
+    return compare_reports(report, previous, as_of, previous_day, parts.settings.top_n)
+
+
+def report_changes(parts: Parts, day: date | None = None) -> dict[str, Any]:
+    """What changed in the report of ``day`` (default: the latest) against the previous one:
+    the stored ``reports/D.changes.json``, or computed when a report predates it."""
+    as_of, report = load_report(parts, day)
+    try:
+        return parts.archive.read_changes(as_of)
+    except ObjectNotFound:
+        return compute_report_changes(parts, as_of, report)
+
+
+def track_record(parts: Parts) -> pd.DataFrame:
+    """How each stored report's top 10 did 1, 3 and 6 months later against the universe median,
+    from the stored reports and bars (see ``shared.track_record``)."""
+    archive = parts.archive
+    days = archive.stored_days("reports")
+    bar_days = archive.stored_days("bars")
+    if not days or not bar_days or bar_days[-1] <= days[0]:
+        return pd.DataFrame(columns=TRACK_RECORD_COLUMNS)
+    sessions = trading_days(days[0], bar_days[-1])
+    targets = horizon_targets(pd.DatetimeIndex([pd.Timestamp(d) for d in days]), sessions, HORIZONS)
+    if targets.empty:
+        return pd.DataFrame(columns=TRACK_RECORD_COLUMNS)
+    wanted = {stamp.date() for stamp in targets["as_of"]} | {stamp.date() for stamp in targets["target"]}
+    closes = archive.read_bars(sorted(wanted & set(bar_days))).loc[:, ["symbol", "date", "close"]]
+    report_frames = [archive.read_report(day).loc[:, ["symbol", "rank"]].assign(as_of=pd.Timestamp(day)) for day in sorted({t.date() for t in targets["as_of"]})]
+    reports = pd.concat(report_frames, ignore_index=True)
+    return compute_track_record(reports, closes, sessions, HORIZONS)

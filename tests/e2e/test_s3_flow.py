@@ -28,7 +28,7 @@ def test_collect_to_s3_and_serve_from_it(s3_settings: Settings) -> None:
     assert summary.outcome == "complete"
     bucket = s3_settings.storage.split("/")[2]
     keys = [item["Key"] for item in boto3.client("s3", region_name="us-east-1").list_objects_v2(Bucket=bucket, Prefix="prod/reports/")["Contents"]]
-    assert sorted(keys) == ["prod/reports/2026-11-27.csv", "prod/reports/latest.json"]
+    assert sorted(keys) == ["prod/reports/2026-11-27.changes.json", "prod/reports/2026-11-27.csv", "prod/reports/latest.json"]
 
     client = create_app(parts=parts).test_client()
     assert client.get("/api/status").get_json()["last_run"]["ranked"] == summary.ranked

@@ -28,6 +28,7 @@ def sample_report() -> pd.DataFrame:
     bars = make_bars([("AAA", "2026-01-02", 10.0), ("AAA", "2026-01-05", 8.0), ("BBB", "2026-01-05", 3.0)])
     universe = pd.DataFrame({"symbol": ["AAA", "BBB"], "name": ["Alpha, Inc.", 'B "quoted"'], "sector": ["Energy", "Utilities"]})
     report = build_report(bars, universe, date(2026, 1, 5), 180)
+    report.loc[report["symbol"] == "AAA", "flags"] = ""
     report.loc[report["symbol"] == "BBB", "flags"] = "bad_price"
     report.loc[report["symbol"] == "BBB", "rank"] = pd.NA
     return report

@@ -1,0 +1,164 @@
+"""Data-quality checks: one named flag per check, per symbol, over the drawdown window.
+
+Pure and vectorised: every function takes frames and returns new ones, with no I/O. The
+trading sessions the window should hold come in as an argument (``shared.analytics`` gets them
+from ``shared.trading_calendar``, i.e. the NYSE calendar of pandas-market-calendars).
+
+The checks (thresholds are the constants below; README documents them):
+- ``missing_bars``: a session between the symbol's first bar in the window and the as-of day
+  has no bar;
+- ``stale``: the last bar is dated before the as-of day, or repeats the bar before it exactly
+  (same open, high, low, close and volume: a feed that re-sent yesterday's bar);
+- ``bad_price``: a bar in the window has a NaN or non-positive price, ``high < low``, or an
+  open or close outside ``[low, high]``;
+- ``zero_volume``: a bar in the window has zero volume;
+- ``split_suspect``: a one-day close-to-close ratio within ``SPLIT_TOLERANCE`` (in log terms)
+  of a common split ratio ``k`` or ``1/k`` (unadjusted data);
+- ``outlier_return``: a daily log return whose robust z-score
+  ``|r - median| / (1.4826 * MAD)`` exceeds ``OUTLIER_Z``;
+- ``short_history``: the symbol's first bar in the window is after the window's first session.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+#: Every flag name, in the order they are written in a report's ``flags`` column.
+FLAG_NAMES: tuple[str, ...] = (
+    "missing_bars",
+    "stale",
+    "bad_price",
+    "zero_volume",
+    "split_suspect",
+    "outlier_return",
+    "short_history",
+)
+FLAG_SEPARATOR = ";"
+#: Common split ratios; each is also checked as a reverse split (1/k).
+SPLIT_RATIOS: tuple[float, ...] = (2.0, 3.0, 4.0, 5.0, 10.0, 20.0, 50.0)
+#: How close |ln(ratio) - ln(k)| must be to call a move split-like (0.05 is about +/-5%).
+SPLIT_TOLERANCE = 0.05
+#: Robust z-score above which a daily log return is an outlier.
+OUTLIER_Z = 12.0
+#: 1.4826 * MAD estimates the standard deviation of normally distributed data.
+MAD_TO_SIGMA = 1.4826
+#: Relative slack for the OHLC consistency checks (prices are rounded by the sources).
+PRICE_SLACK = 1e-6
+
+
+def with_log_returns(bars: pd.DataFrame) -> pd.DataFrame:
+    """``bars`` sorted by symbol and date, with ``log_return`` = ln(close / previous close of the
+    same symbol in the frame); NaN on each symbol's first bar."""
+    ordered = bars.sort_values(["symbol", "date"], kind="stable")
+    previous = ordered.groupby("symbol", sort=False)["close"].shift(1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_return = np.log(ordered["close"].to_numpy() / previous.to_numpy())
+    log_return[~np.isfinite(log_return)] = np.nan
+    return ordered.assign(log_return=log_return).reset_index(drop=True)
+
+
+def split_like(log_return: pd.Series) -> pd.Series:
+    """True where a log return is within ``SPLIT_TOLERANCE`` of +/-ln(k) for a split ratio k."""
+    targets = np.log(np.asarray(SPLIT_RATIOS))
+    distance = np.abs(np.abs(log_return.to_numpy())[:, None] - targets[None, :])
+    return pd.Series((distance <= SPLIT_TOLERANCE).any(axis=1), index=log_return.index)
+
+
+def robust_z(log_return: pd.Series, symbol: pd.Series) -> pd.Series:
+    """|r - median| / (1.4826 * MAD) per symbol; NaN where the MAD is 0 or the return is NaN."""
+    grouped = log_return.groupby(symbol, sort=False)
+    deviation = (log_return - grouped.transform("median")).abs()
+    scale = deviation.groupby(symbol, sort=False).transform("median") * MAD_TO_SIGMA
+    return deviation / scale.where(scale > 0)
+
+
+def bad_price_rows(bars: pd.DataFrame) -> pd.Series:
+    """True for bars with a NaN or non-positive price or inconsistent OHLC."""
+    prices = bars.loc[:, ["open", "high", "low", "close"]]
+    low = bars["low"] * (1 - PRICE_SLACK)
+    high = bars["high"] * (1 + PRICE_SLACK)
+    return (
+        prices.isna().any(axis=1)
+        | (prices <= 0).any(axis=1)
+        | (bars["high"] < bars["low"])
+        | (bars["close"] < low)
+        | (bars["close"] > high)
+        | (bars["open"] < low)
+        | (bars["open"] > high)
+    )
+
+
+def flag_symbols(window: pd.DataFrame, as_of: date, sessions: pd.DatetimeIndex) -> pd.DataFrame:
+    """One row per symbol in ``window`` (index ``symbol``), one boolean column per ``FLAG_NAMES``.
+
+    ``window`` holds the bars of the drawdown window only, with ``log_return`` as made by
+    ``with_log_returns`` over that window; ``sessions`` are the trading days the window should
+    hold, ascending.
+    """
+    end = pd.Timestamp(as_of)
+    symbol = window["symbol"]
+    by_symbol = window.groupby("symbol", sort=True)
+    first_date = by_symbol["date"].min()
+    last_date = by_symbol["date"].max()
+
+    sessions = pd.DatetimeIndex(sessions)
+    on_session = window[window["date"].isin(sessions)].drop_duplicates(["symbol", "date"])
+    present = on_session.groupby("symbol")["date"].size().reindex(first_date.index, fill_value=0)
+    expected = len(sessions) - sessions.searchsorted(first_date.to_numpy(), side="left")
+    missing = (expected - present.to_numpy()) > 0
+
+    price_columns = ["open", "high", "low", "close", "volume"]
+    previous = by_symbol[price_columns].shift(1)
+    repeated = (window[price_columns].to_numpy() == previous.to_numpy()).all(axis=1)
+    is_last = ~symbol.duplicated(keep="last").to_numpy()
+    repeated_last = pd.Series(repeated[is_last], index=symbol[is_last].to_numpy()).groupby(level=0).any()
+
+    z = robust_z(window["log_return"], symbol)
+    row_flags = pd.DataFrame(
+        {
+            "bad_price": bad_price_rows(window).to_numpy(),
+            "zero_volume": (window["volume"] <= 0).to_numpy(),
+            "split_suspect": split_like(window["log_return"]).to_numpy(),
+            "outlier_return": (z > OUTLIER_Z).to_numpy(),
+        },
+        index=symbol.to_numpy(),
+    )
+    any_row = row_flags.groupby(level=0).any().reindex(first_date.index, fill_value=False)
+    first_session = sessions[0] if len(sessions) else end
+    flags = pd.DataFrame(
+        {
+            "missing_bars": missing,
+            "stale": ((last_date < end) | repeated_last.reindex(first_date.index, fill_value=False)).to_numpy(),
+            "bad_price": any_row["bad_price"].to_numpy(),
+            "zero_volume": any_row["zero_volume"].to_numpy(),
+            "split_suspect": any_row["split_suspect"].to_numpy(),
+            "outlier_return": any_row["outlier_return"].to_numpy(),
+            "short_history": (first_date > first_session).to_numpy(),
+        },
+        index=first_date.index,
+    )
+    flags.index.name = "symbol"
+    return flags.loc[:, list(FLAG_NAMES)].astype(bool)
+
+
+def join_flags(flags: pd.DataFrame) -> pd.Series:
+    """The ``;``-joined names of the true flags of each row ('' when none), in ``FLAG_NAMES`` order."""
+    joined = pd.Series("", index=flags.index, dtype=object)
+    for name in FLAG_NAMES:
+        if name in flags:
+            joined = joined + np.where(flags[name].to_numpy(), name + FLAG_SEPARATOR, "")
+    return joined.str.rstrip(FLAG_SEPARATOR)
+
+
+def explode_flags(flags: pd.Series) -> pd.Series:
+    """One entry per (row, flag name), indexed like ``flags``; rows without flags drop out."""
+    names = flags.fillna("").astype(str).str.split(FLAG_SEPARATOR).explode()
+    return names[names != ""]
+
+
+def count_flags(flags: pd.Series) -> dict[str, int]:
+    """How many rows carry each flag name (every name in ``FLAG_NAMES``, 0 when none)."""
+    counts = explode_flags(flags).value_counts()
+    return {name: int(counts.get(name, 0)) for name in FLAG_NAMES}

@@ -1,0 +1,107 @@
+"""The analytics service functions against stored reports: the contract's shapes and values."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from shared import services
+from shared.analytics import REPORT_COLUMNS
+from shared.collector import collect
+from shared.errors import NoReportYet
+from shared.quality import FLAG_NAMES
+from shared.track_record import TRACK_RECORD_COLUMNS
+
+PREVIOUS = date(2026, 11, 25)  # the trading day before AS_OF (Thanksgiving is 2026-11-26)
+
+
+def test_report_has_the_contract_columns_in_order(parts) -> None:
+    collect(parts)
+    _day, report = services.load_report(parts)
+    assert list(report.columns) == REPORT_COLUMNS
+    assert REPORT_COLUMNS[:10] == ["rank", "symbol", "name", "sector", "close", "peak_close", "peak_date", "drawdown_pct", "days_since_peak", "flags"]
+    assert report["score_rank"].dropna().astype(int).sort_values().tolist() == list(range(1, int(report["rank"].notna().sum()) + 1))
+    names = {name for text in report["flags"] for name in text.split(";") if name}
+    assert names <= set(FLAG_NAMES)
+
+
+def test_latest_and_manifest_carry_quality_counts_and_changes(parts) -> None:
+    summary = collect(parts)
+    latest = services.latest_summary(parts)
+    assert set(latest["quality"]) == set(FLAG_NAMES)
+    assert latest["quality"] == summary.quality
+    manifest = json.loads(parts.store.get(parts.archive.list_runs()[-1]))
+    assert manifest["quality"] == latest["quality"]
+    assert latest["changes"] == json.loads(parts.store.get("reports/2026-11-27.changes.json"))
+
+
+def test_sector_summary_shape_and_order(parts) -> None:
+    collect(parts)
+    sectors = services.sector_summary(parts)
+    assert list(sectors.columns) == ["sector", "count", "median_drawdown_pct", "share_below_20_pct"]
+    assert sectors["median_drawdown_pct"].is_monotonic_increasing
+    _day, report = services.load_report(parts)
+    assert int(sectors["count"].sum()) == int(report["rank"].notna().sum())
+    assert sectors["share_below_20_pct"].between(0, 100).all()
+
+
+def test_report_changes_against_the_previous_trading_day(parts) -> None:
+    collect(parts, PREVIOUS)
+    collect(parts)
+    changes = services.report_changes(parts)
+    assert set(changes) == {"as_of", "previous", "top_n", "entered", "left", "rank_moves", "new_flags"}
+    assert changes["as_of"] == "2026-11-27" and changes["previous"] == "2026-11-25"
+    assert changes["top_n"] == parts.settings.top_n
+    _d, now = services.load_report(parts)
+    _d, before = services.load_report(parts, PREVIOUS)
+    top = parts.settings.top_n
+    now_top = set(now.loc[now["rank"] <= top, "symbol"])
+    before_top = set(before.loc[before["rank"] <= top, "symbol"])
+    assert set(changes["entered"]) == now_top - before_top
+    assert set(changes["left"]) == before_top - now_top
+    for move in changes["rank_moves"]:
+        assert set(move) == {"symbol", "previous_rank", "rank", "change"}
+        assert move["change"] == move["previous_rank"] - move["rank"] != 0
+    sizes = [abs(move["change"]) for move in changes["rank_moves"]]
+    assert sizes == sorted(sizes, reverse=True)
+    for item in changes["new_flags"]:
+        assert set(item) == {"symbol", "flags"} and isinstance(item["flags"], list)
+    first = services.report_changes(parts, PREVIOUS)
+    assert first["previous"] is None and first["entered"] == [] and first["left"] == []
+
+
+def test_services_raise_no_report_yet_before_any_run(parts) -> None:
+    with pytest.raises(NoReportYet):
+        services.sector_summary(parts)
+    with pytest.raises(NoReportYet):
+        services.report_changes(parts)
+    empty = services.track_record(parts)
+    assert list(empty.columns) == TRACK_RECORD_COLUMNS and empty.empty
+
+
+def test_track_record_from_stored_reports_and_bars(parts) -> None:
+    early = date(2026, 5, 1)
+    collect(parts, early)
+    collect(parts)
+    record = services.track_record(parts)
+    assert list(record.columns) == TRACK_RECORD_COLUMNS
+    rows = record[record["as_of"] == early]
+    assert rows["horizon"].tolist() == ["1m", "3m", "6m"]
+    assert rows["horizon_days"].tolist() == [21, 63, 126]
+    ranked_count = int(parts.archive.read_report(early)["rank"].notna().sum())
+    assert (rows["symbols"] == min(10, ranked_count)).all()
+    assert (rows["excess_pct"] - (rows["top_return_pct"] - rows["universe_median_pct"])).abs().max() < 1e-9
+    # Independent check of the 1-month row from the stored files.
+    report = parts.archive.read_report(early)
+    top = report.loc[report["rank"] <= 10, "symbol"]
+    from shared.trading_calendar import trading_days
+
+    target = trading_days(early, date(2026, 7, 1))[21].date()
+    start = parts.archive.read_bars([early]).set_index("symbol")["close"]
+    end = parts.archive.read_bars([target]).set_index("symbol")["close"]
+    forward = (end / start - 1) * 100
+    one_month = rows[rows["horizon"] == "1m"].iloc[0]
+    assert one_month["top_return_pct"] == pytest.approx(forward[top].mean())
+    ranked = report.loc[report["rank"].notna(), "symbol"]
+    assert one_month["universe_median_pct"] == pytest.approx(forward[ranked].median())
