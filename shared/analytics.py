@@ -48,6 +48,8 @@ TRADING_DAYS_PER_YEAR = 252
 RETURN_BARS: tuple[int, ...] = (1, 5, 20)
 #: Moving averages reported, as ``dist_ma<n>_pct``: the close against the mean of the last n closes.
 MOVING_AVERAGE_BARS: tuple[int, ...] = (50, 200)
+#: Annualised volatility (in percent) below this counts as none: float noise of a flat series.
+MIN_VOLATILITY_PCT = 1e-6
 #: Calendar days of history the context reads (the 200-bar average needs about 290).
 HISTORY_DAYS = 300
 
@@ -162,7 +164,7 @@ def compute_context(history: pd.DataFrame, window: pd.DataFrame, drawdowns: pd.D
     volatility = daily * np.sqrt(TRADING_DAYS_PER_YEAR) * 100.0
     columns["volatility_pct"] = volatility
     drawdown = drawdowns.set_index("symbol")["drawdown_pct"]
-    columns["drawdown_vol"] = drawdown / volatility.where(volatility > 0)
+    columns["drawdown_vol"] = drawdown / volatility.where(volatility > MIN_VOLATILITY_PCT)
     peak_date = drawdowns.set_index("symbol")["peak_date"]
     since_peak = window[window["date"] >= window["symbol"].map(peak_date)]
     trough_close = since_peak.groupby("symbol")["close"].min().reindex(symbols)
