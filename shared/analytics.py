@@ -228,10 +228,14 @@ def build_report(
     if sessions is None:
         sessions = window_sessions(as_of, lookback_days)
     history = history_bars(bars, as_of, lookback_days)
+    # Symbols as a categorical: every groupby below reuses its codes instead of hashing strings.
+    history = history.assign(symbol=pd.Categorical(history["symbol"]))
     drawdowns = compute_drawdowns(history, as_of, lookback_days)
     if drawdowns.empty:
         return pd.DataFrame({column: pd.Series(dtype=object) for column in REPORT_COLUMNS})
     history = history[history["symbol"].isin(drawdowns["symbol"])]
+    history = history.assign(symbol=history["symbol"].cat.remove_unused_categories())
+    drawdowns = drawdowns.assign(symbol=drawdowns["symbol"].astype(object))
     window = with_log_returns(window_bars(history, as_of, lookback_days))
     flags = join_flags(flag_symbols(window, as_of, sessions))
     context = compute_context(history, window, drawdowns)
