@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from shared.analytics import build_report, compare_reports, summarise_sectors
+from shared.track_record import compute_track_record
 from shared.trading_calendar import trading_days
 
 SYMBOLS = 1_000
@@ -64,3 +65,11 @@ def main() -> None:
     previous = build_report(bars, universe, date(2026, 11, 25))
     _print("compare_reports (what changed)", _time(lambda: compare_reports(report, previous, AS_OF, date(2026, 11, 25))))
     _print("summarise_sectors", _time(lambda: summarise_sectors(report)))
+    sessions = pd.DatetimeIndex(sorted(bars["date"].unique()))
+    ranks = np.tile(np.arange(1, SYMBOLS + 1), len(sessions))
+    reports = pd.DataFrame(
+        {"as_of": np.repeat(sessions.to_numpy(), SYMBOLS), "symbol": np.tile(universe["symbol"].to_numpy(), len(sessions)), "rank": ranks}
+    )
+    closes = bars.loc[:, ["symbol", "date", "close"]]
+    label = f"compute_track_record ({len(sessions)} reports)"
+    _print(label, _time(lambda: compute_track_record(reports, closes, sessions)))

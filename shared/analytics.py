@@ -12,7 +12,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from shared.quality import FLAG_SEPARATOR, explode_flags, flag_symbols, join_flags, with_log_returns
+from shared.quality import explode_flags, flag_symbols, join_flags, with_log_returns
+from shared.trading_calendar import trading_days
 
 #: Columns of ``reports/D.csv``, in order.
 REPORT_COLUMNS = [
@@ -207,8 +208,6 @@ def history_bars(bars: pd.DataFrame, as_of: date, lookback_days: int) -> pd.Data
 
 def window_sessions(as_of: date, lookback_days: int) -> pd.DatetimeIndex:
     """The NYSE sessions in (as_of - lookback_days, as_of]."""
-    from shared.trading_calendar import trading_days
-
     return trading_days(as_of - timedelta(days=lookback_days - 1), as_of)
 
 

@@ -73,6 +73,14 @@ def test_report_matches_a_wide_recomputation(real_bars: pd.DataFrame, universe: 
     np.testing.assert_allclose(report["trough_close"], trough[report.index])
     np.testing.assert_allclose(report["rebound_pct"], ((last / trough - 1) * 100)[report.index])
     assert (report["drawdown_pct"] <= 0).all() and (report["rebound_pct"] >= 0).all()
+
+    # The score from the wide values, with the weights as README states them.
+    depth = -((last / peak - 1) * 100)
+    rebound = np.minimum((last / trough - 1) * 100, depth)
+    ret5 = wide.pct_change(5, fill_method=None).iloc[-1] * 100
+    ret20 = wide.pct_change(20, fill_method=None).iloc[-1] * 100
+    score = 1.0 * depth + 0.5 * rebound + 1.0 * np.minimum(ret5 - ret20 / 4, 0).fillna(0) + 0.5 * np.minimum(ret5, 0).fillna(0)
+    np.testing.assert_allclose(report["score"], score[report.index], rtol=1e-9, atol=1e-9)
     if as_of == date(2022, 9, 30):
         assert report["dist_ma200_pct"].isna().all()  # the file starts 2022-03-08: no 200 bars yet
 
