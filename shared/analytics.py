@@ -1,4 +1,6 @@
-"""Pure analytics over DataFrames: drawdowns from the peak, and the ranking.
+"""Pure analytics over DataFrames: drawdowns from the peak, context (returns, moving averages,
+volatility, trough and rebound), the composite score, the ranks, sectors and what changed.
+The data-quality flags are in ``shared.quality``, the track record in ``shared.track_record``.
 
 Nothing here does I/O, logs or reads config, and no function changes its input.
 

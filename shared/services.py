@@ -40,7 +40,7 @@ def status(parts: Parts) -> dict[str, Any]:
     if run is not None:
         last_run = {
             key: run.get(key)
-            for key in ("run_id", "kind", "as_of", "source", "outcome", "started_at", "finished_at", "duration_s", "universe", "ranked", "excluded", "error")
+            for key in ("run_id", "kind", "as_of", "source", "outcome", "started_at", "finished_at", "duration_s", "universe", "ranked", "excluded", "quality", "error")
         }
         last_run["missing"] = len(run.get("missing", []))
         last_run["failed"] = len(run.get("failed", {}))

@@ -37,6 +37,7 @@ def test_latest_and_manifest_carry_quality_counts_and_changes(parts) -> None:
     assert latest["quality"] == summary.quality
     manifest = json.loads(parts.store.get(parts.archive.list_runs()[-1]))
     assert manifest["quality"] == latest["quality"]
+    assert services.status(parts)["last_run"]["quality"] == latest["quality"]
     assert latest["changes"] == json.loads(parts.store.get("reports/2026-11-27.changes.json"))
 
 
