@@ -71,3 +71,14 @@ def test_no_token_sends_nothing(bot_parts, emulator) -> None:
     state.subscribe(bot_parts, 1, "2026-11-28")
     assert notify_latest_run(bot_parts) == {"admin": 0, "digest": 0, "watches": 0}
     assert emulator.calls == []
+
+
+def test_digest_carries_what_changed(bot_parts, emulator) -> None:
+    from datetime import date
+
+    collect(bot_parts, date(2026, 11, 30))
+    state.subscribe(bot_parts, 1, "2026-11-30")
+    notify_latest_run(bot_parts)
+    (call,) = emulator.of("sendMessage")
+    text = check_html(call.params["text"])
+    assert "What changed" in text and "since 2026-11-27" in text

@@ -20,6 +20,9 @@ SAMPLES = {
     "top": "/top 3",
     "stock": "/stock aapl",
     "download": "/download",
+    "sectors": "/sectors",
+    "changes": "/changes",
+    "history": "/history",
     "status": "/status",
     "account": "/account",
     "positions": "/positions",
@@ -182,3 +185,26 @@ def test_per_chat_rate_limit(bot_parts, send) -> None:
     assert "at most 3 commands a minute" in reply_text(texts[3])
     assert texts[4].data == b""
     assert "Commands" in reply_text(send(message_update("/help", ALLOWED, chat_id=-5)))  # other chats unaffected
+
+
+def test_changes_sectors_and_history_with_two_reports(bot_parts, send) -> None:
+    from datetime import date
+
+    from shared.collector import collect
+
+    collect(bot_parts, date(2026, 11, 30))
+    changes = reply_text(send(message_update("/changes", ALLOWED)))
+    assert "since 2026-11-27 (top 10):" in changes and "as of 2026-11-30 close" in changes
+    sectors = reply_text(send(message_update("/sectors", ALLOWED)))
+    assert "Information Technology" in sectors and "of 3" in sectors  # AAPL, MSFT, NVDA
+    assert "No track record yet" in reply_text(send(message_update("/history", ALLOWED)))
+
+
+def test_history_shows_the_track_record(bot_parts, send) -> None:
+    from datetime import date
+
+    from shared.collector import collect
+
+    collect(bot_parts, date(2026, 10, 27))  # an older report; latest.json stays on 2026-11-27
+    text = reply_text(send(message_update("/history", ALLOWED)))
+    assert "1m: 1 list(s)" in text and "2026-10-27 1m:" in text
