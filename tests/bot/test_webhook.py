@@ -208,3 +208,17 @@ def test_history_shows_the_track_record(bot_parts, send) -> None:
     collect(bot_parts, date(2026, 10, 27))  # an older report; latest.json stays on 2026-11-27
     text = reply_text(send(message_update("/history", ALLOWED)))
     assert "1m: 1 list(s)" in text and "2026-10-27 1m:" in text
+
+
+def test_group_chatter_is_ignored_but_private_text_gets_a_hint(send) -> None:
+    assert send(message_update("nice dip on KO", ALLOWED, chat_id=-3003)).data == b""
+    assert "/help" in reply_text(send(message_update("hello", ALLOWED)))
+    assert "Top 1–2" in reply_text(send(message_update("/top@dipwatch_test_bot 2", ALLOWED, chat_id=-3003)))
+
+
+def test_stock_without_a_chart_object_draws_from_the_bars(bot_parts, send) -> None:
+    from pathlib import Path
+
+    Path(bot_parts.store.location, "charts", "2026-11-27.json").unlink()
+    text = reply_text(send(message_update("/stock KO", ALLOWED)))
+    assert "high " in text and "low " in text and "27 Nov 26" in text
