@@ -33,7 +33,7 @@ from shared.bot.formatting import (
 from shared.charts import chart_key, downsample, render_chart
 from shared.errors import DipwatchError, NoReportYet, ObjectNotFound, UnknownSymbol
 from shared.telemetry import logger
-from shared.universe import find_symbol
+from shared.universe import find_symbol, normalise_symbol
 
 #: The most rows one /top page shows.
 MAX_PAGE = 25
@@ -144,6 +144,8 @@ def _match_sector(query: str, sectors: list[str]) -> str:
         found = [sector for sector in sectors if test(sector)]
         if len(found) == 1:
             return found[0]
+        if found:
+            raise BadArguments(f"“{query}” matches several sectors: {', '.join(found)}.")
     raise BadArguments(f"No sector matches “{query}”. Sectors: {', '.join(sectors)}.")
 
 
@@ -505,7 +507,7 @@ def unwatch(request: Request) -> Reply:
     """Stop a watch."""
     if len(request.args) != 1:
         raise BadArguments("Usage: /unwatch SYMBOL")
-    symbol = request.args[0].upper().replace("-", ".")
+    symbol = normalise_symbol(request.args[0])
     removed = state.remove_watch(request.parts, request.chat_id, symbol)
     return Reply(f"Stopped watching {code(symbol)}." if removed else f"You were not watching {code(symbol)}.")
 

@@ -222,3 +222,29 @@ def test_stock_without_a_chart_object_draws_from_the_bars(bot_parts, send) -> No
     Path(bot_parts.store.location, "charts", "2026-11-27.json").unlink()
     text = reply_text(send(message_update("/stock KO", ALLOWED)))
     assert "high " in text and "low " in text and "27 Nov 26" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/top 0", "N must be between 1 and 25"),
+        ("/top 99", "N must be between 1 and 25"),
+        ("/top 5 astrology", "No sector matches “astrology”. Sectors: Consumer Discretionary, Consumer Staples"),
+        ("/top 5 consumer", "“consumer” matches several sectors: Consumer Discretionary, Consumer Staples."),
+        ("/stock", "Usage: /stock SYMBOL"),
+        ("/download yesterday", "is not a date"),
+        ("/download 2020-01-02", "no report for 2020-01-02"),
+        ("/watch KO lots", "PCT must be a number"),
+        ("/watch KO 150", "PCT must be between 0 and 100"),
+        ("/unwatch brk-b", "You were not watching BRK.B"),
+    ],
+)
+def test_bad_arguments_get_a_clear_reply(send, text: str, expected: str) -> None:
+    assert expected in reply_text(send(message_update(text, ALLOWED)))
+
+
+def test_watch_round_trip(send) -> None:
+    assert "Watching BRK.B" in reply_text(send(message_update("/watch brk-b 12.5%", ALLOWED)))
+    assert "BRK.B at −12.5%" in reply_text(send(message_update("/watches", ALLOWED)))
+    assert "Stopped watching BRK.B" in reply_text(send(message_update("/unwatch BRK.B", ALLOWED)))
+    assert "No watches" in reply_text(send(message_update("/watches", ALLOWED)))
