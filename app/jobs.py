@@ -34,9 +34,9 @@ def collect_daily(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
         summary = collect(parts)
     except NothingCollected as error:
         metrics.add_metric(name="RunsFailed", unit=MetricUnit.Count, value=1)
-        notify_latest_run(parts)
         return {"outcome": "failed", "error": str(error)}
-    notify_latest_run(parts)
+    finally:
+        notify_latest_run(parts)  # digest, watches, and the admin alert for a failed or partial run
     metrics.add_metric(name="SymbolsRanked", unit=MetricUnit.Count, value=summary.ranked)
     metrics.add_metric(name="SymbolsMissing", unit=MetricUnit.Count, value=len(summary.missing))
     metrics.add_metric(name="SymbolsFailed", unit=MetricUnit.Count, value=len(summary.failed))

@@ -144,6 +144,7 @@ def telegram_webhook() -> Any:
     expected = parts().settings.telegram_webhook_secret
     given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+        logger.warning("telegram webhook refused: wrong or missing secret", extra={"remote_addr": request.remote_addr})
         return error_response(403, "forbidden")
     body = request.stream.read(WEBHOOK_MAX_BYTES + 1)
     if len(body) > WEBHOOK_MAX_BYTES:

@@ -33,7 +33,7 @@ from shared.bot.formatting import (
 from shared.charts import chart_key, downsample, render_chart
 from shared.errors import DipwatchError, NoReportYet, ObjectNotFound, UnknownSymbol
 from shared.telemetry import logger
-from shared.universe import find_symbol
+from shared.universe import find_symbol, normalise_symbol
 
 #: The most rows one /top page shows.
 MAX_PAGE = 25
@@ -144,6 +144,8 @@ def _match_sector(query: str, sectors: list[str]) -> str:
         found = [sector for sector in sectors if test(sector)]
         if len(found) == 1:
             return found[0]
+        if found:
+            raise BadArguments(f"“{query}” matches several sectors: {', '.join(found)}.")
     raise BadArguments(f"No sector matches “{query}”. Sectors: {', '.join(sectors)}.")
 
 
@@ -308,7 +310,9 @@ def stock_reply(parts: Parts, query: str) -> Reply:
         when = "" if is_missing(trough_date) else f" on {pd.Timestamp(trough_date).strftime('%Y-%m-%d')}"
         lines.append(f"low since peak {escape(number(trough))}{escape(when)}")
     context = [f"{label}: {_context_value(row, column, kind)}" for column, label, kind in CONTEXT_COLUMNS]
-    lines.append(escape(" · ".join(context)))
+    lines += [escape(" · ".join(context[i : i + 3])) for i in range(0, len(context), 3)]
+    if not is_missing(row.get("score_rank")):
+        lines.append(f"score rank #{int(row['score_rank'])}")
     flags = _flags_text(row.get("flags"))
     lines.append(f"flags: {escape(flags)}" if flags else "flags: none")
     lines.append(pre(_chart_text(parts, as_of, symbol)))
@@ -322,6 +326,65 @@ def stock(request: Request) -> Reply:
     if len(request.args) != 1:
         raise BadArguments("Usage: /stock SYMBOL, for example /stock AAPL")
     return stock_reply(request.parts, request.args[0])
+
+
+@command("sectors", MARKET, "/sectors", "median drawdown per sector")
+def sectors(request: Request) -> Reply:
+    """Sectors by median drawdown, deepest first, with the share of stocks 20% or more down."""
+    latest = _latest(request.parts)
+    table = services.sector_summary(request.parts, date.fromisoformat(latest["as_of"]))
+    lines = [bold("Sectors · median drawdown · share ≤ −20%")]
+    for row in table.itertuples(index=False):
+        lines.append(
+            f"{escape(shorten(str(row.sector), 26))}: {bold(percent(row.median_drawdown_pct))} · "
+            f"{escape(percent(row.share_below_20_pct, 0, signed=False))} of {int(row.count)}"
+        )
+    lines.append(stamp(latest))
+    return Reply("\n".join(lines))
+
+
+def changes_lines(changes: dict[str, Any], limit: int = 10) -> list[str]:
+    """What changed since the previous report, as reply lines (shared with the digest)."""
+    if not changes.get("previous"):
+        return ["No earlier report to compare with yet."]
+    lines = [f"since {escape(changes['previous'])} (top {escape(changes.get('top_n', '?'))}):"]
+    entered, left = changes.get("entered") or [], changes.get("left") or []
+    lines.append("entered: " + (" ".join(code(s) for s in entered[:limit]) if entered else "none"))
+    lines.append("left: " + (" ".join(code(s) for s in left[:limit]) if left else "none"))
+    moves = [m for m in changes.get("rank_moves") or [] if not is_missing(m.get("change")) and m.get("change")]
+    for move in moves[:limit]:
+        arrow = "▲" if int(move["change"]) > 0 else "▼"
+        lines.append(f"{arrow} {code(move['symbol'])} #{escape(move.get('previous_rank'))} → #{escape(move.get('rank'))}")
+    for item in (changes.get("new_flags") or [])[:limit]:
+        lines.append(f"⚠ {code(item['symbol'])} {escape(', '.join(item.get('flags') or []))}")
+    return lines
+
+
+@command("changes", MARKET, "/changes", "what changed since the previous day")
+def changes(request: Request) -> Reply:
+    """Entries and exits of the top list, the biggest rank moves and new data flags."""
+    latest = _latest(request.parts)
+    found = services.report_changes(request.parts, date.fromisoformat(latest["as_of"]))
+    return Reply("\n".join([bold(f"What changed · {found.get('as_of')}"), *changes_lines(found), stamp(latest)]))
+
+
+@command("history", MARKET, "/history", "how past top-10 lists did afterwards")
+def history(request: Request) -> Reply:
+    """The track record: past top-10 lists against the universe median, per horizon."""
+    record = services.track_record(request.parts)
+    if record.empty:
+        return Reply("No track record yet: it needs reports at least a month old.")
+    lines = [bold("Track record · top 10 vs universe median")]
+    for horizon, group in record.groupby("horizon", sort=False):
+        lines.append(
+            f"{escape(horizon)}: {len(group)} list(s) · top {bold(percent(group['top_return_pct'].mean()))} · "
+            f"median {escape(percent(group['universe_median_pct'].mean()))} · excess {bold(percent(group['excess_pct'].mean()))}"
+        )
+    lines.append("<i>latest lists:</i>")
+    for row in record.sort_values("as_of", ascending=False).head(12).itertuples(index=False):
+        as_of = pd.Timestamp(row.as_of).strftime("%Y-%m-%d")
+        lines.append(f"{escape(as_of)} {escape(row.horizon)}: {escape(percent(row.top_return_pct))} vs {escape(percent(row.universe_median_pct))}")
+    return Reply("\n".join(lines))
 
 
 @command("download", MARKET, "/download [YYYY-MM-DD]", "a time-limited link to a report CSV")
@@ -444,7 +507,7 @@ def unwatch(request: Request) -> Reply:
     """Stop a watch."""
     if len(request.args) != 1:
         raise BadArguments("Usage: /unwatch SYMBOL")
-    symbol = request.args[0].upper().replace("-", ".")
+    symbol = normalise_symbol(request.args[0])
     removed = state.remove_watch(request.parts, request.chat_id, symbol)
     return Reply(f"Stopped watching {code(symbol)}." if removed else f"You were not watching {code(symbol)}.")
 

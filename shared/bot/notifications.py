@@ -9,7 +9,7 @@ import pandas as pd
 from shared import services
 from shared.bootstrap import Parts
 from shared.bot import state
-from shared.bot.commands import Reply
+from shared.bot.commands import Reply, changes_lines
 from shared.bot.formatting import bold, code, escape, percent, shorten, stamp
 from shared.bot.messenger import Forbidden, TelegramMessenger, messenger_for
 from shared.bot.webhook import message_calls
@@ -27,6 +27,9 @@ def digest_reply(parts: Parts) -> Reply:
     lines = [bold(f"📉 dipwatch daily · top {len(ranked)}")]
     for row in ranked.itertuples(index=False):
         lines.append(f"{int(row.rank)}. {code(row.symbol)} {escape(percent(row.drawdown_pct, signed=False))} · {escape(shorten(str(row.name), 22))}")
+    changes = latest.get("changes")
+    if isinstance(changes, dict):
+        lines += ["", bold("What changed"), *changes_lines(changes, limit=5)]
     lines.append(stamp(latest))
     return Reply("\n".join(lines))
 

@@ -32,6 +32,8 @@ def mark_update(parts: Parts, update_id: int) -> bool:
         return {"ids": ids[-REMEMBERED_UPDATES:]}
 
     parts.archive.update_state(UPDATES, change)
+    if len(seen) >= REMEMBERED_UPDATES:  # type: ignore[arg-type]
+        seen.clear()  # type: ignore[attr-defined]
     seen.add(update_id)  # type: ignore[attr-defined]
     return fresh[0]
 

@@ -72,6 +72,8 @@ def handle_update(parts: Parts, payload: dict[str, Any], base_url: str = "http:/
         return []
     chat_id = message.chat.id
     user_id = message.from_user.id if message.from_user is not None else None
+    if not message.text.startswith("/") and message.chat.type != "private":
+        return []  # group chatter is not for the bot
     admitted = _limiter(parts).admit(chat_id)
     if admitted == "drop":
         return []

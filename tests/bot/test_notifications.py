@@ -7,7 +7,7 @@ from shared.bot.notifications import notify_after_collection, notify_latest_run
 from shared.collector import collect
 from tests.bot.conftest import ADMIN_CHAT, close_messenger
 from tests.bot.html_check import check_html
-from tests.conftest import AS_OF, fixed_clock
+from tests.conftest import AS_OF, SMALL_UNIVERSE, fixed_clock
 from tests.fakes import RecordingMarketData
 
 
@@ -71,3 +71,30 @@ def test_no_token_sends_nothing(bot_parts, emulator) -> None:
     state.subscribe(bot_parts, 1, "2026-11-28")
     assert notify_latest_run(bot_parts) == {"admin": 0, "digest": 0, "watches": 0}
     assert emulator.calls == []
+
+
+def test_digest_carries_what_changed(bot_parts, emulator) -> None:
+    from datetime import date
+
+    collect(bot_parts, date(2026, 11, 30))
+    state.subscribe(bot_parts, 1, "2026-11-30")
+    notify_latest_run(bot_parts)
+    (call,) = emulator.of("sendMessage")
+    text = check_html(call.params["text"])
+    assert "What changed" in text and "since 2026-11-27" in text
+
+
+def test_failed_run_alerts_the_admin(bot_settings, emulator) -> None:
+    import pytest
+
+    from shared.errors import NothingCollected
+
+    parts = bootstrap(bot_settings, clock=fixed_clock, market_data=RecordingMarketData(failing=set(SMALL_UNIVERSE)))
+    try:
+        with pytest.raises(NothingCollected):
+            collect(parts)
+        assert notify_latest_run(parts) == {"admin": 1, "digest": 0, "watches": 0}
+        (alert,) = emulator.of("sendMessage")
+        assert "collection failed" in check_html(alert.params["text"])
+    finally:
+        close_messenger(parts)

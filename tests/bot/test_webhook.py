@@ -20,6 +20,9 @@ SAMPLES = {
     "top": "/top 3",
     "stock": "/stock aapl",
     "download": "/download",
+    "sectors": "/sectors",
+    "changes": "/changes",
+    "history": "/history",
     "status": "/status",
     "account": "/account",
     "positions": "/positions",
@@ -182,3 +185,66 @@ def test_per_chat_rate_limit(bot_parts, send) -> None:
     assert "at most 3 commands a minute" in reply_text(texts[3])
     assert texts[4].data == b""
     assert "Commands" in reply_text(send(message_update("/help", ALLOWED, chat_id=-5)))  # other chats unaffected
+
+
+def test_changes_sectors_and_history_with_two_reports(bot_parts, send) -> None:
+    from datetime import date
+
+    from shared.collector import collect
+
+    collect(bot_parts, date(2026, 11, 30))
+    changes = reply_text(send(message_update("/changes", ALLOWED)))
+    assert "since 2026-11-27 (top 10):" in changes and "as of 2026-11-30 close" in changes
+    sectors = reply_text(send(message_update("/sectors", ALLOWED)))
+    assert "Information Technology" in sectors and "of 3" in sectors  # AAPL, MSFT, NVDA
+    assert "No track record yet" in reply_text(send(message_update("/history", ALLOWED)))
+
+
+def test_history_shows_the_track_record(bot_parts, send) -> None:
+    from datetime import date
+
+    from shared.collector import collect
+
+    collect(bot_parts, date(2026, 10, 27))  # an older report; latest.json stays on 2026-11-27
+    text = reply_text(send(message_update("/history", ALLOWED)))
+    assert "1m: 1 list(s)" in text and "2026-10-27 1m:" in text
+
+
+def test_group_chatter_is_ignored_but_private_text_gets_a_hint(send) -> None:
+    assert send(message_update("nice dip on KO", ALLOWED, chat_id=-3003)).data == b""
+    assert "/help" in reply_text(send(message_update("hello", ALLOWED)))
+    assert "Top 1–2" in reply_text(send(message_update("/top@dipwatch_test_bot 2", ALLOWED, chat_id=-3003)))
+
+
+def test_stock_without_a_chart_object_draws_from_the_bars(bot_parts, send) -> None:
+    from pathlib import Path
+
+    Path(bot_parts.store.location, "charts", "2026-11-27.json").unlink()
+    text = reply_text(send(message_update("/stock KO", ALLOWED)))
+    assert "high " in text and "low " in text and "27 Nov 26" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/top 0", "N must be between 1 and 25"),
+        ("/top 99", "N must be between 1 and 25"),
+        ("/top 5 astrology", "No sector matches “astrology”. Sectors: Consumer Discretionary, Consumer Staples"),
+        ("/top 5 consumer", "“consumer” matches several sectors: Consumer Discretionary, Consumer Staples."),
+        ("/stock", "Usage: /stock SYMBOL"),
+        ("/download yesterday", "is not a date"),
+        ("/download 2020-01-02", "no report for 2020-01-02"),
+        ("/watch KO lots", "PCT must be a number"),
+        ("/watch KO 150", "PCT must be between 0 and 100"),
+        ("/unwatch brk-b", "You were not watching BRK.B"),
+    ],
+)
+def test_bad_arguments_get_a_clear_reply(send, text: str, expected: str) -> None:
+    assert expected in reply_text(send(message_update(text, ALLOWED)))
+
+
+def test_watch_round_trip(send) -> None:
+    assert "Watching BRK.B" in reply_text(send(message_update("/watch brk-b 12.5%", ALLOWED)))
+    assert "BRK.B at −12.5%" in reply_text(send(message_update("/watches", ALLOWED)))
+    assert "Stopped watching BRK.B" in reply_text(send(message_update("/unwatch BRK.B", ALLOWED)))
+    assert "No watches" in reply_text(send(message_update("/watches", ALLOWED)))
