@@ -109,7 +109,7 @@ def latest_report() -> Any:
 def report(day: str) -> Any:
     """A whole report as JSON rows."""
     as_of, frame = services.load_report(parts(), parse_day(day))
-    rows = frame.assign(peak_date=frame["peak_date"].dt.strftime("%Y-%m-%d")).astype(object)
+    rows = frame.assign(**{column: frame[column].dt.strftime("%Y-%m-%d") for column in ("peak_date", "trough_date") if column in frame}).astype(object)
     rows = rows.where(rows.notna(), None)
     return {"as_of": as_of.isoformat(), "rows": rows.to_dict(orient="records")}
 
@@ -126,13 +126,37 @@ def stock(symbol: str) -> Any:
     """One symbol's report row and its closes in the window."""
     detail = services.stock_detail(parts(), symbol)
     row = {k: (None if v is None or v != v else v) for k, v in detail["row"].items()}  # NaN -> null
-    row["peak_date"] = detail["row"]["peak_date"].strftime("%Y-%m-%d")
+    for column in ("peak_date", "trough_date"):
+        if row.get(column) is not None:
+            row[column] = row[column].strftime("%Y-%m-%d")
     closes = detail["closes"]
     return {
         "as_of": detail["as_of"].isoformat(),
         "row": row,
         "closes": [{"date": d.strftime("%Y-%m-%d"), "close": c} for d, c in zip(closes["date"], closes["close"])],
     }
+
+
+@api.get("/reports/<day>/changes")
+def report_changes(day: str) -> Any:
+    """What changed in a report (``latest`` or YYYY-MM-DD) against the previous one."""
+    return services.report_changes(parts(), None if day == "latest" else parse_day(day))
+
+
+@api.get("/sectors")
+def sectors() -> Any:
+    """Per sector of a report (``?day=YYYY-MM-DD``, default the latest): count, median drawdown, share below -20%."""
+    day = request.args.get("day")
+    table = services.sector_summary(parts(), None if day is None else parse_day(day))
+    return {"sectors": table.to_dict(orient="records")}
+
+
+@api.get("/track-record")
+def track_record() -> Any:
+    """Past top-10 lists' forward returns against the universe median, per horizon."""
+    table = services.track_record(parts())
+    rows = table.assign(as_of=[day.isoformat() for day in table["as_of"]]).astype(object)
+    return {"rows": rows.where(rows.notna(), None).to_dict(orient="records")}
 
 
 # --- Telegram webhook --------------------------------------------------------------------------
