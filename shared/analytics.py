@@ -103,9 +103,9 @@ def compute_drawdowns(bars: pd.DataFrame, as_of: date, lookback_days: int = 180)
 
 def has_excluding_flag(flags: pd.Series) -> pd.Series:
     """True where a ``flags`` string holds a flag that keeps the symbol out of the ranking."""
-    names = explode_flags(flags)
-    excluded = names.isin(EXCLUDING_FLAGS).groupby(level=0).any()
-    return excluded.reindex(flags.index, fill_value=False).astype(bool)
+    names = explode_flags(flags.reset_index(drop=True))
+    excluded = names.isin(EXCLUDING_FLAGS).groupby(level=0).any().reindex(range(len(flags)), fill_value=False)
+    return pd.Series(excluded.to_numpy(dtype=bool), index=flags.index)
 
 
 def rank(report: pd.DataFrame) -> pd.DataFrame:

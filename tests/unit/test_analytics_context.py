@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shared.analytics import SCORE_WEIGHTS, build_report, compare_reports, compute_scores, summarise_sectors
+from shared.analytics import SCORE_WEIGHTS, build_report, compare_reports, compute_scores, has_excluding_flag, summarise_sectors
 from shared.track_record import compute_track_record
 from tests.conftest import make_bars
 
@@ -169,3 +169,9 @@ def test_no_bar_on_the_day_gives_an_empty_report_with_all_columns() -> None:
 
     empty = build_report(closes_bars("AAA", [1.0, 2.0], end="2026-02-20"), UNIVERSE, date(2026, 3, 2), 180, sessions=pd.DatetimeIndex([]))
     assert empty.empty and list(empty.columns) == REPORT_COLUMNS
+
+
+def test_excluding_flags_on_a_frame_with_a_repeated_index() -> None:
+    flags = pd.Series(["stale", "split_suspect;stale", "", "bad_price"], index=[3, 3, 7, 1])
+    assert has_excluding_flag(flags).tolist() == [False, True, False, True]
+    assert has_excluding_flag(flags).index.tolist() == [3, 3, 7, 1]

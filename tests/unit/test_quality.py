@@ -104,3 +104,4 @@ def test_flagging_does_not_change_its_input() -> None:
     before = bars.copy()
     flag_symbols(bars, AS_OF, SESSIONS)
     pd.testing.assert_frame_equal(bars, before)
+
