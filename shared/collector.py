@@ -130,7 +130,7 @@ def _fetch_missing(parts: Parts, archive: Archive, window_days: list[date], summ
     return bars
 
 
-def _latest_summary(summary: RunSummary, report: pd.DataFrame, changes: dict[str, Any]) -> dict[str, Any]:
+def _latest_summary(summary: RunSummary, report: pd.DataFrame, changes: dict[str, Any] | None) -> dict[str, Any]:
     ranked = report[report["rank"].notna()].head(LATEST_TOP_ROWS)
     top = ranked.loc[:, ["rank", "symbol", "name", "sector", "close", "peak_close", "drawdown_pct", "days_since_peak", "flags"]]
     top = top.assign(rank=top["rank"].astype(int), drawdown_pct=top["drawdown_pct"].round(2))
@@ -168,15 +168,23 @@ def _write_chart(archive: Archive, day: date, bars: pd.DataFrame, lookback_days:
         logger.exception("could not store the chart object", extra={"key": chart_key(day)})
 
 
-def _store_changes(parts: Parts, target: date, report: pd.DataFrame, summary: RunSummary) -> dict[str, Any]:
-    """Compare the report with the previous stored one and store that next to it (immutable)."""
-    changes = compute_report_changes(parts, target, report)
-    summary.changes_key = changes_key(target)
+def _store_changes(parts: Parts, target: date, report: pd.DataFrame, summary: RunSummary) -> dict[str, Any] | None:
+    """Compare the report with the previous stored one and store that next to it (immutable).
+
+    Derived data: a storage failure is logged and the run goes on, with ``changes`` null in
+    ``latest.json`` (``report_changes`` recomputes it on demand)."""
+    key = changes_key(target)
     try:
-        parts.archive.write_changes(target, changes)
-    except ImmutableObjectError:
-        logger.warning("changes already stored with different content; keeping them", extra={"key": summary.changes_key})
-        changes = parts.archive.read_changes(target)
+        changes = compute_report_changes(parts, target, report)
+        try:
+            parts.archive.write_changes(target, changes)
+        except ImmutableObjectError:
+            logger.warning("changes already stored with different content; keeping them", extra={"key": key})
+            changes = parts.archive.read_changes(target)
+    except StorageError:
+        logger.exception("could not store what changed", extra={"key": key})
+        return None
+    summary.changes_key = key
     return changes
 
 

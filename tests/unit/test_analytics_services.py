@@ -154,3 +154,22 @@ def test_collect_reads_stored_history_before_the_window_for_the_200_day_average(
     collect(parts, other)
     _day, full = services.load_report(parts, other)
     assert full["dist_ma200_pct"].notna().all()
+
+
+def test_a_failed_changes_write_does_not_fail_the_collection(settings, tmp_path) -> None:
+    from shared.errors import StorageError
+    from shared.storage import LocalStore
+
+    class ChangesFailStore(LocalStore):
+        """A local store whose writes of what-changed objects fail."""
+
+        def put_immutable(self, key: str, data: bytes) -> bool:
+            if key.endswith(".changes.json"):
+                raise StorageError(f"simulated outage writing {key}")
+            return super().put_immutable(key, data)
+
+    parts = bootstrap(settings, store=ChangesFailStore(str(tmp_path / "failing")), clock=fixed_clock)
+    summary = collect(parts)
+    assert summary.outcome == "complete" and summary.changes_key == ""
+    assert services.latest_summary(parts)["changes"] is None
+    assert services.report_changes(parts)["as_of"] == "2026-11-27"  # recomputed on demand
