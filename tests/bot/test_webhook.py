@@ -248,3 +248,14 @@ def test_watch_round_trip(send) -> None:
     assert "BRK.B at −12.5%" in reply_text(send(message_update("/watches", ALLOWED)))
     assert "Stopped watching BRK.B" in reply_text(send(message_update("/unwatch BRK.B", ALLOWED)))
     assert "No watches" in reply_text(send(message_update("/watches", ALLOWED)))
+
+
+def test_download_link_fetches_the_report(bot_parts, bot_client, send) -> None:
+    import re
+
+    call = send(message_update("/download 2026-11-27", ALLOWED)).get_json()
+    check_call(call)
+    href = re.search(r'href="([^"]+)"', call["text"]).group(1).replace("&amp;", "&")
+    path = href.split("://", 1)[1].split("/", 1)[1]
+    response = bot_client.get("/" + path)
+    assert response.status_code == 200 and response.data == bot_parts.store.get("reports/2026-11-27.csv")
