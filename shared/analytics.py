@@ -12,7 +12,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from shared.quality import FLAG_SEPARATOR, explode_flags, flag_symbols, join_flags, with_log_returns
+from shared.quality import explode_flags, flag_symbols, join_flags, with_log_returns
+from shared.trading_calendar import trading_days
 
 #: Columns of ``reports/D.csv``, in order.
 REPORT_COLUMNS = [
@@ -48,6 +49,8 @@ TRADING_DAYS_PER_YEAR = 252
 RETURN_BARS: tuple[int, ...] = (1, 5, 20)
 #: Moving averages reported, as ``dist_ma<n>_pct``: the close against the mean of the last n closes.
 MOVING_AVERAGE_BARS: tuple[int, ...] = (50, 200)
+#: Annualised volatility (in percent) below this counts as none: float noise of a flat series.
+MIN_VOLATILITY_PCT = 1e-6
 #: Calendar days of history the context reads (the 200-bar average needs about 290).
 HISTORY_DAYS = 300
 
@@ -162,7 +165,7 @@ def compute_context(history: pd.DataFrame, window: pd.DataFrame, drawdowns: pd.D
     volatility = daily * np.sqrt(TRADING_DAYS_PER_YEAR) * 100.0
     columns["volatility_pct"] = volatility
     drawdown = drawdowns.set_index("symbol")["drawdown_pct"]
-    columns["drawdown_vol"] = drawdown / volatility.where(volatility > 0)
+    columns["drawdown_vol"] = drawdown / volatility.where(volatility > MIN_VOLATILITY_PCT)
     peak_date = drawdowns.set_index("symbol")["peak_date"]
     since_peak = window[window["date"] >= window["symbol"].map(peak_date)]
     trough_close = since_peak.groupby("symbol")["close"].min().reindex(symbols)
@@ -205,8 +208,6 @@ def history_bars(bars: pd.DataFrame, as_of: date, lookback_days: int) -> pd.Data
 
 def window_sessions(as_of: date, lookback_days: int) -> pd.DatetimeIndex:
     """The NYSE sessions in (as_of - lookback_days, as_of]."""
-    from shared.trading_calendar import trading_days
-
     return trading_days(as_of - timedelta(days=lookback_days - 1), as_of)
 
 
@@ -226,10 +227,14 @@ def build_report(
     if sessions is None:
         sessions = window_sessions(as_of, lookback_days)
     history = history_bars(bars, as_of, lookback_days)
+    # Symbols as a categorical: every groupby below reuses its codes instead of hashing strings.
+    history = history.assign(symbol=pd.Categorical(history["symbol"]))
     drawdowns = compute_drawdowns(history, as_of, lookback_days)
     if drawdowns.empty:
         return pd.DataFrame({column: pd.Series(dtype=object) for column in REPORT_COLUMNS})
     history = history[history["symbol"].isin(drawdowns["symbol"])]
+    history = history.assign(symbol=history["symbol"].cat.remove_unused_categories())
+    drawdowns = drawdowns.assign(symbol=drawdowns["symbol"].astype(object))
     window = with_log_returns(window_bars(history, as_of, lookback_days))
     flags = join_flags(flag_symbols(window, as_of, sessions))
     context = compute_context(history, window, drawdowns)

@@ -134,6 +134,9 @@ def _latest_summary(summary: RunSummary, report: pd.DataFrame, changes: dict[str
     ranked = report[report["rank"].notna()].head(LATEST_TOP_ROWS)
     top = ranked.loc[:, ["rank", "symbol", "name", "sector", "close", "peak_close", "drawdown_pct", "days_since_peak", "flags"]]
     top = top.assign(rank=top["rank"].astype(int), drawdown_pct=top["drawdown_pct"].round(2))
+    if "score_rank" in ranked:
+        top = top.assign(score=ranked["score"].round(2), score_rank=ranked["score_rank"].astype("Int64").astype(object).where(ranked["score_rank"].notna(), None))
+    excluded = report[report["rank"].isna()].loc[:, ["symbol", "flags"]]
     return {
         "as_of": summary.as_of,
         "report": summary.report_key,
@@ -148,6 +151,8 @@ def _latest_summary(summary: RunSummary, report: pd.DataFrame, changes: dict[str
         "lookback_days": summary.lookback_days,
         "quality": dict(summary.quality),
         "changes": changes,
+        # Left out of the ranking (split-suspect or bad prices), with the flags that say why.
+        "excluded_symbols": excluded.to_dict(orient="records"),
         "top": top.to_dict(orient="records"),
     }
 
@@ -193,7 +198,8 @@ def collect(parts: Parts, as_of: date | None = None) -> RunSummary:
         # The context (200-bar average, returns) reads stored history before the window too.
         history_start = target - timedelta(days=max(settings.lookback_days, HISTORY_DAYS) - 1)
         history_days = [stamp.date() for stamp in trading_days(history_start, target)]
-        stored = archive.read_bars([day for day in history_days if day.isoformat() not in summary.days_fetched])
+        available = set(archive.stored_days("bars"))
+        stored = archive.read_bars([day for day in history_days if day in available and day.isoformat() not in summary.days_fetched])
         bars = normalise_bars(pd.concat([stored, fetched], ignore_index=True)).drop_duplicates(["symbol", "date"], keep="last")
         report = build_report(bars, parts.universe, target, settings.lookback_days)
         have_today = set(report["symbol"])

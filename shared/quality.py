@@ -15,7 +15,7 @@ The checks (thresholds are the constants below; README documents them):
 - ``split_suspect``: a one-day close-to-close ratio within ``SPLIT_TOLERANCE`` (in log terms)
   of a common split ratio ``k`` or ``1/k`` (unadjusted data);
 - ``outlier_return``: a daily log return whose robust z-score
-  ``|r - median| / (1.4826 * MAD)`` exceeds ``OUTLIER_Z``;
+  ``|r - median| / (1.4826 * MAD)`` exceeds ``OUTLIER_Z`` (needs ``OUTLIER_MIN_RETURNS``);
 - ``short_history``: the symbol's first bar in the window is after the window's first session.
 """
 from __future__ import annotations
@@ -42,6 +42,10 @@ SPLIT_RATIOS: tuple[float, ...] = (2.0, 3.0, 4.0, 5.0, 10.0, 20.0, 50.0)
 SPLIT_TOLERANCE = 0.05
 #: Robust z-score above which a daily log return is an outlier.
 OUTLIER_Z = 12.0
+#: Fewer daily returns than this in the window give no outlier call (the median and MAD need data).
+OUTLIER_MIN_RETURNS = 20
+#: A robust scale below this (in log-return units) counts as zero: float noise, not volatility.
+MIN_ROBUST_SCALE = 1e-8
 #: 1.4826 * MAD estimates the standard deviation of normally distributed data.
 MAD_TO_SIGMA = 1.4826
 #: Relative slack for the OHLC consistency checks (prices are rounded by the sources).
@@ -67,11 +71,13 @@ def split_like(log_return: pd.Series) -> pd.Series:
 
 
 def robust_z(log_return: pd.Series, symbol: pd.Series) -> pd.Series:
-    """|r - median| / (1.4826 * MAD) per symbol; NaN where the MAD is 0 or the return is NaN."""
+    """|r - median| / (1.4826 * MAD) per symbol; NaN where the return is NaN, the symbol has
+    fewer than ``OUTLIER_MIN_RETURNS`` returns or its MAD is (numerically) 0."""
     grouped = log_return.groupby(symbol, sort=False)
     deviation = (log_return - grouped.transform("median")).abs()
     scale = deviation.groupby(symbol, sort=False).transform("median") * MAD_TO_SIGMA
-    return deviation / scale.where(scale > 0)
+    usable = (scale > MIN_ROBUST_SCALE) & (grouped.transform("count") >= OUTLIER_MIN_RETURNS)
+    return deviation / scale.where(usable)
 
 
 def bad_price_rows(bars: pd.DataFrame) -> pd.Series:

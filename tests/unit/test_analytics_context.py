@@ -154,3 +154,18 @@ def test_track_record_hand_computed() -> None:
     assert row["universe_median_pct"] == pytest.approx(10.0)  # A, B, C: +10, -10, +20; X is unranked
     assert row["excess_pct"] == pytest.approx(-10.0)
     assert row["symbols"] == 2
+
+
+def test_bad_prices_on_the_day_are_flagged_unranked_and_do_not_break_the_report() -> None:
+    bars = make_bars([("AAA", "2026-02-27", 10.0), ("AAA", "2026-03-02", np.nan), ("BBB", "2026-02-27", 5.0), ("BBB", "2026-03-02", 0.0)])
+    report = report_for(bars)
+    assert report["flags"].tolist() == ["bad_price", "bad_price"]
+    assert report["rank"].isna().all() and report["score_rank"].isna().all()
+    assert report.loc["BBB", "drawdown_pct"] == -100.0
+
+
+def test_no_bar_on_the_day_gives_an_empty_report_with_all_columns() -> None:
+    from shared.analytics import REPORT_COLUMNS
+
+    empty = build_report(closes_bars("AAA", [1.0, 2.0], end="2026-02-20"), UNIVERSE, date(2026, 3, 2), 180, sessions=pd.DatetimeIndex([]))
+    assert empty.empty and list(empty.columns) == REPORT_COLUMNS

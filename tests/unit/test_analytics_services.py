@@ -4,14 +4,18 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from shared import services
 from shared.analytics import REPORT_COLUMNS
 from shared.collector import collect
+from shared.bootstrap import bootstrap
 from shared.errors import NoReportYet
+from shared.market_data import FetchResult, SimulatedMarketData
 from shared.quality import FLAG_NAMES
 from shared.track_record import TRACK_RECORD_COLUMNS
+from tests.conftest import fixed_clock
 
 PREVIOUS = date(2026, 11, 25)  # the trading day before AS_OF (Thanksgiving is 2026-11-26)
 
@@ -105,3 +109,47 @@ def test_track_record_from_stored_reports_and_bars(parts) -> None:
     assert one_month["top_return_pct"] == pytest.approx(forward[top].mean())
     ranked = report.loc[report["rank"].notna(), "symbol"]
     assert one_month["universe_median_pct"] == pytest.approx(forward[ranked].median())
+
+
+class UnadjustedSplitMarketData:
+    """Simulated bars, except that one symbol's prices halve from a day on (a raw 2:1 split)."""
+
+    label = "fake-split"
+
+    def __init__(self, symbol: str, split_day: date) -> None:
+        self._sim = SimulatedMarketData()
+        self.symbol, self.split_day = symbol, split_day
+
+    def fetch_bars(self, symbols, start, end) -> FetchResult:  # noqa: ANN001 - the MarketData protocol
+        result = self._sim.fetch_bars(symbols, start, end)
+        bars = result.bars
+        after = (bars["symbol"] == self.symbol) & (pd.to_datetime(bars["date"]) >= pd.Timestamp(self.split_day))
+        for column in ("open", "high", "low", "close"):
+            bars[column] = bars[column].where(~after, bars[column] / 2)
+        return result
+
+
+def test_latest_lists_excluded_symbols_with_reasons_and_top_scores(settings) -> None:
+    parts = bootstrap(settings, clock=fixed_clock, market_data=UnadjustedSplitMarketData("NVDA", date(2026, 10, 1)))
+    summary = collect(parts)
+    latest = services.latest_summary(parts)
+    _day, report = services.load_report(parts)
+    assert latest["excluded_symbols"] == [{"symbol": "NVDA", "flags": report.loc[report["symbol"] == "NVDA", "flags"].item()}]
+    assert "split_suspect" in latest["excluded_symbols"][0]["flags"].split(";")
+    assert summary.excluded == 1 and latest["quality"]["split_suspect"] == 1
+    first = latest["top"][0]
+    row = report[report["symbol"] == first["symbol"]].iloc[0]
+    assert first["score_rank"] == int(row["score_rank"]) and first["score"] == round(row["score"], 2)
+
+
+def test_collect_reads_stored_history_before_the_window_for_the_200_day_average(parts) -> None:
+    collect(parts)
+    _day, short = services.load_report(parts)
+    assert short["dist_ma200_pct"].isna().all()  # only the 180-day window is stored
+    other = date(2026, 11, 25)
+    from shared.collector import backfill
+
+    backfill(parts, start=date(2025, 12, 1), end=other)
+    collect(parts, other)
+    _day, full = services.load_report(parts, other)
+    assert full["dist_ma200_pct"].notna().all()

@@ -70,13 +70,15 @@ def test_split_like_moves() -> None:
 
 
 def test_robust_z_hand_computed() -> None:
-    returns = pd.Series([0.01, -0.01, 0.01, -0.01, 0.02])
-    symbols = pd.Series(["A"] * 5)
-    # median 0.01; |dev| = 0, .02, 0, .02, .01 -> MAD 0.01; z = |r - .01| / (1.4826 * .01)
-    expected = np.array([0, 0.02, 0, 0.02, 0.01]) / (1.4826 * 0.01)
+    returns = pd.Series([0.01, -0.01, 0.01, -0.01, 0.02] * 4)
+    symbols = pd.Series(["A"] * 20)
+    # median 0.01; |dev| = 0, .02, 0, .02, .01 (x4) -> MAD 0.01; z = |r - .01| / (1.4826 * .01)
+    expected = np.array([0, 0.02, 0, 0.02, 0.01] * 4) / (1.4826 * 0.01)
     np.testing.assert_allclose(robust_z(returns, symbols).to_numpy(), expected)
-    flat = robust_z(pd.Series([0.0, 0.0, 0.0, 0.5]), pd.Series(["B"] * 4))
+    flat = robust_z(pd.Series([0.0] * 19 + [0.5]), pd.Series(["B"] * 20))
     assert flat.isna().all()  # MAD 0: no scale, no outlier call
+    short = robust_z(returns.iloc[:19], symbols.iloc[:19])
+    assert short.isna().all()  # fewer than 20 returns: no outlier call
 
 
 def test_outlier_return_flagged() -> None:
