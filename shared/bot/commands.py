@@ -469,7 +469,7 @@ def monitor(request: Request) -> Reply:
         return Reply("No open positions to monitor.")
     verdict = "🎯 target reached: consider taking profits" if check["reached"] else "not there yet"
     lines = [
-        bold(f"Monitor · target {percent(check['target_pct'], 0)}"),
+        bold(f"Monitor · target {percent(check['target_pct'], 0, signed=False)}"),
         f"top {len(check['top'])} average gain {bold(percent(check['average_gain_pct']))} · {escape(verdict)}",
     ]
     lines += [f"{code(item['symbol'])} {escape(percent(item['gain_pct']))}" for item in check["top"]]
