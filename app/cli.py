@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Callable, TypeVar
 
 import click
 from flask import Flask, current_app
@@ -14,6 +15,9 @@ from shared.bot.notifications import notify_latest_run
 from shared.collector import backfill as run_backfill
 from shared.collector import collect as run_collect
 from shared.errors import ConfigError, DipwatchError, NothingCollected
+
+
+T = TypeVar("T")
 
 
 def _parts() -> Parts:
@@ -137,7 +141,8 @@ def poll_command() -> None:
     click.echo("stopped" if handled is None else f"handled {handled} update(s)")
 
 
-def _telegram(action):  # noqa: ANN001, ANN202 - a thunk and its result
+def _telegram(action: Callable[[], T]) -> T:
+    """Run a Telegram operation; configuration errors and Telegram's refusals become CLI errors."""
     try:
         return action()
     except ConfigError as error:

@@ -7,6 +7,7 @@ Handlers raise domain errors (UnknownSymbol, NoReportYet, NoTradingAccount, BadA
 from __future__ import annotations
 
 import difflib
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable
@@ -256,8 +257,6 @@ def _chart_text(parts: Parts, as_of: date, symbol: str) -> str:
     cache = parts.extras.setdefault("telegram_charts", {})
     document = cache.get(as_of)  # type: ignore[union-attr]
     if document is None:
-        import json
-
         try:
             document = json.loads(parts.store.get(chart_key(as_of)))
         except ObjectNotFound:
@@ -371,9 +370,10 @@ def changes(request: Request) -> Reply:
 @command("history", MARKET, "/history", "how past top-10 lists did afterwards")
 def history(request: Request) -> Reply:
     """The track record: past top-10 lists against the universe median, per horizon."""
+    latest = _latest(request.parts)
     record = services.track_record(request.parts)
     if record.empty:
-        return Reply("No track record yet: it needs reports at least a month old.")
+        return Reply(f"No track record yet: it needs reports at least a month old.\n{stamp(latest)}")
     lines = [bold("Track record · top 10 vs universe median")]
     for horizon, group in record.groupby("horizon", sort=False):
         lines.append(
@@ -384,6 +384,7 @@ def history(request: Request) -> Reply:
     for row in record.sort_values("as_of", ascending=False).head(12).itertuples(index=False):
         as_of = pd.Timestamp(row.as_of).strftime("%Y-%m-%d")
         lines.append(f"{escape(as_of)} {escape(row.horizon)}: {escape(percent(row.top_return_pct))} vs {escape(percent(row.universe_median_pct))}")
+    lines.append(stamp(latest))
     return Reply("\n".join(lines))
 
 
@@ -391,16 +392,19 @@ def history(request: Request) -> Reply:
 def download(request: Request) -> Reply:
     """A signed, expiring link to the report CSV of a day (default: the latest)."""
     parts = request.parts
+    latest = _latest(parts)
+    day = date.fromisoformat(latest["as_of"])
     if request.args:
         try:
             day = date.fromisoformat(request.args[0])
         except ValueError:
             raise BadArguments(f"“{request.args[0]}” is not a date; use YYYY-MM-DD.") from None
-    else:
-        day = date.fromisoformat(_latest(parts)["as_of"])
     url = services.report_download_url(parts, day, request.base_url)
     minutes = parts.settings.link_ttl_seconds // 60
-    return Reply(f"📄 {link(url, f'report {day.isoformat()}.csv')}\n<i>The link works for {minutes} minutes.</i>")
+    lines = [f"📄 {link(url, f'report {day.isoformat()}.csv')}", f"<i>The link works for {minutes} minutes.</i>"]
+    if day.isoformat() == latest["as_of"]:
+        lines.append(stamp(latest))
+    return Reply("\n".join(lines))
 
 
 @command("status", MARKET, "/status", "the last collection: time, duration, coverage, failures")
@@ -465,7 +469,7 @@ def monitor(request: Request) -> Reply:
         return Reply("No open positions to monitor.")
     verdict = "🎯 target reached: consider taking profits" if check["reached"] else "not there yet"
     lines = [
-        bold(f"Monitor · target {percent(check['target_pct'], 0)}"),
+        bold(f"Monitor · target {percent(check['target_pct'], 0, signed=False)}"),
         f"top {len(check['top'])} average gain {bold(percent(check['average_gain_pct']))} · {escape(verdict)}",
     ]
     lines += [f"{code(item['symbol'])} {escape(percent(item['gain_pct']))}" for item in check["top"]]

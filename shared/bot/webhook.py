@@ -13,7 +13,7 @@ from telegram import Update
 from shared.bootstrap import Parts
 from shared.bot import state
 from shared.bot.access import MARKET, ChatRateLimiter, is_allowed
-from shared.bot.commands import BadArguments, Reply, dispatch, run_safely, top_callback
+from shared.bot.commands import Reply, dispatch, run_safely, top_callback
 from shared.bot.formatting import MAX_CALLBACK_DATA, split_message
 from shared.bot.messenger import send_quietly
 from shared.telemetry import logger
@@ -73,7 +73,8 @@ def handle_update(parts: Parts, payload: dict[str, Any], base_url: str = "http:/
     chat_id = message.chat.id
     user_id = message.from_user.id if message.from_user is not None else None
     if not message.text.startswith("/") and message.chat.type != "private":
-        return []  # group chatter is not for the bot
+        logger.info("telegram group message without a command; ignored", extra={"update_id": update.update_id})
+        return []
     admitted = _limiter(parts).admit(chat_id)
     if admitted == "drop":
         return []

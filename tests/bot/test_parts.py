@@ -5,11 +5,13 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shared import portfolio
 from shared.bootstrap import bootstrap
 from shared.bot.access import MARKET, OPEN, PRIVATE, ChatRateLimiter, is_allowed
-from shared.bot.formatting import MISSING, escape, link, percent, split_message, stamp
+from shared.bot.formatting import MISSING, bold, code, escape, link, percent, pre, split_message, stamp
 from shared.charts import CHART_WIDTH, chart_points, downsample, render_chart
 from shared.config import Settings
 from tests.bot.html_check import check_html
@@ -94,3 +96,9 @@ def test_bot_settings_from_env() -> None:
         Settings.from_env({"DIPWATCH_BOT_RATE": "0"})
     with pytest.raises(ConfigError, match="TELEGRAM_API_URL"):
         Settings.from_env({"TELEGRAM_API_URL": "ftp://x"})
+
+
+@given(st.text(min_size=1, max_size=200).filter(lambda t: t.strip() and "\r" not in t))
+def test_any_dynamic_text_survives_escaping(text: str) -> None:
+    visible = check_html(f"{bold(text)} {code(text)}\n{pre(text)} {link('https://x.test/?q=' + text, text)}")
+    assert visible == f"{text} {text}\n{text} {text}"

@@ -248,3 +248,29 @@ def test_watch_round_trip(send) -> None:
     assert "BRK.B at −12.5%" in reply_text(send(message_update("/watches", ALLOWED)))
     assert "Stopped watching BRK.B" in reply_text(send(message_update("/unwatch BRK.B", ALLOWED)))
     assert "No watches" in reply_text(send(message_update("/watches", ALLOWED)))
+
+
+def test_download_link_fetches_the_report(bot_parts, bot_client, send) -> None:
+    import re
+
+    call = send(message_update("/download 2026-11-27", ALLOWED)).get_json()
+    check_call(call)
+    href = re.search(r'href="([^"]+)"', call["text"]).group(1).replace("&amp;", "&")
+    path = href.split("://", 1)[1].split("/", 1)[1]
+    response = bot_client.get("/" + path)
+    assert response.status_code == 200 and response.data == bot_parts.store.get("reports/2026-11-27.csv")
+
+
+def test_account_positions_and_monitor_show_the_broker(send) -> None:
+    account = reply_text(send(message_update("/account", ALLOWED)))
+    assert "equity 25,000.00 USD" in account and "today 500.00 (+2.04%)" in account
+    positions = reply_text(send(message_update("/positions", ALLOWED)))
+    assert "3 open position(s)" in positions and "AAPL 10 · 2,500.00 · gain +150.0% · rank #" in positions
+    assert "ZZZZ 1 · 5.00 · gain −50.0% · rank — (—)" in positions
+    monitor = reply_text(send(message_update("/monitor", ALLOWED)))
+    assert "target 100%" in monitor and "average gain +36.7%" in monitor and "not there yet" in monitor
+
+
+def test_no_trading_account_is_explained(bot_parts, send) -> None:
+    bot_parts.extras["broker"] = None
+    assert "no trading account is configured" in reply_text(send(message_update("/positions", ALLOWED)))
