@@ -1,26 +1,342 @@
-"""Alpaca adapters (market data and the read-only trading account), behind our own interfaces.
+"""Alpaca adapters: daily bars (MarketData) and the read-only trading account (Broker).
 
-Placeholder until the Alpaca issue lands: both fail with a clear message.
+alpaca-trade-api is the user's chosen SDK; it stays inside this module, so moving to alpaca-py
+touches nothing else. What we change in the SDK's behaviour, and why:
+- every HTTP call gets a timeout (the SDK sets none);
+- the SDK's fixed 3-second retry is off; one policy of ours retries 429, 5xx, timeouts,
+  connection errors and truncated bodies with jittered exponential backoff, honouring
+  ``Retry-After`` and ``X-RateLimit-Reset``;
+- a token bucket keeps us under the per-minute budget, shared by all threads;
+- the data URL comes from Settings, not from the SDK's own environment lookup;
+- one ``REST`` object per thread (each holds a ``requests.Session``).
 """
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable, Sequence
+
+import pandas as pd
+import requests
+from alpaca_trade_api.common import URL
+from alpaca_trade_api.rest import REST, TimeFrame
+
+from shared.broker import POSITION_COLUMNS
 from shared.config import Settings
-from shared.errors import ConfigError
+from shared.errors import BrokerError, MarketDataError
+from shared.market_data import FetchResult, empty_bars, normalise_bars
+from shared.resilience import CircuitBreaker, RequestStats, RetryableError, RetryPolicy, TokenBucket
+
+#: Bars a page may hold (Alpaca's maximum for ``limit``).
+PAGE_LIMIT = 10_000
+#: The SDK's ``limit`` is a total across pages; this large total makes every page a full one.
+_UNBOUNDED = 10**9
+NEW_YORK = "America/New_York"
+
+
+class AlpacaRequestError(MarketDataError):
+    """Alpaca refused a request for a reason another try will not fix (4xx other than 429)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"Alpaca answered {status}: {message}")
+        self.status = status
+
+
+class AlpacaAuthError(AlpacaRequestError):
+    """Alpaca rejected the keys (401/403): no other request of this run can succeed."""
+
+
+def _error_message(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200] or response.reason
+    return str(body.get("message", body)) if isinstance(body, dict) else str(body)[:200]
+
+
+def wait_hint(headers: Any, now: float) -> float | None:
+    """Seconds the server asks us to wait, from ``Retry-After`` or ``X-RateLimit-Reset``."""
+    hints = []
+    retry_after = headers.get("Retry-After")
+    if retry_after:
+        try:
+            hints.append(float(retry_after))
+        except ValueError:
+            try:
+                hints.append(parsedate_to_datetime(retry_after).timestamp() - now)
+            except (TypeError, ValueError):
+                pass
+    reset = headers.get("X-RateLimit-Reset")
+    if reset:
+        try:
+            hints.append(float(reset) - now)
+        except ValueError:
+            pass
+    return max(0.0, max(hints)) if hints else None
+
+
+@dataclass
+class Transport:
+    """Sends one SDK request under our timeout, rate limit and retry policy, counting as it goes."""
+
+    timeout: float
+    bucket: TokenBucket
+    policy: RetryPolicy
+    stats: RequestStats = field(default_factory=RequestStats)
+    wall_clock: Callable[[], float] = time.time
+
+    def send(self, session: requests.Session, method: str, url: str, opts: dict[str, Any]) -> Any:
+        def attempt() -> Any:
+            self.stats.add(wait_s=self.bucket.acquire(), requests=1)
+            try:
+                response = session.request(method, url, timeout=self.timeout, **opts)
+                body = response.content
+            except requests.Timeout as error:
+                self.stats.add(errors=1)
+                raise RetryableError(f"timed out after {self.timeout}s: {error}") from error
+            except requests.RequestException as error:  # connection errors, truncated bodies
+                self.stats.add(errors=1)
+                raise RetryableError(f"{type(error).__name__}: {error}") from error
+            self.stats.add(bytes=len(body))
+            status = response.status_code
+            if status == 429:
+                self.stats.add(rate_limited=1, errors=1)
+                raise RetryableError("rate limited (429)", wait_hint=wait_hint(response.headers, self.wall_clock()), rate_limited=True)
+            if status >= 500:
+                self.stats.add(errors=1)
+                raise RetryableError(f"server error {status}: {_error_message(response)}", wait_hint=wait_hint(response.headers, self.wall_clock()))
+            if status in (401, 403):
+                self.stats.add(errors=1)
+                raise AlpacaAuthError(status, _error_message(response))
+            if status >= 400:
+                self.stats.add(errors=1)
+                raise AlpacaRequestError(status, _error_message(response))
+            if "/bars" in url:
+                self.stats.add(pages=1)
+            if not body:
+                return None
+            try:
+                return response.json()
+            except ValueError as error:
+                raise RetryableError(f"malformed JSON body ({len(body)} bytes)") from error
+
+        return self.policy.run(attempt, on_retry=lambda _error, _wait: self.stats.add(retries=1))
+
+
+class _Client(REST):
+    """The SDK's REST client with our data URL and our transport (no SDK retries, always a timeout)."""
+
+    def __init__(self, settings: Settings, transport: Transport) -> None:
+        super().__init__(
+            key_id=settings.alpaca_key_id,
+            secret_key=settings.alpaca_secret_key,
+            base_url=URL(settings.alpaca_base_url),
+            api_version="v2",
+            raw_data=True,
+        )
+        self._retry = 0  # the SDK's own fixed-wait retry is off: our policy decides
+        self._data_url = URL(settings.alpaca_data_url)
+        self._transport = transport
+
+    def data_get(self, path: str, data: Any = None, feed: str | None = None, api_version: str = "v1") -> Any:
+        # The SDK reads the data URL from the environment on every call; ours comes from Settings.
+        if feed:
+            data = dict(data or {}, feed=feed)
+        return self._request("GET", path, data, base_url=self._data_url, api_version=api_version)
+
+    def _one_request(self, method: str, url: URL, opts: dict, retry: int) -> Any:
+        return self._transport.send(self._session, method, url, opts)
+
+
+def _rfc3339(day: date, end_of_day: bool = False) -> str:
+    return f"{day.isoformat()}T{'23:59:59' if end_of_day else '00:00:00'}Z"
+
+
+def bars_from_rows(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Alpaca bar objects (``S, t, o, h, l, c, v``) as a bars frame dated by the New York session."""
+    if not rows:
+        return empty_bars()
+    frame = pd.DataFrame.from_records(rows, columns=["S", "t", "o", "h", "l", "c", "v"])
+    sessions = pd.to_datetime(frame["t"], utc=True).dt.tz_convert(NEW_YORK).dt.tz_localize(None).dt.normalize()
+    return normalise_bars(
+        pd.DataFrame(
+            {
+                "symbol": frame["S"],
+                "date": sessions,
+                "open": frame["o"],
+                "high": frame["h"],
+                "low": frame["l"],
+                "close": frame["c"],
+                "volume": frame["v"],
+            }
+        )
+    )
+
+
+@dataclass
+class _ChunkOutcome:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+
+    def absorb(self, other: "_ChunkOutcome") -> None:
+        self.rows.extend(other.rows)
+        self.failed.update(other.failed)
+        self.unknown.extend(other.unknown)
 
 
 class AlpacaMarketData:
-    """Alpaca daily bars (not implemented yet)."""
+    """Daily bars from Alpaca's multi-symbol endpoint, in chunks, concurrently, to the last page."""
 
     label = "alpaca"
 
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self._sleep = sleep
+        self._clock = clock
+        self._wall_clock = wall_clock
+
     @classmethod
     def from_settings(cls, settings: Settings) -> "AlpacaMarketData":
-        raise ConfigError("DIPWATCH_MARKET_DATA=alpaca is not available yet; use sim or csv:PATH")
+        return cls(settings)
+
+    def fetch_bars(self, symbols: Sequence[str], start: date, end: date) -> FetchResult:
+        """Bars for ``symbols`` in [start, end]. Failed chunks are split and retried smaller;
+        unknown symbols and symbols that still fail are recorded, never raised. Only rejected
+        keys raise (AlpacaAuthError), since no request of the run could succeed."""
+        settings = self.settings
+        started = self._clock()
+        transport = Transport(
+            timeout=settings.alpaca_timeout_seconds,
+            bucket=TokenBucket(settings.alpaca_requests_per_minute, clock=self._clock, sleep=self._sleep),
+            policy=RetryPolicy(retries=settings.alpaca_retries, base_seconds=settings.alpaca_backoff_seconds, sleep=self._sleep),
+            wall_clock=self._wall_clock,
+        )
+        breaker = CircuitBreaker(settings.alpaca_breaker_threshold)
+        local = threading.local()
+
+        def client() -> _Client:
+            if not hasattr(local, "client"):
+                local.client = _Client(settings, transport)
+            return local.client
+
+        def fetch(chunk: list[str]) -> _ChunkOutcome:
+            if breaker.is_open:
+                return _ChunkOutcome(failed=dict.fromkeys(chunk, "not fetched: circuit open after repeated failures"))
+            try:
+                rows = list(
+                    client().get_bars_iter(
+                        chunk,
+                        TimeFrame.Day,
+                        start=_rfc3339(start),
+                        end=_rfc3339(end, end_of_day=True),
+                        adjustment=settings.alpaca_adjustment,
+                        limit=_UNBOUNDED,
+                        feed=settings.alpaca_feed,
+                        raw=True,
+                    )
+                )
+            except AlpacaAuthError:
+                raise
+            except (RetryableError, AlpacaRequestError) as error:
+                breaker.record(ok=False)
+                if len(chunk) > 1 and not breaker.is_open:
+                    # Isolate the bad symbol (or ride out a blip) with two smaller requests.
+                    middle = len(chunk) // 2
+                    outcome = fetch(chunk[:middle])
+                    outcome.absorb(fetch(chunk[middle:]))
+                    return outcome
+                if isinstance(error, AlpacaRequestError):
+                    return _ChunkOutcome(unknown=list(chunk), failed={})
+                return _ChunkOutcome(failed=dict.fromkeys(chunk, str(error)))
+            breaker.record(ok=True)
+            seen = {row["S"] for row in rows}
+            return _ChunkOutcome(rows=rows, unknown=[symbol for symbol in chunk if symbol not in seen])
+
+        wanted = list(dict.fromkeys(symbols))
+        size = settings.alpaca_chunk_size
+        chunks = [wanted[i : i + size] for i in range(0, len(wanted), size)]
+        total = _ChunkOutcome()
+        with ThreadPoolExecutor(max_workers=max(1, min(settings.alpaca_workers, len(chunks) or 1))) as pool:
+            for outcome in pool.map(fetch, chunks):
+                total.absorb(outcome)
+        stats = transport.stats.snapshot()
+        stats.update(chunks=len(chunks), duration_s=round(self._clock() - started, 3))
+        return FetchResult(bars=bars_from_rows(total.rows), failed=total.failed, unknown=sorted(set(total.unknown)), stats=stats)
+
+
+_ACCOUNT_NUMBERS = (
+    "cash",
+    "equity",
+    "last_equity",
+    "buying_power",
+    "portfolio_value",
+    "long_market_value",
+    "short_market_value",
+    "daytrade_count",
+)
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 class AlpacaBroker:
-    """Alpaca trading account (not implemented yet)."""
+    """The user's Alpaca account, read-only. Every call has a timeout and our retry policy."""
+
+    def __init__(self, settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        transport = Transport(
+            timeout=settings.alpaca_timeout_seconds,
+            bucket=TokenBucket(settings.alpaca_requests_per_minute, sleep=sleep),
+            policy=RetryPolicy(retries=min(settings.alpaca_retries, 2), base_seconds=settings.alpaca_backoff_seconds, sleep=sleep),
+        )
+        self._client = _Client(settings, transport)
+        self._lock = threading.Lock()  # one Session, so one call at a time
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "AlpacaBroker":
-        raise ConfigError("Alpaca account access is not available yet")
+        return cls(settings)
+
+    def _get(self, call: Callable[[], Any], what: str) -> Any:
+        with self._lock:
+            try:
+                return call()
+            except (RetryableError, AlpacaRequestError) as error:
+                raise BrokerError(f"Alpaca {what} is unavailable: {error}") from error
+
+    def account(self) -> dict[str, Any]:
+        raw = self._get(self._client.get_account, "account")
+        account = dict(raw)
+        for name in _ACCOUNT_NUMBERS:
+            if name in account:
+                account[name] = _number(account[name])
+        return account
+
+    def positions(self) -> pd.DataFrame:
+        raw = self._get(self._client.list_positions, "positions") or []
+        frame = pd.DataFrame.from_records(raw).reindex(columns=POSITION_COLUMNS)
+        numeric = [c for c in POSITION_COLUMNS if c not in ("symbol", "side")]
+        return frame.assign(**{c: pd.to_numeric(frame[c], errors="coerce").astype(float) for c in numeric})
+
+    def clock(self) -> dict[str, Any]:
+        raw = self._get(self._client.get_clock, "clock")
+        return {key: raw.get(key) for key in ("timestamp", "is_open", "next_open", "next_close")}
+
+    def calendar(self, start: date, end: date) -> list[date]:
+        raw = self._get(lambda: self._client.get_calendar(start.isoformat(), end.isoformat()), "calendar") or []
+        return [date.fromisoformat(str(day["date"])[:10]) for day in raw]
+

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from shared.analytics import HISTORY_DAYS, build_report
-from shared.archive import Archive, changes_key, report_key
+from shared.archive import Archive, changes_key, positions_key, report_key
 from shared.bootstrap import Parts
 from shared.charts import chart_key, chart_points, chart_to_json
 from shared.errors import ImmutableObjectError, NothingCollected, StorageError
@@ -50,6 +50,7 @@ class RunSummary:
     days_written: list[str] = field(default_factory=list)
     report_key: str = ""
     report_written: bool = False
+    positions: str = ""  # the snapshot's key, "" when no trading keys, or why it was not stored
     fetch: dict[str, float] = field(default_factory=dict)
     lookback_days: int = 180
     quality: dict[str, int] = field(default_factory=dict)
@@ -188,6 +189,24 @@ def _store_changes(parts: Parts, target: date, report: pd.DataFrame, summary: Ru
     return changes
 
 
+def _snapshot_positions(parts: Parts, day: date) -> str:
+    """Store the day's positions when a trading account is configured; never fails the run.
+
+    The first snapshot of a day is kept: positions move during the day, and history is not rewritten.
+    """
+    try:
+        broker = parts.broker()
+        if broker is None:
+            return ""
+        written = parts.archive.write_positions(day, broker.positions())
+        return positions_key(day) if written else f"{positions_key(day)} (already stored)"
+    except ImmutableObjectError:
+        return f"{positions_key(day)} (kept the day's first snapshot)"
+    except Exception as error:  # noqa: BLE001 - the account is optional to the collection
+        logger.warning("positions snapshot failed", extra={"error": str(error)})
+        return f"not stored: {error}"
+
+
 def collect(parts: Parts, as_of: date | None = None) -> RunSummary:
     """Run the daily collection for ``as_of`` (default: the last completed session).
 
@@ -226,6 +245,7 @@ def collect(parts: Parts, as_of: date | None = None) -> RunSummary:
         _write_chart(archive, target, bars, settings.lookback_days)
         summary.quality = count_flags(report["flags"])
         changes = _store_changes(parts, target, report, summary)
+        summary.positions = _snapshot_positions(parts, target)
         summary.outcome = "complete" if not (summary.failed or summary.missing) else "partial"
         summary.finished_at = parts.clock().isoformat()
         summary.duration_s = round(time.monotonic() - started, 3)

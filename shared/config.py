@@ -56,6 +56,11 @@ class Settings:
     alpaca_chunk_size: int = 200
     alpaca_requests_per_minute: int = 180
     alpaca_timeout_seconds: float = 15.0
+    # --- Alpaca resilience (issue 3) ---
+    alpaca_retries: int = 4
+    alpaca_backoff_seconds: float = 0.5
+    alpaca_breaker_threshold: int = 5
+    alpaca_workers: int = 4
 
     telegram_bot_token: str | None = field(default=None, repr=False)
     telegram_webhook_secret: str | None = field(default=None, repr=False)
@@ -123,6 +128,11 @@ class Settings:
             "alpaca_chunk_size": _integer(env, "DIPWATCH_ALPACA_CHUNK", cls.alpaca_chunk_size, 1, 2000),
             "alpaca_requests_per_minute": _integer(env, "DIPWATCH_ALPACA_RPM", cls.alpaca_requests_per_minute, 1, 10000),
             "alpaca_timeout_seconds": _number(env, "DIPWATCH_HTTP_TIMEOUT", cls.alpaca_timeout_seconds, 0.1, 300),
+            # --- Alpaca resilience (issue 3) ---
+            "alpaca_retries": _integer(env, "DIPWATCH_ALPACA_RETRIES", cls.alpaca_retries, 0, 10),
+            "alpaca_backoff_seconds": _number(env, "DIPWATCH_ALPACA_BACKOFF", cls.alpaca_backoff_seconds, 0.0, 60),
+            "alpaca_breaker_threshold": _integer(env, "DIPWATCH_ALPACA_BREAKER", cls.alpaca_breaker_threshold, 1, 1000),
+            "alpaca_workers": _integer(env, "DIPWATCH_ALPACA_WORKERS", cls.alpaca_workers, 1, 16),
             "telegram_bot_token": _text(env, "TELEGRAM_BOT_TOKEN"),
             "telegram_webhook_secret": webhook_secret,
             "telegram_allowed_users": _user_ids(env, "TELEGRAM_ALLOWED_USERS"),

@@ -30,6 +30,10 @@ class MarketDataError(DipwatchError):
     """The market-data source failed as a whole (not one symbol)."""
 
 
+class BrokerError(DipwatchError):
+    """The trading account could not be read (the broker refused or is unreachable)."""
+
+
 class UnknownSymbol(DipwatchError):
     """The symbol is not in the universe."""
 

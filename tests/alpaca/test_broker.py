@@ -1,0 +1,55 @@
+"""AlpacaBroker over the real SDK and real HTTP, against the emulator."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from shared.alpaca import AlpacaBroker
+from shared.bootstrap import build_broker
+from shared.broker import POSITION_COLUMNS
+from shared.errors import BrokerError
+
+from .test_collect import POSITIONS
+
+
+@pytest.fixture
+def broker(alpaca_settings, fake_time) -> AlpacaBroker:
+    return AlpacaBroker(alpaca_settings, sleep=fake_time.sleep)
+
+
+def test_account_money_is_numbers(broker) -> None:
+    account = broker.account()
+    assert account["status"] == "ACTIVE"
+    assert account["equity"] == 25000.25 and account["last_equity"] == 24500.0 and account["cash"] == 1200.5
+
+
+def test_positions_have_the_port_columns_as_floats(broker, emulator) -> None:
+    emulator.positions = POSITIONS
+    positions = broker.positions()
+    assert list(positions.columns) == POSITION_COLUMNS
+    assert positions["qty"].tolist() == [10.0, 3.0]
+    assert positions["unrealized_plpc"].tolist() == pytest.approx([0.1976744, -0.05])
+
+
+def test_no_positions_is_an_empty_frame(broker) -> None:
+    positions = broker.positions()
+    assert positions.empty and list(positions.columns) == POSITION_COLUMNS
+
+
+def test_clock_and_calendar(broker) -> None:
+    assert set(broker.clock()) == {"timestamp", "is_open", "next_open", "next_close"}
+    days = broker.calendar(date(2026, 11, 23), date(2026, 11, 30))
+    assert date(2026, 11, 26) not in days  # Thanksgiving
+    assert days == [date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 25), date(2026, 11, 27), date(2026, 11, 30)]
+
+
+def test_bad_keys_are_a_clear_broker_error(alpaca_settings, fake_time) -> None:
+    broker = AlpacaBroker(alpaca_settings.with_overrides(alpaca_secret_key="nope"), sleep=fake_time.sleep)
+    with pytest.raises(BrokerError, match="403"):
+        broker.account()
+
+
+def test_the_composition_root_builds_it_only_with_keys(alpaca_settings) -> None:
+    assert isinstance(build_broker(alpaca_settings), AlpacaBroker)
+    assert build_broker(alpaca_settings.with_overrides(alpaca_key_id=None)) is None

@@ -1,0 +1,348 @@
+"""A local Alpaca API server for tests: real HTTP on a free loopback port.
+
+It speaks the wire format of ``../shared/specs/alpaca.md``: the multi-symbol
+``GET /v2/stocks/bars`` (``limit`` counts bars across symbols, results sorted by symbol then
+time, ``next_page_token`` to the end), daily timestamps at midnight New York in UTC, split-
+adjusted or raw prices, and the trading endpoints ``/v2/account``, ``/v2/positions``,
+``/v2/clock`` and ``/v2/calendar``. Faults are injected through ``Faults``.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+from urllib.parse import parse_qs, urlsplit
+
+import pandas as pd
+
+from shared.trading_calendar import trading_days
+
+MAX_LIMIT = 10_000
+DEFAULT_LIMIT = 1_000
+_SYMBOL = re.compile(r"^[A-Z][A-Z.]{0,9}$")
+
+
+@dataclass
+class Faults:
+    """What the emulator does wrong, and how often. Counters are consumed by data requests."""
+
+    latency: float = 0.0
+    statuses: list[int] = field(default_factory=list)  # the next data requests answer these
+    hangs: int = 0  # the next data requests stall this long before answering
+    hang_seconds: float = 3.0
+    truncations: int = 0  # the next data requests send half their body and close
+    failing_symbols: set[str] = field(default_factory=set)  # a request naming one answers 500
+    unknown: set[str] = field(default_factory=set)  # symbols the server does not know
+    per_minute: int | None = None  # the rate limit; over it, 429 with Retry-After
+    page_cap: int | None = None  # the server's own page size cap (below ``limit``)
+
+
+@dataclass
+class Request:
+    """One recorded request."""
+
+    method: str
+    path: str
+    params: dict[str, str]
+    status: int = 200
+
+
+def _session_stamp(day: pd.Series) -> pd.Series:
+    """Midnight New York of each date, written in UTC like Alpaca (04:00Z or 05:00Z)."""
+    return day.dt.tz_localize("America/New_York").dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class AlpacaEmulator:
+    """The server and its state; use as a context manager or call ``start()``/``stop()``."""
+
+    def __init__(
+        self,
+        bars: pd.DataFrame,
+        *,
+        key_id: str = "PKTEST",
+        secret_key: str = "secret-test",
+        splits: dict[str, tuple[date, float]] | None = None,
+        positions: list[dict[str, Any]] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        data = bars.sort_values(["symbol", "date"], kind="stable").reset_index(drop=True)
+        self.bars = data.assign(t=_session_stamp(data["date"]))
+        self.key_id = key_id
+        self.secret_key = secret_key
+        self.splits = splits or {}
+        self.positions = positions or []
+        self.faults = Faults()
+        self.requests: list[Request] = []
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._window: tuple[int, int] = (0, 0)  # (minute, requests in it)
+        self._server: ThreadingHTTPServer | None = None
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start the emulator first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "AlpacaEmulator":
+        emulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                emulator._handle(self)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def __enter__(self) -> "AlpacaEmulator":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def data_requests(self) -> list[Request]:
+        """The recorded bars requests (every attempt, whatever it answered)."""
+        return [r for r in self.requests if r.path.endswith("/bars")]
+
+    # --- dispatch -----------------------------------------------------------------------------
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(handler.path)
+        params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        record = Request("GET", parts.path, params)
+        with self._lock:
+            self.requests.append(record)
+        status, body, headers = self._answer(parts.path, params, handler)
+        record.status = status
+        if status == 0:  # the connection was deliberately broken
+            return
+        self._send(handler, status, body, headers)
+
+    def _answer(self, path: str, params: dict[str, str], handler: BaseHTTPRequestHandler) -> tuple[int, Any, dict[str, str]]:
+        key, secret = handler.headers.get("APCA-API-KEY-ID"), handler.headers.get("APCA-API-SECRET-KEY")
+        if not key or not secret:
+            return 401, {"message": "unauthorized."}, {}
+        if key != self.key_id or secret != self.secret_key:
+            return 403, {"code": 40310000, "message": "forbidden."}, {}
+        limited = self._rate_limit()
+        if limited is not None:
+            return limited
+        if path == "/v2/stocks/bars":
+            return self._bars(params, handler)
+        routes = {
+            "/v2/account": self._account,
+            "/v2/positions": lambda _p: self.positions,
+            "/v2/clock": self._clock,
+            "/v2/calendar": self._calendar,
+        }
+        if path in routes:
+            return 200, routes[path](params), {}
+        return 404, {"code": 40410000, "message": "endpoint not found"}, {}
+
+    def _rate_limit(self) -> tuple[int, Any, dict[str, str]] | None:
+        limit = self.faults.per_minute
+        if limit is None:
+            return None
+        now = self.clock()
+        minute = int(now // 60)
+        with self._lock:
+            count = self._window[1] + 1 if self._window[0] == minute else 1
+            self._window = (minute, count)
+        reset = (minute + 1) * 60
+        headers = {
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": str(max(0, limit - count)),
+            "X-RateLimit-Reset": str(reset),
+        }
+        if count <= limit:
+            return None
+        headers["Retry-After"] = str(max(1, math.ceil(reset - now)))
+        return 429, {"message": "too many requests."}, headers
+
+    def _take(self, name: str) -> bool:
+        with self._lock:
+            left = getattr(self.faults, name)
+            if left > 0:
+                setattr(self.faults, name, left - 1)
+                return True
+        return False
+
+    # --- market data --------------------------------------------------------------------------
+
+    def _bars(self, params: dict[str, str], handler: BaseHTTPRequestHandler) -> tuple[int, Any, dict[str, str]]:
+        faults = self.faults
+        if faults.latency:
+            time.sleep(faults.latency)
+        with self._lock:
+            status = faults.statuses.pop(0) if faults.statuses else None
+        if status is not None:
+            return status, {"message": f"injected {status}"}, {}
+        if self._take("hangs"):
+            time.sleep(faults.hang_seconds)
+        problem = _check_bars_params(params)
+        if problem:
+            return 422, {"message": problem}, {}
+        symbols = params["symbols"].split(",")
+        bad = [s for s in symbols if not _SYMBOL.match(s)]
+        if bad:
+            return 400, {"message": f"invalid symbol: {bad[0]}"}, {}
+        if faults.failing_symbols.intersection(symbols):
+            return 500, {"message": "internal server error"}, {}
+        start, end = _parse_time(params.get("start")), _parse_time(params.get("end"))
+        limit = int(params.get("limit") or DEFAULT_LIMIT)
+        if faults.page_cap:
+            limit = min(limit, faults.page_cap)
+        offset = _read_token(params.get("page_token"))
+        if offset is None:
+            return 422, {"message": "invalid page token"}, {}
+        data = self.bars
+        mask = data["symbol"].isin(set(symbols) - faults.unknown)
+        if start is not None:
+            mask &= data["t"] >= start
+        if end is not None:
+            mask &= data["t"] <= end
+        selected = data[mask]
+        page = selected.iloc[offset : offset + limit]
+        if params.get("adjustment", "raw") in ("raw", "dividend"):
+            page = self._unadjust(page)
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for row in page.itertuples(index=False):
+            grouped.setdefault(row.symbol, []).append(
+                {"t": row.t, "o": row.open, "h": row.high, "l": row.low, "c": row.close, "v": int(row.volume), "n": 100, "vw": row.close}
+            )
+        more = offset + limit < len(selected)
+        body = {"bars": grouped, "next_page_token": _write_token(offset + limit) if more else None}
+        if self._take("truncations"):
+            return self._truncate(handler, body)
+        return 200, body, {}
+
+    def _unadjust(self, page: pd.DataFrame) -> pd.DataFrame:
+        """Raw prices: before a split date, prices are ``ratio`` times the adjusted ones."""
+        out = page.copy()
+        for symbol, (day, ratio) in self.splits.items():
+            before = (out["symbol"] == symbol) & (out["date"] < pd.Timestamp(day))
+            for column in ("open", "high", "low", "close"):
+                out.loc[before, column] = out.loc[before, column] * ratio
+            out.loc[before, "volume"] = (out.loc[before, "volume"] / ratio).round()
+        return out
+
+    def _truncate(self, handler: BaseHTTPRequestHandler, body: Any) -> tuple[int, Any, dict[str, str]]:
+        raw = json.dumps(body).encode()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(raw)))
+        handler.end_headers()
+        handler.wfile.write(raw[: len(raw) // 2])
+        handler.wfile.flush()
+        handler.close_connection = True
+        return 0, None, {}
+
+    # --- trading ------------------------------------------------------------------------------
+
+    def _account(self, _params: dict[str, str]) -> dict[str, Any]:
+        return {
+            "id": "acc-0001",
+            "account_number": "PA0000001",
+            "status": "ACTIVE",
+            "currency": "USD",
+            "cash": "1200.5",
+            "equity": "25000.25",
+            "last_equity": "24500",
+            "buying_power": "2401",
+            "portfolio_value": "25000.25",
+            "long_market_value": "23799.75",
+            "daytrade_count": 0,
+            "pattern_day_trader": False,
+            "trading_blocked": False,
+            "account_blocked": False,
+        }
+
+    def _clock(self, _params: dict[str, str]) -> dict[str, Any]:
+        now = datetime.fromtimestamp(self.clock(), timezone.utc)
+        return {"timestamp": now.isoformat(), "is_open": False, "next_open": "2026-11-30T09:30:00-05:00", "next_close": "2026-11-30T16:00:00-05:00"}
+
+    def _calendar(self, params: dict[str, str]) -> list[dict[str, str]]:
+        start = date.fromisoformat(params["start"][:10])
+        end = date.fromisoformat(params["end"][:10])
+        return [{"date": stamp.date().isoformat(), "open": "09:30", "close": "16:00"} for stamp in trading_days(start, end)]
+
+    # --- wire ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _send(handler: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str]) -> None:
+        raw = json.dumps(body).encode()
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(raw)))
+            for name, value in headers.items():
+                handler.send_header(name, value)
+            handler.end_headers()
+            handler.wfile.write(raw)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a timeout test): nothing to do
+
+
+def _check_bars_params(params: dict[str, str]) -> str | None:
+    if not params.get("symbols"):
+        return "symbols is required"
+    if params.get("timeframe") not in ("1Day", "1D"):
+        return f"invalid timeframe: {params.get('timeframe')!r}"
+    if params.get("adjustment", "raw") not in ("raw", "split", "dividend", "all"):
+        return f"invalid adjustment: {params.get('adjustment')!r}"
+    if params.get("feed", "sip") not in ("iex", "sip", "otc"):
+        return f"invalid feed: {params.get('feed')!r}"
+    limit = params.get("limit")
+    if limit is not None and not (limit.isdigit() and 1 <= int(limit) <= MAX_LIMIT):
+        return f"invalid limit: {limit!r}"
+    for name in ("start", "end"):
+        if params.get(name) and _parse_time(params[name]) is None:
+            return f"invalid {name}: {params[name]!r}"
+    return None
+
+
+def _parse_time(value: str | None) -> str | None:
+    """An RFC 3339 time or a date, as a comparable UTC string like the bars' ``t``."""
+    if not value:
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except ValueError:
+        return None
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _write_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
+
+
+def _read_token(token: str | None) -> int | None:
+    if not token:
+        return 0
+    try:
+        kind, _, value = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
+        return int(value) if kind == "offset" else None
+    except (ValueError, UnicodeDecodeError):
+        return None
