@@ -32,7 +32,7 @@ from shared.bot.formatting import (
     stamp,
 )
 from shared.charts import chart_key, downsample, render_chart
-from shared.errors import DipwatchError, NoReportYet, ObjectNotFound, UnknownSymbol
+from shared.errors import BrokerError, DipwatchError, NoReportYet, ObjectNotFound, UnknownSymbol
 from shared.telemetry import logger
 from shared.universe import find_symbol, normalise_symbol
 
@@ -567,6 +567,9 @@ def run_safely(action: Callable[[], Reply], label: str) -> Reply:
         return Reply(f"I don't know the symbol {code(error.symbol)}.{escape(hint)}")
     except (BadArguments, NoReportYet, portfolio.NoTradingAccount) as error:
         return Reply(escape(str(error)))
+    except BrokerError as error:
+        logger.warning("trading account unavailable", extra={"command": label, "error": str(error)})
+        return Reply(escape(f"{error}. Please try again in a minute."))
     except Exception:  # noqa: BLE001 - the edge: log once, apologise, never fail the webhook
         logger.exception("telegram handler failed", extra={"command": label})
         return Reply("Sorry, something went wrong on my side. Please try again later.")

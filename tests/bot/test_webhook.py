@@ -274,3 +274,19 @@ def test_account_positions_and_monitor_show_the_broker(send) -> None:
 def test_no_trading_account_is_explained(bot_parts, send) -> None:
     bot_parts.extras["broker"] = None
     assert "no trading account is configured" in reply_text(send(message_update("/positions", ALLOWED)))
+
+
+def test_an_unavailable_trading_account_gets_a_clear_reply(bot_parts, send) -> None:
+    from shared.errors import BrokerError
+
+    class DownBroker:
+        def account(self) -> dict:
+            raise BrokerError("Alpaca account is unavailable: server error 503")
+
+        positions = clock = calendar = account
+
+    bot_parts.extras["broker"] = DownBroker()
+    response = send(message_update("/account", ALLOWED))
+    assert response.status_code == 200
+    text = reply_text(response)
+    assert "Alpaca account is unavailable: server error 503" in text and "try again" in text
