@@ -143,3 +143,29 @@ def test_backfill_fills_history_for_the_universe(alpaca_settings, fake_time, emu
     assert summary.outcome == "complete" and parts.archive.stored_days("bars") == days
     emulator.requests.clear()
     assert backfill(parts, end=AS_OF, days=60).days_written == [] and emulator.data_requests() == []
+
+
+FAULTS = {
+    "latency": lambda f: setattr(f, "latency", 0.05),
+    "5xx": lambda f: f.statuses.extend([500, 502, 503]),
+    "422 once": lambda f: f.statuses.append(422),
+    "429 budget": lambda f: setattr(f, "per_minute", 2),
+    "hang": lambda f: (setattr(f, "hangs", 1), setattr(f, "hang_seconds", 1.5)),
+    "truncated body": lambda f: setattr(f, "truncations", 2),
+    "small pages": lambda f: setattr(f, "page_cap", 11),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_every_fault_still_stores_exactly_the_source_data(fault, alpaca_settings, fake_time, emulator, sim_bars) -> None:
+    FAULTS[fault](emulator.faults)
+    parts = wire(alpaca_settings, fake_time, lookback_days=20)
+    summary = collect(parts, AS_OF)
+    assert summary.outcome == "complete", summary.failed
+    days = window_days(parts)
+    assert parts.archive.stored_days("bars") == days
+    stored = parts.archive.read_bars(days).reset_index(drop=True)
+    want = sim_bars[sim_bars["date"].between(pd.Timestamp(days[0]), pd.Timestamp(AS_OF))]
+    want = want.sort_values(["symbol", "date"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(stored.loc[:, list(want.columns)], want, check_dtype=False)
+    assert parts.archive.stored_days("reports") == [AS_OF]
