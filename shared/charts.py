@@ -32,7 +32,9 @@ def chart_points(bars: pd.DataFrame, as_of: date, lookback_days: int, width: int
 
     The window's trading days are cut into ``width`` consecutive slices (fewer when the window
     has fewer days); each point is the symbol's last close in its slice, carried forward over
-    days it has no bar. Symbols without any close in the window are left out.
+    days it has no bar, except that the slice holding the window's peak shows the peak (so the
+    chart's high is the peak the drawdown is measured from). The last point is always the last
+    close. Symbols without any close in the window are left out.
     """
     window = window_bars(bars, as_of, lookback_days).loc[:, ["symbol", "date", "close"]]
     wide = window.pivot_table(index="date", columns="symbol", values="close", aggfunc="last").sort_index().ffill()
@@ -40,7 +42,11 @@ def chart_points(bars: pd.DataFrame, as_of: date, lookback_days: int, width: int
     if days == 0:
         return {"as_of": as_of.isoformat(), "lookback_days": lookback_days, "start": None, "end": None, "symbols": {}}
     slices = np.minimum((np.arange(days) * min(width, days)) // days, width - 1)
-    points = wide.groupby(slices).last().round(4)
+    grouped = wide.groupby(slices)
+    last, high = grouped.last(), grouped.max()
+    peak_slice = high.idxmax().to_numpy()
+    holds_peak = (high.index.to_numpy()[:, None] == peak_slice[None, :]) & (high.index.to_numpy()[:, None] < high.index[-1])
+    points = last.where(~holds_peak, high).round(4)
     symbols = {
         symbol: [None if pd.isna(value) else float(value) for value in points[symbol].to_numpy()]
         for symbol in points.columns
@@ -67,7 +73,11 @@ def downsample(closes: Sequence[float], width: int = CHART_WIDTH) -> list[float]
         return values
     slices = (np.arange(len(values)) * width) // len(values)
     last_of_slice = np.flatnonzero(np.append(slices[1:] != slices[:-1], True))
-    return [values[index] for index in last_of_slice]
+    points = [values[index] for index in last_of_slice]
+    peak = int(np.argmax(values))
+    if slices[peak] < slices[-1]:
+        points[slices[peak]] = values[peak]
+    return points
 
 
 def render_chart(points: Sequence[float | None], start: str, end: str, height: int = CHART_HEIGHT) -> str:

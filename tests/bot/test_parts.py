@@ -29,6 +29,20 @@ def test_chart_points_reduce_each_symbol_to_the_width() -> None:
     assert downsample(list(range(100)))[-1] == 99 and len(downsample(list(range(100)))) == CHART_WIDTH
 
 
+def test_chart_points_keep_the_peak_the_drawdown_is_measured_from() -> None:
+    days = pd.bdate_range("2026-06-01", "2026-11-27")
+    closes = [100.0] * len(days)
+    closes[40] = 180.0  # a one-day peak in the middle of a slice
+    closes[-3] = 250.0  # a later, higher peak in the last slice stays behind the last close
+    rows = [("AAA", d.strftime("%Y-%m-%d"), c) for d, c in zip(days, closes)]
+    rows += [("BBB", d.strftime("%Y-%m-%d"), c) for d, c in zip(days, closes[:-3] + [100.0] * 3)]
+    document = chart_points(make_bars(rows), date(2026, 11, 27), 180)
+    assert max(document["symbols"]["BBB"]) == 180.0
+    assert document["symbols"]["AAA"][-1] == 100.0 and 250.0 not in document["symbols"]["AAA"]
+    assert downsample(closes[:-3] + [100.0] * 3).count(180.0) == 1
+    assert downsample(closes)[-1] == 100.0 and 250.0 not in downsample(closes)
+
+
 def test_render_chart_fits_32_columns() -> None:
     text = render_chart([1.0, None, 3.0, 2.0] * 8, "2026-06-01", "2026-11-27")
     lines = text.split("\n")
