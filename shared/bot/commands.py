@@ -194,10 +194,16 @@ def help_text(request: Request) -> str:
     return "<b>Commands</b>\n" + "\n".join(lines)
 
 
-def top_page(parts: Parts, offset: int, size: int, sector: str | None) -> Reply:
-    """One page of the ranking, with ◀ ▶ buttons that page in place."""
+def top_page(parts: Parts, offset: int, size: int, sector: str | None, day: date | None = None) -> Reply:
+    """One page of the ranking (the latest, or ``day``'s), with ◀ ▶ buttons that page in place."""
     latest = _latest(parts)
-    as_of, report = _report(parts, latest)
+    if day is None or day.isoformat() == latest["as_of"]:
+        as_of, report = _report(parts, latest)
+    else:
+        # An older message's buttons keep paging the report it showed, stamped with its own day.
+        as_of, report = services.load_report(parts, day)
+        ranked_count = int(report["rank"].notna().sum())
+        latest = dict(latest, as_of=day.isoformat(), ranked=ranked_count, excluded=len(report) - ranked_count)
     sectors = _sectors(report)
     ranked = _ranked(report)
     if sector is not None:
@@ -228,13 +234,13 @@ def top_page(parts: Parts, offset: int, size: int, sector: str | None) -> Reply:
 def top_callback(parts: Parts, data: str) -> Reply:
     """The page a ◀ ▶ button names (``top:DATE:OFFSET:SIZE:SECTOR``)."""
     try:
-        _kind, _day, offset, size, sector_code = data.split(":")
-        latest = _latest(parts)
-        _as_of, report = _report(parts, latest)
+        _kind, day_text, offset, size, sector_code = data.split(":")
+        day = date.fromisoformat(day_text)
+        _as_of, report = services.load_report(parts, day)
         sectors = _sectors(report)
         sector = None if sector_code == "-" else sectors[int(sector_code)]
-        return top_page(parts, int(offset), max(1, min(int(size), MAX_PAGE)), sector)
-    except (ValueError, IndexError):
+        return top_page(parts, int(offset), max(1, min(int(size), MAX_PAGE)), sector, day)
+    except (ValueError, IndexError, NoReportYet):
         raise BadArguments("That button is out of date; send /top again.") from None
 
 

@@ -290,3 +290,29 @@ def test_an_unavailable_trading_account_gets_a_clear_reply(bot_parts, send) -> N
     assert response.status_code == 200
     text = reply_text(response)
     assert "Alpaca account is unavailable: server error 503" in text and "try again" in text
+
+
+def test_an_older_messages_buttons_page_the_report_it_showed(bot_parts, send) -> None:
+    from datetime import date
+
+    from shared.collector import collect
+
+    collect(bot_parts, date(2026, 11, 25))  # an older report; latest stays on 2026-11-27
+    older = bot_parts.archive.read_report(date(2026, 11, 25))
+    update = {
+        "update_id": 96_000,
+        "callback_query": {
+            "id": "12",
+            "from": {"id": ALLOWED, "is_bot": False, "first_name": "Ada"},
+            "chat_instance": "ci",
+            "data": "top:2026-11-25:3:3:-",
+            "message": {"message_id": 56, "date": 1_790_000_000, "chat": {"id": ALLOWED, "type": "private"}, "text": "old"},
+        },
+    }
+    text = check_call(send(update).get_json())
+    assert "as of 2026-11-25 close" in text
+    expected = older[older["rank"].between(4, 6)].sort_values("rank")["symbol"].tolist()
+    shown = [line.split()[1] for line in text.splitlines() if line[:1].isdigit() and ". " in line]
+    assert shown == expected
+    gone = dict(update, update_id=96_001, callback_query=dict(update["callback_query"], id="13", data="top:2026-01-05:0:3:-"))
+    assert "out of date" in check_call(send(gone).get_json())
