@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import subprocess
 import sys
 
 import bench
@@ -16,9 +17,11 @@ def main(names: list[str]) -> int:
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(available) or 'none'}", file=sys.stderr)
         return 2
-    for name in chosen:
-        print(f"== bench {name}")
-        importlib.import_module(f"bench.{name}").main()
+    if len(chosen) > 1:
+        # One process per benchmark, so each one's peak RSS is its own.
+        return max(subprocess.call([sys.executable, "-m", "bench", name]) for name in chosen)
+    print(f"== bench {chosen[0]}", flush=True)
+    importlib.import_module(f"bench.{chosen[0]}").main()
     return 0
 
 

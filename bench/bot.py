@@ -43,7 +43,11 @@ def _percentile(values: list[float], share: float) -> float:
 def main() -> None:
     """Print warm p50/p95 and fresh-interpreter first-request times."""
     import boto3
+    import logging
+
     from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs every request
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
