@@ -225,10 +225,12 @@ class AlpacaMarketData:
         )
         breaker = CircuitBreaker(settings.alpaca_breaker_threshold)
         local = threading.local()
+        clients: list[_Client] = []
 
         def client() -> _Client:
             if not hasattr(local, "client"):
                 local.client = _Client(settings, transport)
+                clients.append(local.client)
             return local.client
 
         def fetch(chunk: list[str]) -> _ChunkOutcome:
@@ -248,6 +250,7 @@ class AlpacaMarketData:
                     )
                 )
             except AlpacaAuthError:
+                breaker.trip()  # no other request of this run can succeed
                 raise
             except (RetryableError, AlpacaRequestError) as error:
                 breaker.record(ok=False)
@@ -268,9 +271,13 @@ class AlpacaMarketData:
         size = settings.alpaca_chunk_size
         chunks = [wanted[i : i + size] for i in range(0, len(wanted), size)]
         total = _ChunkOutcome()
-        with ThreadPoolExecutor(max_workers=max(1, min(settings.alpaca_workers, len(chunks) or 1))) as pool:
-            for outcome in pool.map(fetch, chunks):
-                total.absorb(outcome)
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, min(settings.alpaca_workers, len(chunks) or 1))) as pool:
+                for outcome in pool.map(fetch, chunks):
+                    total.absorb(outcome)
+        finally:
+            for each in clients:
+                each.close()
         stats = transport.stats.snapshot()
         stats.update(chunks=len(chunks), duration_s=round(self._clock() - started, 3))
         return FetchResult(bars=bars_from_rows(total.rows), failed=total.failed, unknown=sorted(set(total.unknown)), stats=stats)

@@ -116,6 +116,11 @@ class CircuitBreaker:
         if self.is_open:
             raise CircuitOpen(f"circuit open after {self.threshold} consecutive failures")
 
+    def trip(self) -> None:
+        """Open at once (a failure that no retry can fix, such as rejected credentials)."""
+        with self._lock:
+            self._failures = max(self._failures, self.threshold)
+
     def record(self, ok: bool) -> None:
         """Count one call's outcome: a success closes the streak, a failure extends it."""
         with self._lock:

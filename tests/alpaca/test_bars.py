@@ -119,6 +119,8 @@ def test_bad_keys_fail_the_fetch_with_a_clear_error(alpaca_settings, emulator, f
     wrong = AlpacaMarketData(alpaca_settings.with_overrides(alpaca_secret_key="wrong"), sleep=fake_time.sleep, clock=fake_time.time)
     with pytest.raises(AlpacaAuthError, match="403"):
         wrong.fetch_bars(SMALL_UNIVERSE, START, AS_OF)
+    # No retries and no more chunks once the keys are refused (at most what was already in flight).
+    assert len(emulator.data_requests()) <= alpaca_settings.alpaca_workers
 
 
 def test_raw_adjustment_shows_the_split(alpaca_settings, emulator, fake_time, sim_bars) -> None:

@@ -98,6 +98,12 @@ def test_breaker_opens_after_consecutive_failures_only() -> None:
         breaker.check()
 
 
+def test_breaker_trips_at_once() -> None:
+    breaker = CircuitBreaker(threshold=5)
+    breaker.trip()
+    assert breaker.is_open
+
+
 @pytest.mark.parametrize(
     ("headers", "expected"),
     [
