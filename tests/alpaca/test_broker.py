@@ -5,10 +5,13 @@ from datetime import date
 
 import pytest
 
-from shared.alpaca import AlpacaBroker
-from shared.bootstrap import build_broker
+from shared.alpaca import AlpacaBroker, AlpacaMarketData
+from shared.bootstrap import bootstrap, build_broker
+from shared.bot.commands import dispatch
 from shared.broker import POSITION_COLUMNS
+from shared.collector import collect
 from shared.errors import BrokerError
+from tests.conftest import AS_OF, fixed_clock
 
 from .test_collect import POSITIONS
 
@@ -53,3 +56,16 @@ def test_bad_keys_are_a_clear_broker_error(alpaca_settings, fake_time) -> None:
 def test_the_composition_root_builds_it_only_with_keys(alpaca_settings) -> None:
     assert isinstance(build_broker(alpaca_settings), AlpacaBroker)
     assert build_broker(alpaca_settings.with_overrides(alpaca_key_id=None)) is None
+
+
+def test_the_bot_shows_the_alpaca_account_and_positions(alpaca_settings, fake_time, emulator) -> None:
+    emulator.positions = POSITIONS
+    settings = alpaca_settings.with_overrides(telegram_allowed_users=frozenset({7}), lookback_days=30)
+    parts = bootstrap(settings, market_data=AlpacaMarketData(settings, sleep=fake_time.sleep, clock=fake_time.time, wall_clock=fake_time.time), clock=fixed_clock)
+    collect(parts, AS_OF)
+    account = dispatch(parts, "/account", chat_id=7, user_id=7).text
+    assert "25,000.25" in account
+    positions = dispatch(parts, "/positions", chat_id=7, user_id=7).text
+    assert "AAPL" in positions and "KO" in positions and "rank #" in positions
+    assert "private" in dispatch(parts, "/account", chat_id=8, user_id=8).text
+
