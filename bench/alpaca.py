@@ -38,6 +38,7 @@ def _serve(conn) -> None:  # noqa: ANN001 - a Pipe end
 
 def main() -> None:
     """Print requests, the page-limit minimum, wall times and peak RSS."""
+    from shared.alpaca import PAGE_LIMIT
     from shared.bootstrap import bootstrap
     from shared.collector import backfill, collect
     from shared.config import Settings
@@ -59,7 +60,7 @@ def main() -> None:
         parts = bootstrap(settings)
         symbols = len(parts.universe)
         days = len(trading_days(END - timedelta(days=179), END))
-        minimum = math.ceil(symbols * days / 10_000)
+        minimum = math.ceil(symbols * days / PAGE_LIMIT)
 
         started = time.perf_counter()
         summary = backfill(parts, end=END, days=180)

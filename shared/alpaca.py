@@ -93,38 +93,41 @@ class Transport:
         def attempt() -> Any:
             self.stats.add(wait_s=self.bucket.acquire(), requests=1)
             try:
-                response = session.request(method, url, timeout=self.timeout, **opts)
-                body = response.content
-            except requests.Timeout as error:
+                return self._exchange(session, method, url, opts)
+            except (RetryableError, AlpacaRequestError):
                 self.stats.add(errors=1)
-                raise RetryableError(f"timed out after {self.timeout}s: {error}") from error
-            except requests.RequestException as error:  # connection errors, truncated bodies
-                self.stats.add(errors=1)
-                raise RetryableError(f"{type(error).__name__}: {error}") from error
-            self.stats.add(bytes=len(body))
-            status = response.status_code
-            if status == 429:
-                self.stats.add(rate_limited=1, errors=1)
-                raise RetryableError("rate limited (429)", wait_hint=wait_hint(response.headers, self.wall_clock()), rate_limited=True)
-            if status >= 500:
-                self.stats.add(errors=1)
-                raise RetryableError(f"server error {status}: {_error_message(response)}", wait_hint=wait_hint(response.headers, self.wall_clock()))
-            if status in (401, 403):
-                self.stats.add(errors=1)
-                raise AlpacaAuthError(status, _error_message(response))
-            if status >= 400:
-                self.stats.add(errors=1)
-                raise AlpacaRequestError(status, _error_message(response))
-            if "/bars" in url:
-                self.stats.add(pages=1)
-            if not body:
-                return None
-            try:
-                return response.json()
-            except ValueError as error:
-                raise RetryableError(f"malformed JSON body ({len(body)} bytes)") from error
+                raise
 
         return self.policy.run(attempt, on_retry=lambda _error, _wait: self.stats.add(retries=1))
+
+    def _exchange(self, session: requests.Session, method: str, url: str, opts: dict[str, Any]) -> Any:
+        """One HTTP exchange: the parsed body, or the error that classifies the failure."""
+        try:
+            response = session.request(method, url, timeout=self.timeout, **opts)
+            body = response.content
+        except requests.Timeout as error:
+            raise RetryableError(f"timed out after {self.timeout}s: {error}") from error
+        except requests.RequestException as error:  # connection errors, truncated bodies
+            raise RetryableError(f"{type(error).__name__}: {error}") from error
+        self.stats.add(bytes=len(body))
+        status = response.status_code
+        if status == 429:
+            self.stats.add(rate_limited=1)
+            raise RetryableError("rate limited (429)", wait_hint=wait_hint(response.headers, self.wall_clock()), rate_limited=True)
+        if status >= 500:
+            raise RetryableError(f"server error {status}: {_error_message(response)}", wait_hint=wait_hint(response.headers, self.wall_clock()))
+        if status in (401, 403):
+            raise AlpacaAuthError(status, _error_message(response))
+        if status >= 400:
+            raise AlpacaRequestError(status, _error_message(response))
+        if "/bars" in url:
+            self.stats.add(pages=1)
+        if not body:
+            return None
+        try:
+            return response.json()
+        except ValueError as error:
+            raise RetryableError(f"malformed JSON body ({len(body)} bytes)") from error
 
 
 class _Client(REST):

@@ -94,10 +94,6 @@ class RetryPolicy:
                 attempt += 1
 
 
-class CircuitOpen(Exception):
-    """The breaker is open: too many consecutive failures, so no more calls this run."""
-
-
 class CircuitBreaker:
     """Opens after ``threshold`` consecutive failures and stays open for the rest of the run."""
 
@@ -110,11 +106,6 @@ class CircuitBreaker:
     def is_open(self) -> bool:
         with self._lock:
             return self._failures >= self.threshold
-
-    def check(self) -> None:
-        """Raise CircuitOpen when no more calls should be made."""
-        if self.is_open:
-            raise CircuitOpen(f"circuit open after {self.threshold} consecutive failures")
 
     def trip(self) -> None:
         """Open at once (a failure that no retry can fix, such as rejected credentials)."""

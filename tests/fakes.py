@@ -68,3 +68,18 @@ class FakeBroker:
         from shared.trading_calendar import trading_days
 
         return [stamp.date() for stamp in trading_days(start, end)]
+
+
+class FakeTime:
+    """A clock that only moves when somebody sleeps: backoff and rate limits cost no real time."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds

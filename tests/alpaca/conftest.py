@@ -13,23 +13,9 @@ from shared.market_data import SimulatedMarketData
 from shared.universe import load_universe
 from tests.conftest import AS_OF, SMALL_UNIVERSE
 from tests.emulators.alpaca import AlpacaEmulator
+from tests.fakes import FakeTime
 
 FIRST_DAY = date(2026, 5, 1)
-
-
-class FakeTime:
-    """A clock that only moves when somebody sleeps: backoff and rate limits cost no real time."""
-
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-
-    def time(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture
