@@ -24,7 +24,12 @@ def create_app(settings: Settings | None = None, parts: Parts | None = None) -> 
     except ConfigError as error:
         raise StartupError(str(error)) from None
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=parts.settings.secret_key, MAX_CONTENT_LENGTH=1 << 20)
+    app.config.update(
+        SECRET_KEY=parts.settings.secret_key,
+        MAX_CONTENT_LENGTH=1 << 20,
+        DIPWATCH_API_TOKEN=parts.settings.api_token,
+        DIPWATCH_LOOKBACK_DAYS=parts.settings.lookback_days,
+    )
     app.extensions["dipwatch"] = parts
 
     from app import cli, routes

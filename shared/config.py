@@ -23,6 +23,7 @@ SECRET_NAMES = (
     "TELEGRAM_BOT_TOKEN",
     "TELEGRAM_WEBHOOK_SECRET",
     "DIPWATCH_SECRET_KEY",
+    "DIPWATCH_API_TOKEN",
 )
 #: How long SSM values are cached in the process, in seconds.
 SSM_CACHE_SECONDS = 300
@@ -46,6 +47,8 @@ class Settings:
     link_ttl_seconds: int = 3600
     monitor_target_pct: float = 100.0
     top_n: int = 10
+    #: When set, the web pages and the JSON API need it (a Bearer header or the sign-in cookie).
+    api_token: str | None = field(default=None, repr=False)
 
     alpaca_key_id: str | None = field(default=None, repr=False)
     alpaca_secret_key: str | None = field(default=None, repr=False)
@@ -141,6 +144,11 @@ class Settings:
             "telegram_api_url": _url(env, "TELEGRAM_API_URL", cls.telegram_api_url),
             "bot_commands_per_minute": _integer(env, "DIPWATCH_BOT_RATE", cls.bot_commands_per_minute, 1, 600),
         }
+        api_token = _text(env, "DIPWATCH_API_TOKEN")
+        if api_token is not None:
+            if len(api_token) < 16:
+                raise ConfigError("DIPWATCH_API_TOKEN must be at least 16 characters")
+            values["api_token"] = api_token
         secret_key = _text(env, "DIPWATCH_SECRET_KEY")
         if secret_key:
             if len(secret_key) < 16:

@@ -10,6 +10,10 @@ class ConfigError(DipwatchError):
     """A setting is missing or malformed. The message names the variable."""
 
 
+class BadInput(DipwatchError):
+    """The caller's input does not parse or is out of range; the message says how to fix it."""
+
+
 class StorageError(DipwatchError):
     """The store could not complete an operation."""
 

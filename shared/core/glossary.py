@@ -60,3 +60,10 @@ def column_label(column: str) -> str:
 def column_description(column: str) -> str:
     """What ``column`` holds, or an empty string when it has no entry."""
     return COLUMNS.get(column, ("", ""))[1]
+
+
+#: Said wherever the track record is shown: why its numbers flatter.
+SURVIVORSHIP_CAVEAT = (
+    "The universe is today's members. Companies that were dropped from it, merged away or went bankrupt are not in "
+    "the stored history, so the worst outcomes of past dips are missing and these returns read too good."
+)

@@ -23,8 +23,8 @@ import pandas as pd
 from shared.core.analytics import MOVING_AVERAGE_BARS, window_bars
 
 #: The drawing's coordinate system; the page scales it to its width.
-CHART_WIDTH_PX = 640
-CHART_HEIGHT_PX = 280
+CHART_WIDTH_PX = 600
+CHART_HEIGHT_PX = 260
 #: Room for the price labels on the left and the month labels at the bottom.
 _LEFT, _RIGHT, _TOP, _BOTTOM = 56.0, 12.0, 14.0, 26.0
 #: The least room between two month labels.
@@ -97,7 +97,7 @@ def draw_price_chart(series: pd.DataFrame, symbol: str, *, width: int = CHART_WI
     title = f"{escape(symbol)}: daily closes"
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="price-chart" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-labelledby="chart-title chart-desc" font-family="system-ui, sans-serif" font-size="13">'
+        f'role="img" aria-labelledby="chart-title chart-desc" font-family="system-ui, sans-serif" font-size="14">'
         f'<title id="chart-title">{title}</title>'
     )
     peak = find_peak(series)

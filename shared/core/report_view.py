@@ -9,6 +9,7 @@ chosen order, then the excluded rows in the same order. Empty values sort last.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
@@ -146,3 +147,22 @@ def round_to_meaning(frame: pd.DataFrame) -> pd.DataFrame:
         elif name.endswith("_pct") or name in RATIO_COLUMNS:
             changes[name] = frame[column].round(2)
     return frame.assign(**changes)
+
+
+def _plain(value: object) -> object:
+    """A frame cell as JSON: dates and (midnight) timestamps as YYYY-MM-DD, NaN and NA as None, numpy scalars as Python."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (datetime, date)):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def to_records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """``frame``'s rows as JSON-ready dicts (see ``_plain``), columns in order."""
+    columns = [str(column) for column in frame.columns]
+    return [dict(zip(columns, map(_plain, row))) for row in frame.itertuples(index=False, name=None)]
