@@ -32,11 +32,11 @@ def parse_day(text: str | None, name: str = "day") -> date | None:
     if text is None or text == "" or text == "latest":
         return None
     if not _DAY.match(text):
-        raise BadInput(f"{name}: {text[:40]!r} is not a day; use YYYY-MM-DD or latest")
+        raise BadInput(f"{name}: {text[:40]!r} is not a date; use YYYY-MM-DD or latest")
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise BadInput(f"{name}: {text!r} is not a day of the calendar") from None
+        raise BadInput(f"{name}: {text!r} is not a date of the calendar; use YYYY-MM-DD or latest") from None
 
 
 def parse_int(args: Mapping[str, str], name: str, default: int | None, low: int, high: int) -> int | None:

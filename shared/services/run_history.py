@@ -5,6 +5,7 @@ Manifests are immutable, so each one is parsed once per process and kept.
 """
 from __future__ import annotations
 
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -20,6 +21,13 @@ from shared.errors import ObjectNotFound
 _MANIFESTS_KEPT = 4096
 #: Manifests read at once from the store.
 _READ_THREADS = 8
+#: A path or storage URL in a message: two or more slash-separated segments, maybe after a scheme or drive.
+_PATH = re.compile(r"(?:[A-Za-z][\w+.-]*:/?)?(?:[\\/][^\s'\"\\/:]+){2,}")
+
+
+def without_paths(message: str) -> str:
+    """``message`` with each file system path cut to its last segment (the web shows no machine paths)."""
+    return _PATH.sub(lambda match: re.split(r"[\\/]", match.group(0))[-1], message)
 
 
 @dataclass(frozen=True)
@@ -111,7 +119,7 @@ def run_view(manifest: dict[str, Any], names: dict[str, str]) -> RunView:
         days_written=len(manifest.get("days_written") or []),
         requests=_count(stats, "requests"),
         rate_limited=_count(stats, "rate_limited"),
-        error=str(manifest.get("error") or ""),
+        error=without_paths(str(manifest.get("error") or "")),
     )
 
 

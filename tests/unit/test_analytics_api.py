@@ -12,6 +12,7 @@ def test_changes_sectors_and_track_record_endpoints(parts, client) -> None:
     collect(parts, date(2026, 5, 1))
     collect(parts)
     changes = client.get("/api/reports/latest/changes").get_json()
+    assert changes.pop("source") == "simulated"
     assert changes == services.report_changes(parts)
     assert client.get("/api/reports/2026-05-01/changes").get_json()["previous"] is None
     sectors = client.get("/api/sectors").get_json()["sectors"]
@@ -32,7 +33,8 @@ def test_report_rows_carry_iso_dates(parts, client) -> None:
 def test_analytics_endpoints_errors(client) -> None:
     assert client.get("/api/reports/latest/changes").status_code == 404
     assert client.get("/api/sectors?day=yesterday").status_code == 400
-    assert client.get("/api/track-record").get_json() == {"rows": []}
+    empty = client.get("/api/track-record").get_json()
+    assert empty["rows"] == [] and empty["summary"] == [] and "today's members" in empty["caveat"]
 
 
 def test_stock_endpoint_for_an_excluded_symbol(settings) -> None:
