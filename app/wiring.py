@@ -13,6 +13,7 @@ from shared.services import reports as report_services
 from shared.services.dashboard import Dashboard
 from shared.services.run_history import RunHistory
 from shared.services.stock_pages import StockPages
+from shared.adapters.symbol_history import SymbolHistory
 
 _REPORT_KEY = re.compile(r"^reports/\d{4}-\d{2}-\d{2}\.csv$")
 
@@ -62,7 +63,7 @@ def web_services() -> WebServices:
             link_ttl_seconds=settings.link_ttl_seconds,
             market_data=settings.market_data,
         )
-        stocks = StockPages(parts.archive, dashboard, parts.universe, lookback_days=settings.lookback_days)
+        stocks = StockPages(parts.archive, SymbolHistory(parts.store), dashboard, parts.universe, lookback_days=settings.lookback_days)
         services = WebServices(dashboard, stocks, runs, downloads, settings.link_ttl_seconds)
         current_app.extensions["dipwatch-web"] = services
     return services

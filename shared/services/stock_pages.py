@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from shared.adapters.archive import Archive
+from shared.adapters.symbol_history import SymbolHistory
 from shared.adapters.universe import find_symbol, normalise_symbol
 from shared.core.glossary import column_description, column_label
 from shared.core.price_chart import chart_series, draw_price_chart
@@ -81,8 +82,9 @@ def context_items(row: dict[str, Any]) -> list[ContextItem]:
 class StockPages:
     """Single stocks of the stored reports, for the symbol page and ``/api/stocks/SYMBOL``."""
 
-    def __init__(self, archive: Archive, dashboard: Dashboard, universe: pd.DataFrame, *, lookback_days: int) -> None:
+    def __init__(self, archive: Archive, history: SymbolHistory, dashboard: Dashboard, universe: pd.DataFrame, *, lookback_days: int) -> None:
         self._archive = archive
+        self._history = history
         self._dashboard = dashboard
         self._universe = universe
         self._lookback_days = lookback_days
@@ -104,8 +106,7 @@ class StockPages:
         and of ``extra_days`` calendar days before it."""
         first = as_of - timedelta(days=self._lookback_days - 1 + extra_days)
         days = [day for day in self._archive.stored_days("bars") if first <= day <= as_of]
-        bars = self._archive.read_bars(days)
-        return bars[bars["symbol"] == symbol].loc[:, ["date", "close"]].sort_values("date").reset_index(drop=True)
+        return self._history.bars(symbol, days).loc[:, ["date", "close"]].reset_index(drop=True)
 
     def detail(self, query: str, day: date | None = None) -> dict[str, Any]:
         """The JSON of ``/api/stocks/SYMBOL``: the row and the window's closes."""
