@@ -10,6 +10,17 @@ from flask import Flask, current_app, request, url_for
 from shared.core.glossary import flag_meaning
 
 _MINUS = "\u2212"
+#: The dashboard's "Sort by" choices, in the words of the page (keys of ``shared.core.report_view.SORT_KEYS``).
+SORT_LABELS = {
+    "rank": "Rank (deepest first)",
+    "score": "Score (best first)",
+    "days_since_peak": "Days since peak (longest first)",
+    "ret_1d": "1-day return (worst first)",
+    "ret_5d": "5-day return (worst first)",
+    "ret_20d": "20-day return (worst first)",
+    "drawdown": "Drawdown (deepest first)",
+    "symbol": "Symbol (A to Z)",
+}
 _EMPTY = "\u2014"
 
 
@@ -28,6 +39,8 @@ def pct(value: Any, digits: int = 1) -> str:
     number = _finite(value)
     if number is None:
         return _EMPTY
+    if round(number, digits) == 0:
+        return f"{0:.{digits}f}%"  # no sign on a value that rounds to zero
     return f"{number:+.{digits}f}%".replace("-", _MINUS)
 
 
@@ -56,7 +69,7 @@ def count(value: Any) -> str:
 def sign_class(value: Any) -> str:
     """``neg`` or ``pos`` for colouring a signed value."""
     figure = _finite(value)
-    if figure is None or figure == 0:
+    if figure is None or round(figure, 1) == 0:
         return ""
     return "neg" if figure < 0 else "pos"
 
@@ -133,5 +146,5 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters.update(filters)
     # Globals reach imported macros too (a context processor's values do not).
-    app.jinja_env.globals.update(query_url=query_url, is_excluding=is_excluding, page_sizes=PAGE_SIZES)
+    app.jinja_env.globals.update(query_url=query_url, is_excluding=is_excluding, page_sizes=PAGE_SIZES, sort_labels=SORT_LABELS)
     app.context_processor(_per_request)

@@ -81,12 +81,14 @@ def test_dashboard_at_desktop_width(desktop: Any, web_url: str) -> None:
 @pytest.mark.parametrize(("key", "attribute", "first_descending"), [("score", "score", True), ("days_since_peak", "days", True), ("drawdown", "drawdown", False)])
 def test_sorting_by_a_column_and_back(desktop: Any, web_url: str, key: str, attribute: str, first_descending: bool) -> None:
     desktop.goto(web_url + "/?limit=100")
-    desktop.click(f"#ranking-table thead a[data-sort='{key}']")
-    desktop.wait_for_url(re.compile(f"sort={key}"))
+    with desktop.expect_navigation():
+        desktop.click(f"#ranking-table thead a[data-sort='{key}']")
+    assert f"sort={key}" in desktop.url
     values = numbers([row[attribute] for row in rows(desktop) if row["ranked"] == "yes" and row[attribute] not in ("", "None")])
     assert values == sorted(values, reverse=first_descending) and len(values) > 10
-    desktop.click(f"#ranking-table thead a[data-sort='{key}']")
-    desktop.wait_for_url(re.compile("order="))
+    with desktop.expect_navigation():
+        desktop.click(f"#ranking-table thead a[data-sort='{key}']")
+    assert "order=" in desktop.url
     again = numbers([row[attribute] for row in rows(desktop) if row["ranked"] == "yes" and row[attribute] not in ("", "None")])
     assert again == sorted(again, reverse=not first_descending)
 
@@ -100,7 +102,8 @@ def test_filter_by_sector_with_and_without_javascript(browser: Any, web_url: str
         if javascript:
             page.wait_for_url(re.compile("sector=Energy"))
         else:
-            page.click("form.filters button.apply")
+            with page.expect_navigation():
+                page.click("form.filters button.apply")
         listed = rows(page)
         assert len(listed) == 6 and {row["sector"] for row in listed} == {"Energy"}
         assert page.locator("#ranking-heading").inner_text() == "6 stocks in Energy"
@@ -108,23 +111,28 @@ def test_filter_by_sector_with_and_without_javascript(browser: Any, web_url: str
 
 
 def test_paging_through_the_whole_universe(desktop: Any, web_url: str) -> None:
+    from playwright.sync_api import expect
+
     desktop.goto(web_url + "/?limit=25")
     seen: list[str] = []
     for position in ("1–25 of 66", "26–50 of 66", "51–66 of 66"):
-        assert desktop.locator("#page-position").inner_text() == position
+        expect(desktop.locator("#page-position")).to_have_text(position)
         seen += [row["symbol"] for row in rows(desktop)]
         if desktop.locator("#page-next").count():
-            desktop.click("#page-next")
+            with desktop.expect_navigation():
+                desktop.click("#page-next")
     assert len(seen) == 66 == len(set(seen))
-    desktop.click("#page-prev")
-    assert desktop.locator("#page-position").inner_text() == "26–50 of 66"
+    with desktop.expect_navigation():
+        desktop.click("#page-prev")
+    expect(desktop.locator("#page-position")).to_have_text("26–50 of 66")
 
 
 def test_symbol_page_has_the_chart(desktop: Any, web_url: str) -> None:
     desktop.goto(web_url + "/")
     symbol = rows(desktop)[0]["symbol"]
-    desktop.click(f"#ranking-table tbody tr[data-symbol='{symbol}'] td.symbol a")
-    desktop.wait_for_url(re.compile(f"/stocks/{re.escape(symbol)}$"))
+    with desktop.expect_navigation():
+        desktop.click(f"#ranking-table tbody tr[data-symbol='{symbol}'] td.symbol a")
+    assert desktop.url.endswith(f"/stocks/{symbol}")
     assert desktop.locator("#stock-heading").inner_text() == symbol
     chart = desktop.locator("#chart svg")
     line = chart.locator("path.close").get_attribute("d") or ""
@@ -149,11 +157,22 @@ def test_phone_width_keeps_symbol_drawdown_and_days_on_screen(phone: Any, web_ur
             box = row.locator(cell).bounding_box()
             assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], cell
     shoot(phone, "dashboard-390")
-    phone.click("#ranking-table tbody tr td.symbol a >> nth=0")
+    with phone.expect_navigation():
+        phone.click("#ranking-table tbody tr td.symbol a >> nth=0")
     assert no_sideways_scroll(phone)
     box = phone.locator("#stock-drawdown").bounding_box()
     assert box is not None and box["x"] + box["width"] <= PHONE["width"]
     shoot(phone, "stock-390")
+
+
+def test_phone_sorts_by_score_from_the_form(phone: Any, web_url: str) -> None:
+    phone.goto(web_url + "/")
+    assert not phone.locator("#ranking-table thead a[data-sort='score']").is_visible()  # no room for the column
+    with phone.expect_navigation():
+        phone.select_option("#filter-sort", "score")
+    assert "sort=score" in phone.url
+    scores = numbers([row["score"] for row in rows(phone) if row["ranked"] == "yes" and row["score"] not in ("", "None")])
+    assert scores == sorted(scores, reverse=True) and len(scores) > 10
 
 
 @pytest.mark.parametrize("path", ["/runs", "/reports", "/track-record", "/api/docs"])

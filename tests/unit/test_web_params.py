@@ -45,6 +45,7 @@ def test_report_query() -> None:
 
 def test_figures_as_people_read_them() -> None:
     assert pct(-12.345) == "\u221212.3%" and pct(4, 2) == "+4.00%" and pct(None) == "\u2014" and pct(float("nan")) == "\u2014"
+    assert pct(-0.04) == "0.0%" and sign_class(-0.04) == ""
     assert price(1234.5) == "1,234.50" and price(0.12345) == "0.1235" and price(None) == "\u2014"
     assert number(-0.891) == "\u22120.89" and count(12345) == "12,345"
     assert sign_class(-1) == "neg" and sign_class(2) == "pos" and sign_class(0) == "" and sign_class(None) == ""
@@ -59,3 +60,10 @@ def test_links_keep_the_other_parameters() -> None:
     with app.test_request_context("/?sort=score&sector=Energy&offset=50"):
         assert query_url(offset=None) == "/?sort=score&sector=Energy"
         assert query_url(sort="drawdown", order="desc") == "/?sort=drawdown&sector=Energy&offset=50&order=desc"
+
+
+def test_every_sort_key_has_a_label_on_the_page() -> None:
+    from app.templating import SORT_LABELS
+    from shared.core.report_view import SORT_KEYS
+
+    assert set(SORT_LABELS) == set(SORT_KEYS)
