@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response as HttpResponse
 
 from app.params import MAX_PAGE_ROWS, MAX_RUNS, parse_choice, parse_day, parse_int, parse_report_query
 from app.wiring import web_services
@@ -28,7 +29,7 @@ POINTER = "public, max-age=60"
 DAILY = "public, max-age=86400"
 
 
-def cached(payload: Any, policy: str) -> Response:
+def cached(payload: Any, policy: str) -> HttpResponse:
     """``payload`` as JSON with an ETag and ``policy`` as Cache-Control; 304 when the client has it."""
     response = jsonify(payload)
     response.headers["Cache-Control"] = policy
@@ -77,7 +78,7 @@ def report(day: str) -> ResponseReturnValue:
     return cached(found, _policy(as_of))
 
 
-def _csv_reply(rows: list[dict[str, Any]], as_of: str, policy: str) -> Response:
+def _csv_reply(rows: list[dict[str, Any]], as_of: str, policy: str) -> HttpResponse:
     """Rows as a CSV attachment (the columns of the first row; empty values as empty fields)."""
     buffer = io.StringIO()
     columns = list(rows[0]) if rows else []

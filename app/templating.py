@@ -107,13 +107,13 @@ def long_day(value: Any) -> str:
 
 def query_url(**changes: Any) -> str:
     """This page's URL with some query parameters changed (None removes one)."""
-    args = {key: value for key, value in request.args.items()}
+    values: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict()}
     for key, value in changes.items():
         if value is None or value == "":
-            args.pop(key, None)
+            values.pop(key, None)
         else:
-            args[key] = str(value)
-    return url_for(str(request.endpoint), **(request.view_args or {}), **args)
+            values[key] = str(value)
+    return url_for(str(request.endpoint), **values)
 
 
 def is_excluding(flag: str) -> bool:

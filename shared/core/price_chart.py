@@ -127,7 +127,7 @@ def draw_price_chart(series: pd.DataFrame, symbol: str, *, width: int = CHART_WI
     dates = pd.DatetimeIndex(series["date"])
     month_starts = np.flatnonzero(np.concatenate([[True], dates.month[1:] != dates.month[:-1]]))
     drawn_at = -math.inf
-    for index in month_starts:
+    for index in (int(start) for start in month_starts):
         if x[index] - drawn_at < _MONTH_LABEL_PX or x[index] > width - _RIGHT - 24:
             continue  # too close to the previous label, or to the right edge
         drawn_at = x[index]
