@@ -82,3 +82,16 @@ def test_a_failed_newest_run_is_said_on_the_dashboard(settings: Any, tmp_path: P
 def test_before_any_report(client: Any) -> None:
     page = client.get("/").get_data(as_text=True)
     assert "No report yet" in page and "No run yet" in page
+
+
+def test_track_record_page_shows_the_numbers_with_the_caveat(parts: Any, client: Any) -> None:
+    collect(parts, REPLAY_DAY)
+    collect(parts)
+    page = client.get("/track-record").get_data(as_text=True)
+    caveat = re.search(r'id="survivorship">(.*?)</div>', page, re.S).group(1)  # type: ignore[union-attr]
+    assert "Survivorship bias" in caveat and "today&#39;s members" in caveat
+    summary = client.get("/api/track-record").get_json()["summary"]
+    assert [row["horizon"] for row in summary] == ["1m", "3m", "6m"] and all(row["reports"] == 1 for row in summary)
+    body = re.search(r'id="track-summary">(.*?)</table>', page, re.S).group(1)  # type: ignore[union-attr]
+    assert body.count("<tr>") == 4  # the header and one row per horizon
+    assert f'href="/?day={REPLAY_DAY}"' in page
