@@ -192,7 +192,7 @@ class Dashboard:
         rows = page_records(page.rows)
         for row in rows:
             del row["flag_list"]
-        reply = {key: value for key, value in (report.latest or {}).items() if key != "report"}
+        reply = dict(report.latest or {})
         reply.update(
             as_of=report.as_of.isoformat(),
             source=report.source,

@@ -95,3 +95,16 @@ def test_track_record_page_shows_the_numbers_with_the_caveat(parts: Any, client:
     body = re.search(r'id="track-summary">(.*?)</table>', page, re.S).group(1)  # type: ignore[union-attr]
     assert body.count("<tr>") == 4  # the header and one row per horizon
     assert f'href="/?day={REPLAY_DAY}"' in page
+
+
+def test_an_excluded_stock_has_its_page_with_the_reason_in_words(settings: Any) -> None:
+    from tests.unit.test_analytics_services import UnadjustedSplitMarketData
+
+    parts = bootstrap(settings, clock=fixed_clock, market_data=UnadjustedSplitMarketData("NVDA", date(2026, 10, 1)))
+    collect(parts)
+    client = create_app(parts=parts).test_client()
+    page = client.get("/stocks/nvda").get_data(as_text=True)
+    assert "<strong>excluded</strong> from the ranking" in page
+    assert "looks like an unadjusted stock split" in page
+    ranking = client.get("/").get_data(as_text=True)
+    assert re.search(r'<tr class="excluded" data-symbol="NVDA"', ranking)
