@@ -64,8 +64,9 @@ def reports() -> ResponseReturnValue:
 def report(day: str) -> ResponseReturnValue:
     """A report's rows, filtered, sorted and paged; ``format=csv`` for a CSV of the same rows."""
     as_of = parse_day(day)
-    query = parse_report_query(request.args, MAX_PAGE_ROWS)
     wanted = parse_choice(request.args, "format", ("json", "csv"), "json")
+    # Without a limit, a CSV carries every selected row, a JSON page at most MAX_PAGE_ROWS.
+    query = parse_report_query(request.args, None if wanted == "csv" else MAX_PAGE_ROWS)
     found = web_services().dashboard.report_reply(as_of, query)
     if wanted == "csv":
         return _csv_reply(found["rows"], found["as_of"], _policy(as_of))

@@ -54,7 +54,7 @@ _SYMBOL_PATH = {
     "description": "A ticker of the universe, any case; `BRK-B` and `BRK/B` read as `BRK.B`.",
 }
 _REPORT_QUERY = [
-    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_ROWS}, "description": f"Rows per page; default all, at most {MAX_PAGE_ROWS}."},
+    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_ROWS}, "description": f"Rows per page; default all, at most {MAX_PAGE_ROWS} (without it, a CSV has every selected row)."},
     {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}, "description": "Rows to skip; default 0."},
     {"name": "sector", "in": "query", "schema": {"type": "string", "maxLength": 100}, "description": "Only this sector (any case); a sector the report does not have is a 400 that lists those it has."},
     {

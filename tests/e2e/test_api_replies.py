@@ -145,3 +145,12 @@ def test_pages_answer_errors_as_pages(api: Any) -> None:
     bad = api.get("/?sort=price")
     assert bad.status_code == 400 and "sort:" in bad.get_data(as_text=True)
     assert api.get("/?day=2020-01-02").status_code == 404
+
+
+def test_csv_without_a_limit_has_every_row_beyond_a_json_page(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.api
+
+    monkeypatch.setattr(app.api, "MAX_PAGE_ROWS", 10)
+    assert api.get("/api/reports/latest").get_json()["count"] == 10
+    table = list(csv.DictReader(io.StringIO(api.get("/api/reports/latest?format=csv").get_data(as_text=True))))
+    assert len(table) == 66
