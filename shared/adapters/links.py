@@ -3,14 +3,11 @@ from __future__ import annotations
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from shared.errors import DipwatchError
-from shared.adapters.storage import Store, check_key
+from shared.adapters.storage import check_key
+from shared.errors import InvalidLink
+from shared.ports import Store
 
 _SALT = "dipwatch-download"
-
-
-class InvalidLink(DipwatchError):
-    """A download token that is tampered with, malformed or expired."""
 
 
 def _serializer(secret_key: str) -> URLSafeTimedSerializer:
@@ -19,7 +16,7 @@ def _serializer(secret_key: str) -> URLSafeTimedSerializer:
 
 def sign_key(secret_key: str, key: str) -> str:
     """A token that names ``key``; its age is checked when it is read."""
-    return _serializer(secret_key).dumps(check_key(key))
+    return str(_serializer(secret_key).dumps(check_key(key)))
 
 
 def read_token(secret_key: str, token: str, max_age: int) -> str:
