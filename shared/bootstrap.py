@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from functools import cached_property
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import pandas as pd
 
@@ -17,14 +17,6 @@ from shared.adapters.archive import Archive
 from shared.adapters.market_data import CsvMarketData, SimulatedMarketData
 from shared.adapters.storage import open_store
 from shared.adapters.universe import load_universe
-from shared.bot.access import Access, ChatRateLimiter
-from shared.bot.account import AccountCommands
-from shared.bot.alerts import AlertCommands
-from shared.bot.market import MarketCommands
-from shared.bot.notifications import Notifier
-from shared.bot.operations import Operations
-from shared.bot.registry import Commands
-from shared.bot.webhook import Webhook
 from shared.config import Settings
 from shared.errors import ConfigError
 from shared.ports import Broker, MarketData, Messenger, Store
@@ -34,6 +26,14 @@ from shared.services.downloads import Downloads
 from shared.services.portfolio import Portfolio
 from shared.services.reports import Reports
 from shared.services.stocks import ChartReader, Stocks
+
+if TYPE_CHECKING:  # the bot (and python-telegram-bot) is imported only by what uses it
+    from shared.bot.access import Access
+    from shared.bot.market import MarketCommands
+    from shared.bot.notifications import Notifier
+    from shared.bot.operations import Operations
+    from shared.bot.registry import Commands
+    from shared.bot.webhook import Webhook
 
 Clock = Callable[[], datetime]
 
@@ -152,14 +152,22 @@ class Container:
 
     @cached_property
     def access(self) -> Access:
+        from shared.bot.access import Access
+
         return Access(self.settings.telegram_allowed_users, self.settings.public_bot)
 
     @cached_property
     def market_commands(self) -> MarketCommands:
+        from shared.bot.market import MarketCommands
+
         return MarketCommands(self.reports, self.stocks, self.downloads, lookback_days=self.settings.lookback_days)
 
     @cached_property
     def commands(self) -> Commands:
+        from shared.bot.account import AccountCommands
+        from shared.bot.alerts import AlertCommands
+        from shared.bot.registry import Commands
+
         groups = [
             *self.market_commands.commands(),
             *AccountCommands(self.portfolio).commands(),
@@ -169,15 +177,22 @@ class Container:
 
     @cached_property
     def webhook(self) -> Webhook:
+        from shared.bot.access import ChatRateLimiter
+        from shared.bot.webhook import Webhook
+
         limiter = ChatRateLimiter(self.settings.bot_commands_per_minute)
         return Webhook(self.commands, self.market_commands, self.bot_state, limiter, self.access, self.messenger)
 
     @cached_property
     def operations(self) -> Operations:
+        from shared.bot.operations import Operations
+
         return Operations(self.messenger, self.webhook, webhook_secret=self.settings.telegram_webhook_secret)
 
     @cached_property
     def notifier(self) -> Notifier:
+        from shared.bot.notifications import Notifier
+
         settings = self.settings
         return Notifier(self.messenger, self.reports, self.bot_state, admin_chat=settings.telegram_admin_chat, digest_rows=settings.top_n)
 
