@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Callable
 import pandas as pd
 
 from shared.adapters.archive import Archive
+from shared.adapters.links import LinkSigner
 from shared.adapters.market_data import CsvMarketData, SimulatedMarketData
 from shared.adapters.storage import open_store
 from shared.adapters.universe import load_universe
@@ -131,7 +132,8 @@ class Container:
 
     @cached_property
     def downloads(self) -> Downloads:
-        return Downloads(self.store, secret_key=self.settings.secret_key, ttl_seconds=self.settings.link_ttl_seconds)
+        signer = LinkSigner(self.settings.secret_key, now=lambda: self.clock().timestamp())
+        return Downloads(self.store, signer, ttl_seconds=self.settings.link_ttl_seconds)
 
     @cached_property
     def collection(self) -> Collection:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from shared.adapters.archive import report_key
-from shared.adapters.links import download_url, read_token
+from shared.adapters.links import LinkSigner, download_url
 from shared.errors import NoReportYet, NotFound, ObjectNotFound
 from shared.ports import Store
 
@@ -12,9 +12,9 @@ from shared.ports import Store
 class Downloads:
     """Hands out and serves expiring links to stored objects."""
 
-    def __init__(self, store: Store, *, secret_key: str, ttl_seconds: int) -> None:
+    def __init__(self, store: Store, signer: LinkSigner, *, ttl_seconds: int) -> None:
         self._store = store
-        self._secret_key = secret_key
+        self._signer = signer
         self.ttl_seconds = ttl_seconds
 
     def report_url(self, day: date, base_url: str) -> str:
@@ -22,11 +22,11 @@ class Downloads:
         key = report_key(day)
         if not self._store.exists(key):
             raise NoReportYet(f"no report for {day.isoformat()}")
-        return download_url(self._store, self._secret_key, key, self.ttl_seconds, base_url)
+        return download_url(self._store, self._signer, key, self.ttl_seconds, base_url)
 
     def open(self, token: str) -> tuple[str, bytes]:
         """The key and bytes a signed token names; InvalidLink, or NotFound when the object is gone."""
-        key = read_token(self._secret_key, token, self.ttl_seconds)
+        key = self._signer.read(token, self.ttl_seconds)
         try:
             return key, self._store.get(key)
         except ObjectNotFound:

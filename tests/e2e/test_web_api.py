@@ -1,15 +1,15 @@
 """The HTTP edges: status, reports, errors, and time-limited download links."""
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from itsdangerous import TimestampSigner
 
 from app import create_app
 from shared.adapters.storage import LocalStore
 from shared.bootstrap import bootstrap
+from tests.conftest import FIXED_NOW
 
 
 @pytest.fixture
@@ -88,14 +88,18 @@ def test_tampered_download_link_is_403(client) -> None:
 
 
 @pytest.mark.usefixtures("collected")
-def test_expired_download_link_is_403(client, container, monkeypatch: pytest.MonkeyPatch) -> None:
-    issued = time.time() - container.settings.link_ttl_seconds - 5
-    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(issued))
-    url = client.get("/api/reports/2026-11-27/download").get_json()["url"]
-    monkeypatch.undo()
-    response = client.get("/download/" + url.rsplit("/", 1)[1])
-    assert response.status_code == 403
-    assert "expired" in response.get_json()["error"]["message"]
+def test_expired_download_link_is_403(client, container) -> None:
+    token = client.get("/api/reports/2026-11-27/download").get_json()["url"].rsplit("/", 1)[1]
+    ttl = container.settings.link_ttl_seconds
+
+    def open_at(seconds_later: int):  # noqa: ANN202 - a Flask test response
+        later = FIXED_NOW + timedelta(seconds=seconds_later)
+        app = create_app(container=bootstrap(container.settings, store=container.store, clock=lambda: later))
+        return app.test_client().get("/download/" + token)
+
+    assert open_at(ttl - 5).status_code == 200
+    expired = open_at(ttl + 5)
+    assert expired.status_code == 403 and "expired" in expired.get_json()["error"]["message"]
 
 
 def test_download_link_for_a_missing_day_is_404(client) -> None:
