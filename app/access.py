@@ -26,8 +26,9 @@ _OPEN_ENDPOINTS = {"static", "pages.healthz", "access.login", "access.logout", "
 
 
 def _token() -> str | None:
-    token: str | None = current_app.config.get("DIPWATCH_API_TOKEN")
-    return token or None
+    from app import container_of
+
+    return container_of(current_app).settings.api_token
 
 
 def _signer(token: str) -> URLSafeTimedSerializer:

@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response as HttpResponse
 
 from app.params import MAX_PAGE_ROWS, MAX_RUNS, parse_choice, parse_day, parse_int, parse_report_query
-from app.wiring import web_services
+from app.routes import wired
 
 api = Blueprint("api", __name__, url_prefix="/api")
 
@@ -44,20 +44,20 @@ def _policy(day: date | None, named: str = IMMUTABLE) -> str:
 @api.get("/status")
 def status() -> ResponseReturnValue:
     """The newest collection and the latest report's summary; no machine paths."""
-    return cached(web_services().dashboard.status(), POINTER)
+    return cached(wired().reports.status(), POINTER)
 
 
 @api.get("/runs")
 def runs() -> ResponseReturnValue:
     """The newest run manifests, newest first."""
     limit = parse_int(request.args, "limit", 20, 1, MAX_RUNS) or 20
-    return cached({"runs": [run.as_json() for run in web_services().runs.recent(limit)]}, POINTER)
+    return cached({"runs": [run.as_json() for run in wired().run_history.recent(limit)]}, POINTER)
 
 
 @api.get("/reports")
 def reports() -> ResponseReturnValue:
     """The days that have a report, oldest first."""
-    return cached({"days": [day.isoformat() for day in web_services().dashboard.report_days()]}, POINTER)
+    return cached({"days": [day.isoformat() for day in wired().reports.report_days()]}, POINTER)
 
 
 @api.get("/reports/<day>")
@@ -67,7 +67,7 @@ def report(day: str) -> ResponseReturnValue:
     wanted = parse_choice(request.args, "format", ("json", "csv"), "json")
     # Without a limit, a CSV carries every selected row, a JSON page at most MAX_PAGE_ROWS.
     query = parse_report_query(request.args, None if wanted == "csv" else MAX_PAGE_ROWS)
-    found = web_services().dashboard.report_reply(as_of, query)
+    found = wired().dashboard.report_reply(as_of, query)
     if wanted == "csv":
         return _csv_reply(found["rows"], found["as_of"], _policy(as_of))
     if found["next_offset"] is not None:
@@ -96,27 +96,27 @@ def _csv_reply(rows: list[dict[str, Any]], as_of: str, policy: str) -> HttpRespo
 @api.get("/reports/<day>/download")
 def report_download(day: str) -> ResponseReturnValue:
     """A time-limited link that downloads the report CSV."""
-    return web_services().dashboard.download_link(parse_day(day), request.host_url)
+    return wired().dashboard.download_link(parse_day(day), request.host_url)
 
 
 @api.get("/reports/<day>/changes")
 def report_changes(day: str) -> ResponseReturnValue:
     """What changed in a report against the previous one."""
     as_of = parse_day(day)
-    return cached(web_services().dashboard.changes_reply(as_of), _policy(as_of))
+    return cached(wired().dashboard.changes_reply(as_of), _policy(as_of))
 
 
 @api.get("/sectors")
 def sectors() -> ResponseReturnValue:
     """Per sector of a report (``?day=``, default the latest)."""
     as_of = parse_day(request.args.get("day"))
-    return cached(web_services().dashboard.sectors_reply(as_of), _policy(as_of))
+    return cached(wired().dashboard.sectors_reply(as_of), _policy(as_of))
 
 
 @api.get("/track-record")
 def track_record() -> ResponseReturnValue:
     """Past top-10 lists' forward returns against the universe median, with the survivorship caveat."""
-    reply = web_services().dashboard.track_record()
+    reply = wired().dashboard.track_record()
     return cached({key: reply[key] for key in ("source", "caveat", "rows", "summary")}, POINTER)
 
 
@@ -124,7 +124,7 @@ def track_record() -> ResponseReturnValue:
 def stock(symbol: str) -> ResponseReturnValue:
     """One stock's report row and its closes in the window (``?day=``, default the latest)."""
     as_of = parse_day(request.args.get("day"))
-    return cached(web_services().stocks.detail(symbol, as_of), _policy(as_of, DAILY))
+    return cached(wired().stock_pages.detail(symbol, as_of), _policy(as_of, DAILY))
 
 
 @api.get("/openapi.json")

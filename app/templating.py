@@ -126,7 +126,9 @@ def is_excluding(flag: str) -> bool:
 def _per_request() -> dict[str, Any]:
     from app.access import is_signed_in
 
-    return {"lookback_days": current_app.config["DIPWATCH_LOOKBACK_DAYS"], "signed_in": is_signed_in()}
+    from app import container_of
+
+    return {"lookback_days": container_of(current_app).settings.lookback_days, "signed_in": is_signed_in()}
 
 
 def init_app(app: Flask) -> None:

@@ -15,10 +15,11 @@ from typing import Iterable
 
 import pandas as pd
 
-from shared.adapters.archive import bars_from_csv, bars_key
-from shared.adapters.market_data import BAR_COLUMNS, empty_bars, normalise_bars
-from shared.adapters.storage import Store
+from shared.adapters.archive import bars_key
+from shared.adapters.formats import bars_from_csv
+from shared.core.bars import BAR_COLUMNS, empty_bars, normalise_bars
 from shared.errors import ObjectNotFound
+from shared.ports import Store
 
 _READ_THREADS = 8
 

@@ -20,7 +20,8 @@ from html import escape
 import numpy as np
 import pandas as pd
 
-from shared.core.analytics import MOVING_AVERAGE_BARS, window_bars
+from shared.core.analytics import MOVING_AVERAGE_BARS
+from shared.core.window import window_bars
 
 #: The drawing's coordinate system; the page scales it to its width.
 CHART_WIDTH_PX = 600

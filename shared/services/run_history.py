@@ -25,6 +25,17 @@ _READ_THREADS = 8
 _PATH = re.compile(r"(?:[A-Za-z][\w+.-]*:/?)?(?:[\\/][^\s'\"\\/:]+){2,}")
 
 
+#: A manifest's symbol lists, which replies show as counts (``missing_symbols`` etc. carry them in full).
+COUNTED = ("missing", "failed", "unknown")
+#: Manifest fields the web never shows (the positions snapshot is account data).
+_PRIVATE = ("positions",)
+
+
+def counted(run: dict[str, Any]) -> dict[str, Any]:
+    """A run manifest with its symbol lists replaced by their lengths."""
+    return {**run, **{name: len(run.get(name) or ()) for name in COUNTED}}
+
+
 def without_paths(message: str) -> str:
     """``message`` with each file system path cut to its last segment (the web shows no machine paths)."""
     return _PATH.sub(lambda match: re.split(r"[\\/]", match.group(0))[-1], message)
@@ -61,6 +72,7 @@ class RunView:
     requests: int | None = None
     rate_limited: int | None = None
     error: str = ""
+    manifest: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def coverage_pct(self) -> float:
@@ -68,28 +80,19 @@ class RunView:
         return round(100.0 * self.ranked / self.universe, 1) if self.universe else 0.0
 
     def as_json(self) -> dict[str, Any]:
-        """The reply shape of ``/api/runs`` and ``/api/status``: symbol lists as in the manifest."""
-        return {
-            "run_id": self.run_id,
-            "kind": self.kind,
-            "as_of": self.as_of,
-            "source": self.source,
-            "outcome": self.outcome,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "duration_s": round(self.duration_s, 1),
-            "universe": self.universe,
-            "ranked": self.ranked,
-            "excluded": self.excluded,
-            "coverage_pct": self.coverage_pct,
-            "missing": [item.symbol for item in self.missing],
-            "failed": {item.symbol: item.reason for item in self.failed},
-            "unknown": list(self.unknown),
-            "days_written": self.days_written,
-            "requests": self.requests,
-            "rate_limited": self.rate_limited,
-            "error": self.error,
-        }
+        """The reply of ``/api/runs``: the manifest with its symbol lists as counts (as always),
+        the lists themselves under ``*_symbols``, and coverage, requests and 429s; no account
+        data and no machine path."""
+        reply = {key: value for key, value in counted(self.manifest).items() if key not in _PRIVATE}
+        reply.update(
+            error=self.error,
+            coverage_pct=self.coverage_pct,
+            requests=self.requests,
+            rate_limited=self.rate_limited,
+            missing_symbols=[item.symbol for item in self.missing],
+            failed_symbols={item.symbol: item.reason for item in self.failed},
+        )
+        return reply
 
 
 def _count(stats: dict[str, Any], name: str) -> int | None:
@@ -114,12 +117,13 @@ def run_view(manifest: dict[str, Any], names: dict[str, str]) -> RunView:
         ranked=int(manifest.get("ranked") or 0),
         excluded=int(manifest.get("excluded") or 0),
         missing=[MissingSymbol(symbol, names.get(symbol, "")) for symbol in manifest.get("missing") or []],
-        failed=[MissingSymbol(symbol, names.get(symbol, ""), str(reason)) for symbol, reason in sorted(failed.items())],
+        failed=[MissingSymbol(symbol, names.get(symbol, ""), without_paths(str(reason))) for symbol, reason in sorted(failed.items())],
         unknown=[str(symbol) for symbol in manifest.get("unknown") or []],
         days_written=len(manifest.get("days_written") or []),
         requests=_count(stats, "requests"),
         rate_limited=_count(stats, "rate_limited"),
         error=without_paths(str(manifest.get("error") or "")),
+        manifest=manifest,
     )
 
 

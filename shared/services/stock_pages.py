@@ -15,6 +15,7 @@ from shared.core.glossary import column_description, column_label
 from shared.core.price_chart import chart_series, draw_price_chart
 from shared.core.report_view import round_to_meaning, to_records
 from shared.errors import NoReportYet
+from shared.core.window import window_start
 from shared.services.dashboard import Dashboard, Report
 
 #: How many reports the rank history covers, up to the page's day.
@@ -104,7 +105,7 @@ class StockPages:
     def closes(self, symbol: str, as_of: date, extra_days: int = 0) -> pd.DataFrame:
         """``date, close`` of ``symbol`` from the stored bars of the window ending on ``as_of``,
         and of ``extra_days`` calendar days before it."""
-        first = as_of - timedelta(days=self._lookback_days - 1 + extra_days)
+        first = window_start(as_of, self._lookback_days) - timedelta(days=extra_days)
         days = [day for day in self._archive.stored_days("bars") if first <= day <= as_of]
         return self._history.bars(symbol, days).loc[:, ["date", "close"]].reset_index(drop=True)
 

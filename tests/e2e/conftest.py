@@ -7,9 +7,8 @@ from typing import Any, Iterator
 
 import pytest
 
-from shared.bootstrap import Parts, bootstrap
+from shared.bootstrap import Container, bootstrap
 from shared.config import Settings
-from shared.services.collection import backfill, collect
 from tests.conftest import AS_OF, fixed_clock
 from tests.e2e.browser import LiveServer
 
@@ -30,7 +29,7 @@ def web_universe(path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def web_parts(tmp_path_factory: pytest.TempPathFactory) -> Parts:
+def web_container(tmp_path_factory: pytest.TempPathFactory) -> Container:
     """A store with 300 days of simulated bars and three reports, built once."""
     root = tmp_path_factory.mktemp("web")
     settings = Settings(
@@ -39,19 +38,19 @@ def web_parts(tmp_path_factory: pytest.TempPathFactory) -> Parts:
         universe_path=str(web_universe(root / "universe.csv")),
         secret_key="web-test-secret-key-0123456789",
     )
-    parts = bootstrap(settings, clock=fixed_clock)
-    backfill(parts, end=AS_OF, days=300)
+    container = bootstrap(settings, clock=fixed_clock)
+    container.collection.backfill(end=AS_OF, days=300)
     for day in WEB_REPORT_DAYS:
-        collect(parts, day)
-    return parts
+        container.collection.collect(day)
+    return container
 
 
 @pytest.fixture(scope="session")
-def web_app(web_parts: Parts) -> Any:
+def web_app(web_container: Container) -> Any:
     """The app over the fixture store."""
     from app import create_app
 
-    app = create_app(parts=web_parts)
+    app = create_app(container=web_container)
     app.config.update(TESTING=True)
     return app
 

@@ -71,11 +71,11 @@ def test_values_are_rounded_to_their_meaning(api: Any) -> None:
                 assert decimals(value) <= (2 if abs(value) >= 1 else 4), (column, value)
 
 
-def test_status_shows_no_machine_path(api: Any, web_parts: Any) -> None:
+def test_status_shows_no_machine_path(api: Any, web_container: Any) -> None:
     text = api.get("/api/status").get_data(as_text=True)
     body = api.get("/api/status").get_json()
     assert body["storage"] == "local" and body["market_data"] == "sim"
-    assert web_parts.store.location not in text and str(web_parts.settings.universe_path) not in text
+    assert web_container.store.location not in text and str(web_container.settings.universe_path) not in text
     assert "/tmp" not in text and "\\\\" not in text
 
 

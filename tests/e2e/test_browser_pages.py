@@ -184,10 +184,10 @@ def test_other_pages_at_both_widths(desktop: Any, phone: Any, web_url: str, path
         shoot(page, f"{path.strip('/').replace('/', '-')}-{width}")
 
 
-def test_download_link_downloads_the_csv(desktop: Any, web_url: str, web_parts: Any) -> None:
+def test_download_link_downloads_the_csv(desktop: Any, web_url: str, web_container: Any) -> None:
     desktop.goto(web_url + "/")
     with desktop.expect_download() as caught:
         desktop.click("#download-csv")
     download = caught.value
     assert download.suggested_filename == "2026-11-27.csv"
-    assert open(download.path(), "rb").read() == web_parts.store.get("reports/2026-11-27.csv")
+    assert open(download.path(), "rb").read() == web_container.store.get("reports/2026-11-27.csv")

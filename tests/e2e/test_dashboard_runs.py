@@ -10,7 +10,6 @@ from typing import Any
 from app import create_app
 from shared.adapters.market_data import SimulatedMarketData
 from shared.bootstrap import bootstrap
-from shared.services.collection import collect
 from tests.conftest import AS_OF, FIXED_NOW, SMALL_UNIVERSE, fixed_clock
 
 REPLAY_DAY = date(2026, 5, 1)
@@ -37,10 +36,10 @@ def text_of(html: str, element_id: str) -> str:
 
 def test_a_replay_after_a_simulated_run_is_pointed_at_not_mixed_in(settings: Any, tmp_path: Path) -> None:
     simulated = bootstrap(settings, clock=fixed_clock)
-    collect(simulated)
+    simulated.collection.collect()
     replay = bootstrap(settings.with_overrides(market_data=f"csv:{replay_file(tmp_path / 'replay.csv', 'KO')}"), clock=an_hour_later)
-    collect(replay, REPLAY_DAY)
-    client = create_app(parts=simulated).test_client()
+    replay.collection.collect(REPLAY_DAY)
+    client = create_app(container=simulated).test_client()
 
     latest = client.get("/").get_data(as_text=True)
     assert "Ranking as of Fri 27 Nov 2026" in latest
@@ -64,18 +63,18 @@ def test_a_replay_after_a_simulated_run_is_pointed_at_not_mixed_in(settings: Any
 
 
 def test_a_failed_newest_run_is_said_on_the_dashboard(settings: Any, tmp_path: Path) -> None:
-    parts = bootstrap(settings, clock=fixed_clock)
-    collect(parts)
+    container = bootstrap(settings, clock=fixed_clock)
+    container.collection.collect()
     broken = bootstrap(settings.with_overrides(market_data=f"csv:{tmp_path / 'absent.csv'}"), clock=an_hour_later)
     try:
-        collect(broken, date(2026, 12, 1))
+        broken.collection.collect(date(2026, 12, 1))
     except Exception:  # noqa: BLE001 - the run fails on purpose; its manifest says so
         pass
-    page = create_app(parts=parts).test_client().get("/").get_data(as_text=True)
+    page = create_app(container=container).test_client().get("/").get_data(as_text=True)
     note = re.sub(r"\s+", " ", re.search(r'id="newer-run">(.*?)</p>', page, re.S).group(1))  # type: ignore[union-attr]
     assert "failed" in note and "no CSV file at absent.csv" in note
     assert str(tmp_path) not in page  # the error names the file, but never a machine path
-    status = create_app(parts=parts).test_client().get("/api/status").get_data(as_text=True)
+    status = create_app(container=container).test_client().get("/api/status").get_data(as_text=True)
     assert "absent.csv" in status and str(tmp_path) not in status
 
 
@@ -84,9 +83,9 @@ def test_before_any_report(client: Any) -> None:
     assert "No report yet" in page and "No run yet" in page
 
 
-def test_track_record_page_shows_the_numbers_with_the_caveat(parts: Any, client: Any) -> None:
-    collect(parts, REPLAY_DAY)
-    collect(parts)
+def test_track_record_page_shows_the_numbers_with_the_caveat(container: Any, client: Any) -> None:
+    container.collection.collect(REPLAY_DAY)
+    container.collection.collect()
     page = client.get("/track-record").get_data(as_text=True)
     caveat = re.search(r'id="survivorship">(.*?)</div>', page, re.S).group(1)  # type: ignore[union-attr]
     assert "Survivorship bias" in caveat and "today&#39;s members" in caveat
@@ -100,9 +99,9 @@ def test_track_record_page_shows_the_numbers_with_the_caveat(parts: Any, client:
 def test_an_excluded_stock_has_its_page_with_the_reason_in_words(settings: Any) -> None:
     from tests.unit.test_analytics_services import UnadjustedSplitMarketData
 
-    parts = bootstrap(settings, clock=fixed_clock, market_data=UnadjustedSplitMarketData("NVDA", date(2026, 10, 1)))
-    collect(parts)
-    client = create_app(parts=parts).test_client()
+    container = bootstrap(settings, clock=fixed_clock, market_data=UnadjustedSplitMarketData("NVDA", date(2026, 10, 1)))
+    container.collection.collect()
+    client = create_app(container=container).test_client()
     page = client.get("/stocks/nvda").get_data(as_text=True)
     assert "<strong>excluded</strong> from the ranking" in page
     assert "looks like an unadjusted stock split" in page

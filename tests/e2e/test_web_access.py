@@ -9,8 +9,7 @@ import pytest
 
 from app import create_app
 from shared.bootstrap import bootstrap
-from shared.services.collection import collect
-from tests.conftest import AS_OF, fixed_clock
+from tests.conftest import AS_OF, FIXED_NOW, fixed_clock
 from tests.fakes import FakeBroker
 
 TOKEN = "a-long-access-token-for-tests"
@@ -30,10 +29,10 @@ POSITION = {
 @pytest.fixture
 def guarded(settings: Any) -> Any:
     """An app with a token and a trading account whose positions are snapshotted by the run."""
-    parts = bootstrap(settings.with_overrides(api_token=TOKEN), clock=fixed_clock, broker=FakeBroker(positions=[POSITION]))
-    collect(parts)
-    assert parts.store.exists(f"positions/{AS_OF}.csv")
-    app = create_app(parts=parts)
+    container = bootstrap(settings.with_overrides(api_token=TOKEN), clock=fixed_clock, broker=FakeBroker(positions=[POSITION]))
+    container.collection.collect()
+    assert container.store.exists(f"positions/{AS_OF}.csv")
+    app = create_app(container=container)
     app.config.update(TESTING=True)
     return app
 
@@ -81,8 +80,8 @@ def test_open_endpoints_stay_open(guarded: Any) -> None:
     assert client.post("/telegram/webhook", json={}).status_code == 403  # its own secret, not the token
 
 
-def test_without_a_token_everything_is_open(client: Any, parts: Any) -> None:
-    collect(parts)
+def test_without_a_token_everything_is_open(client: Any, container: Any) -> None:
+    container.collection.collect()
     assert client.get("/").status_code == 200 and client.get("/api/status").status_code == 200
     assert client.get("/login").status_code == 302
 
@@ -101,9 +100,11 @@ def test_account_and_positions_never_appear_on_the_web(guarded: Any) -> None:
     text = "\n".join(bodies)
     for secret in ("61.4321", "avg_entry_price", "unrealized", "positions/"):
         assert secret not in text
-    from shared.adapters.links import sign_key
+    from shared.adapters.links import LinkSigner
 
-    forged = sign_key(guarded.extensions["dipwatch"].settings.secret_key, f"positions/{AS_OF}.csv")
+    signer = LinkSigner(guarded.extensions["dipwatch"].settings.secret_key, now=FIXED_NOW.timestamp)
+    forged = signer.sign(f"positions/{AS_OF}.csv")
+    assert client.get(f"/download/{signer.sign(f'reports/{AS_OF}.csv')}").status_code == 200  # the same signer opens a report
     assert client.get(f"/download/{forged}").status_code == 404
 
 
@@ -111,6 +112,8 @@ def test_a_short_token_is_refused_at_start_up() -> None:
     from shared.config import Settings
     from shared.errors import ConfigError
 
+    with pytest.raises(ConfigError, match="DIPWATCH_API_TOKEN must be at least 16 characters"):
+        Settings(api_token="short")
     with pytest.raises(ConfigError, match="DIPWATCH_API_TOKEN must be at least 16 characters"):
         Settings.from_env({"DIPWATCH_API_TOKEN": "short"})
     assert Settings.from_env({"DIPWATCH_API_TOKEN": TOKEN}).api_token == TOKEN
