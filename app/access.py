@@ -70,8 +70,10 @@ def _safe_next(target: str | None) -> str:
 
 def _guard() -> ResponseReturnValue | None:
     """Before every request: let it through, or answer 401 (API) / send to the sign-in form (pages)."""
+    if request.endpoint in _OPEN_ENDPOINTS or request.endpoint is None:
+        return None  # before reading the token: liveness must not build the container
     token = _token()
-    if token is None or request.endpoint in _OPEN_ENDPOINTS or request.endpoint is None:
+    if token is None:
         return None
     if _bearer_ok(token) or _cookie_ok(token):
         return None
@@ -86,7 +88,7 @@ def _guard() -> ResponseReturnValue | None:
 
 def _private(response: Response) -> Response:
     """With a token, replies are for one reader: no shared cache keeps them."""
-    if _token() is not None and request.endpoint not in _OPEN_ENDPOINTS:
+    if request.endpoint not in _OPEN_ENDPOINTS and request.endpoint is not None and _token() is not None:
         control = response.headers.get("Cache-Control", "")
         response.headers["Cache-Control"] = control.replace("public", "private") if control else "private, no-cache"
         response.vary.update(("Authorization", "Cookie"))
