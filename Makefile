@@ -64,8 +64,10 @@ LAMBDA_VERSION := $(shell $(PYTHON) deploy/lambda_target.py version $(STAGE))
 LAMBDA_PYTHON ?= $(shell python$(LAMBDA_VERSION) -c 'import sys; print(sys.executable)' 2>/dev/null || ls -1 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$(LAMBDA_VERSION).*/bin/python$(LAMBDA_VERSION) 2>/dev/null | tail -n 1)
 WHEELS := build/wheelhouse
 PACKAGE := build/dipwatch-$(STAGE).zip
+# The virtualenv depends on the runtime only: a stamp named after the pip target options.
+DEPLOY_STAMP := $(DEPLOY)/.built-$(shell $(PYTHON) deploy/lambda_target.py pip-args $(STAGE) | md5sum | cut -c1-10)
 
-$(DEPLOY)/.runtime: requirements.txt requirements-deploy.txt deploy/lambda_target.py zappa_settings.json
+$(DEPLOY_STAMP): requirements.txt requirements-deploy.txt deploy/lambda_target.py
 	@test -n "$(LAMBDA_PYTHON)" || { echo "Python $(LAMBDA_VERSION) (the Lambda runtime's) not found: install it, e.g. pyenv install $(LAMBDA_VERSION)"; exit 1; }
 	rm -rf $(DEPLOY) $(WHEELS)
 	$(LAMBDA_PYTHON) -m pip download --quiet --dest $(WHEELS) -r requirements.txt
@@ -78,7 +80,7 @@ $(DEPLOY)/.runtime: requirements.txt requirements-deploy.txt deploy/lambda_targe
 	$(DEPLOY)/bin/python -m pip install --quiet --no-compile -r requirements-deploy.txt
 	touch $@
 
-package: $(DEPLOY)/.runtime
+package: $(DEPLOY_STAMP)
 	mkdir -p build
 	rm -f $(PACKAGE)
 	VIRTUAL_ENV=$(abspath $(DEPLOY)) PATH=$(abspath $(DEPLOY))/bin:$$PATH AWS_DEFAULT_REGION=us-east-1 \
