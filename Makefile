@@ -47,6 +47,7 @@ run: $(VENV)/.runtime
 	@$(MAKE) --no-print-directory serve
 
 test: $(VENV)/.dev
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.dev

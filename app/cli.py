@@ -10,10 +10,10 @@ from flask.cli import with_appcontext
 
 from shared.bootstrap import Parts, bootstrap
 from shared.bot import operations
-from shared.bot.messenger import TelegramError
+from shared.adapters.messenger import TelegramError
 from shared.bot.notifications import notify_latest_run
-from shared.collector import backfill as run_backfill
-from shared.collector import collect as run_collect
+from shared.services.collection import backfill as run_backfill
+from shared.services.collection import collect as run_collect
 from shared.errors import ConfigError, DipwatchError, NothingCollected
 
 

@@ -7,11 +7,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from shared.bootstrap import bootstrap
 from shared.bot.notifications import notify_latest_run
-from shared.collector import collect
+from shared.services.collection import collect
 from shared.config import Settings
 from shared.errors import NothingCollected
 from shared.telemetry import logger, metrics
-from shared.trading_calendar import NEW_YORK, is_trading_day
+from shared.core.trading_calendar import NEW_YORK, is_trading_day
 
 #: The collector is scheduled at 10:00 and 11:00 UTC; only the one that is 6 AM in New York runs.
 RUN_HOUR_NEW_YORK = 6

@@ -9,11 +9,11 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from shared import services
+from shared.services import reports as services
 from shared.bootstrap import Parts
 from shared.bot.webhook import answer_update
 from shared.errors import DipwatchError, NoReportYet, ObjectNotFound, UnknownSymbol
-from shared.links import InvalidLink
+from shared.adapters.links import InvalidLink
 from shared.telemetry import logger
 
 web = Blueprint("web", __name__)

@@ -19,8 +19,8 @@ NEXT = date(2026, 11, 27)
 
 
 def _serve(conn) -> None:  # noqa: ANN001 - a Pipe end
-    from shared.market_data import SimulatedMarketData
-    from shared.universe import load_universe
+    from shared.adapters.market_data import SimulatedMarketData
+    from shared.adapters.universe import load_universe
     from tests.emulators.alpaca import AlpacaEmulator
 
     universe = load_universe()
@@ -38,11 +38,11 @@ def _serve(conn) -> None:  # noqa: ANN001 - a Pipe end
 
 def main() -> None:
     """Print requests, the page-limit minimum, wall times and peak RSS."""
-    from shared.alpaca import PAGE_LIMIT
+    from shared.adapters.alpaca import PAGE_LIMIT
     from shared.bootstrap import bootstrap
-    from shared.collector import backfill, collect
+    from shared.services.collection import backfill, collect
     from shared.config import Settings
-    from shared.trading_calendar import trading_days
+    from shared.core.trading_calendar import trading_days
 
     parent, child = mp.Pipe()
     server = mp.get_context("fork").Process(target=_serve, args=(child,), daemon=True)

@@ -8,9 +8,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from shared.analytics import build_report, compare_reports, summarise_sectors
-from shared.track_record import compute_track_record
-from shared.trading_calendar import trading_days
+from shared.core.analytics import build_report, compare_reports, summarise_sectors
+from shared.core.track_record import compute_track_record
+from shared.core.trading_calendar import trading_days
 
 SYMBOLS = 1_000
 DAYS = 400

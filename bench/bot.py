@@ -61,7 +61,7 @@ def main() -> None:
     try:
         from app import create_app
         from shared.bootstrap import bootstrap
-        from shared.collector import collect
+        from shared.services.collection import collect
         from shared.config import Settings
 
         boto3.client("s3").create_bucket(Bucket="dipwatch-bench")

@@ -7,7 +7,7 @@ import time
 from datetime import date
 
 from shared.bootstrap import bootstrap
-from shared.collector import collect
+from shared.services.collection import collect
 from shared.config import Settings
 
 

@@ -7,13 +7,13 @@ from typing import Callable
 
 import pandas as pd
 
-from shared.archive import Archive
-from shared.broker import Broker
+from shared.adapters.archive import Archive
+from shared.ports import Broker
 from shared.config import Settings
 from shared.errors import ConfigError
-from shared.market_data import CsvMarketData, MarketData, SimulatedMarketData
-from shared.storage import Store, open_store
-from shared.universe import load_universe
+from shared.adapters.market_data import CsvMarketData, MarketData, SimulatedMarketData
+from shared.adapters.storage import Store, open_store
+from shared.adapters.universe import load_universe
 
 
 def utc_now() -> datetime:
@@ -61,7 +61,7 @@ def build_market_data(settings: Settings, universe: pd.DataFrame) -> MarketData:
     if source.startswith("csv:"):
         return CsvMarketData(source[4:])
     if source == "alpaca":
-        from shared.alpaca import AlpacaMarketData
+        from shared.adapters.alpaca import AlpacaMarketData
 
         return AlpacaMarketData.from_settings(settings)
     raise ConfigError(f"DIPWATCH_MARKET_DATA must be sim, alpaca or csv:PATH, got {source!r}")
@@ -71,7 +71,7 @@ def build_broker(settings: Settings) -> Broker | None:
     """The Alpaca trading account when keys are configured, else None."""
     if not settings.has_alpaca_keys:
         return None
-    from shared.alpaca import AlpacaBroker
+    from shared.adapters.alpaca import AlpacaBroker
 
     return AlpacaBroker.from_settings(settings)
 

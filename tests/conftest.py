@@ -29,7 +29,7 @@ def fixed_clock() -> datetime:
 @pytest.fixture
 def universe_file(tmp_path: Path) -> Path:
     """A small universe CSV, in the user-facing format."""
-    from shared.universe import load_universe
+    from shared.adapters.universe import load_universe
 
     full = load_universe()
     path = tmp_path / "universe.csv"

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Sequence
 
-from shared.market_data import FetchResult, SimulatedMarketData
+from shared.adapters.market_data import FetchResult, SimulatedMarketData
 
 
 class RecordingMarketData:
@@ -43,7 +43,7 @@ class FakeBroker:
     def __init__(self, positions: list[dict] | None = None, account: dict | None = None) -> None:
         import pandas as pd
 
-        from shared.broker import POSITION_COLUMNS
+        from shared.ports import POSITION_COLUMNS
 
         self._positions = pd.DataFrame(positions or [], columns=POSITION_COLUMNS)
         self._account = account or {
@@ -65,7 +65,7 @@ class FakeBroker:
         return {"timestamp": "2026-11-28T12:00:00+00:00", "is_open": False, "next_open": "2026-11-30T14:30:00+00:00", "next_close": "2026-11-30T21:00:00+00:00"}
 
     def calendar(self, start: date, end: date) -> list[date]:
-        from shared.trading_calendar import trading_days
+        from shared.core.trading_calendar import trading_days
 
         return [stamp.date() for stamp in trading_days(start, end)]
 

@@ -14,9 +14,10 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from shared import portfolio, services
+from shared.services import portfolio
+from shared.services import reports as services
 from shared.bootstrap import Parts
-from shared.bot import state
+from shared.services import bot_state as state
 from shared.bot.access import MARKET, OPEN, PRIVATE, is_allowed
 from shared.bot.formatting import (
     MISSING,
@@ -31,10 +32,10 @@ from shared.bot.formatting import (
     shorten,
     stamp,
 )
-from shared.charts import chart_key, downsample, render_chart
+from shared.core.charts import chart_key, downsample, render_chart
 from shared.errors import BrokerError, DipwatchError, NoReportYet, ObjectNotFound, UnknownSymbol
 from shared.telemetry import logger
-from shared.universe import find_symbol, normalise_symbol
+from shared.adapters.universe import find_symbol, normalise_symbol
 
 #: The most rows one /top page shows.
 MAX_PAGE = 25

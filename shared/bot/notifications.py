@@ -6,12 +6,12 @@ from typing import Any
 
 import pandas as pd
 
-from shared import services
+from shared.services import reports as services
 from shared.bootstrap import Parts
-from shared.bot import state
+from shared.services import bot_state as state
 from shared.bot.commands import Reply, changes_lines
 from shared.bot.formatting import bold, code, escape, percent, shorten, stamp
-from shared.bot.messenger import Forbidden, TelegramMessenger, messenger_for
+from shared.adapters.messenger import Forbidden, TelegramMessenger, messenger_for
 from shared.bot.webhook import message_calls
 from shared.telemetry import logger
 

@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from shared.bootstrap import Parts
 from shared.bot.commands import Reply, dispatch
-from shared.bot.messenger import TelegramError, TelegramMessenger, messenger_for
+from shared.adapters.messenger import TelegramError, TelegramMessenger, messenger_for
 from shared.bot.webhook import handle_update
 from shared.errors import ConfigError
 from shared.telemetry import logger

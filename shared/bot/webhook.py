@@ -11,11 +11,11 @@ from typing import Any
 from telegram import Update
 
 from shared.bootstrap import Parts
-from shared.bot import state
+from shared.services import bot_state as state
 from shared.bot.access import MARKET, ChatRateLimiter, is_allowed
 from shared.bot.commands import Reply, dispatch, run_safely, top_callback
 from shared.bot.formatting import MAX_CALLBACK_DATA, split_message
-from shared.bot.messenger import send_quietly
+from shared.adapters.messenger import send_quietly
 from shared.telemetry import logger
 
 

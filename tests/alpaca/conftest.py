@@ -7,10 +7,10 @@ from typing import Iterator
 import pandas as pd
 import pytest
 
-from shared.alpaca import AlpacaMarketData
+from shared.adapters.alpaca import AlpacaMarketData
 from shared.config import Settings
-from shared.market_data import SimulatedMarketData
-from shared.universe import load_universe
+from shared.adapters.market_data import SimulatedMarketData
+from shared.adapters.universe import load_universe
 from tests.conftest import AS_OF, SMALL_UNIVERSE
 from tests.emulators.alpaca import AlpacaEmulator
 from tests.fakes import FakeTime

@@ -6,8 +6,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from shared.alpaca import AlpacaAuthError, AlpacaMarketData
-from shared.market_data import normalise_bars
+from shared.adapters.alpaca import AlpacaAuthError, AlpacaMarketData
+from shared.adapters.market_data import normalise_bars
 from tests.conftest import AS_OF, SMALL_UNIVERSE
 
 from .conftest import FIRST_DAY

@@ -5,11 +5,11 @@ from datetime import date
 
 import pytest
 
-from shared.alpaca import AlpacaBroker, AlpacaMarketData
+from shared.adapters.alpaca import AlpacaBroker, AlpacaMarketData
 from shared.bootstrap import bootstrap, build_broker
 from shared.bot.commands import dispatch
-from shared.broker import POSITION_COLUMNS
-from shared.collector import collect
+from shared.ports import POSITION_COLUMNS
+from shared.services.collection import collect
 from shared.errors import BrokerError
 from tests.conftest import AS_OF, fixed_clock
 

@@ -7,12 +7,12 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from shared.alpaca import AlpacaAuthError, AlpacaMarketData
-from shared.archive import positions_key
+from shared.adapters.alpaca import AlpacaAuthError, AlpacaMarketData
+from shared.adapters.archive import positions_key
 from shared.bootstrap import bootstrap
-from shared.collector import backfill, collect
+from shared.services.collection import backfill, collect
 from shared.errors import NothingCollected
-from shared.trading_calendar import trading_days
+from shared.core.trading_calendar import trading_days
 from tests.conftest import AS_OF, SMALL_UNIVERSE, fixed_clock
 
 POSITIONS = [

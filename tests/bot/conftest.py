@@ -10,9 +10,9 @@ import pytest
 
 from app import create_app
 from shared.bootstrap import Parts, bootstrap
-from shared.collector import collect
+from shared.services.collection import collect
 from shared.config import Settings
-from shared.universe import load_universe
+from shared.adapters.universe import load_universe
 from tests.conftest import SMALL_UNIVERSE, fixed_clock
 from tests.emulators.telegram import TelegramEmulator
 from tests.fakes import FakeBroker

@@ -48,7 +48,7 @@ def test_poll_answers_updates_with_the_same_bot(bot_parts, emulator) -> None:
 
 
 def test_collect_command_sends_the_digest(bot_parts, emulator) -> None:
-    from shared.bot import state
+    from shared.services import bot_state as state
 
     state.subscribe(bot_parts, 9, "2026-11-28")
     result = runner(bot_parts).invoke(args=["collect"])

@@ -8,7 +8,7 @@ import pytest
 
 from shared.bootstrap import Parts, bootstrap
 from shared.bot.commands import dispatch
-from shared.collector import collect
+from shared.services.collection import collect
 from shared.config import Settings
 from tests.bot.html_check import check_html
 from tests.conftest import fixed_clock

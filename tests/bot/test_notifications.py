@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from shared.bootstrap import bootstrap
-from shared.bot import state
+from shared.services import bot_state as state
 from shared.bot.notifications import notify_after_collection, notify_latest_run
-from shared.collector import collect
+from shared.services.collection import collect
 from tests.bot.conftest import ADMIN_CHAT, close_messenger
 from tests.bot.html_check import check_html
 from tests.conftest import AS_OF, SMALL_UNIVERSE, fixed_clock

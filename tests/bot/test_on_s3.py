@@ -9,7 +9,7 @@ import pytest
 
 from app import create_app, jobs
 from shared.bootstrap import bootstrap
-from shared.bot import state
+from shared.services import bot_state as state
 from shared.config import Settings
 from tests.bot.conftest import ALLOWED, SECRET, close_messenger, message_update
 from tests.bot.html_check import check_call

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared import portfolio
+from shared.services import portfolio
 from shared.bootstrap import bootstrap
 from shared.bot.access import MARKET, OPEN, PRIVATE, ChatRateLimiter, is_allowed
 from shared.bot.formatting import MISSING, bold, code, escape, link, percent, pre, split_message, stamp
-from shared.charts import CHART_WIDTH, chart_points, downsample, render_chart
+from shared.core.charts import CHART_WIDTH, chart_points, downsample, render_chart
 from shared.config import Settings
 from tests.bot.html_check import check_html
 from tests.conftest import make_bars

@@ -5,7 +5,8 @@ from dataclasses import replace
 
 import pytest
 
-from shared.bot import commands, state
+from shared.bot import commands
+from shared.services import bot_state as state
 from shared.bot.commands import COMMANDS
 from tests.bot.conftest import ALLOWED, SECRET, STRANGER, message_update
 from tests.bot.html_check import check_call
@@ -190,7 +191,7 @@ def test_per_chat_rate_limit(bot_parts, send) -> None:
 def test_changes_sectors_and_history_with_two_reports(bot_parts, send) -> None:
     from datetime import date
 
-    from shared.collector import collect
+    from shared.services.collection import collect
 
     collect(bot_parts, date(2026, 11, 30))
     changes = reply_text(send(message_update("/changes", ALLOWED)))
@@ -203,7 +204,7 @@ def test_changes_sectors_and_history_with_two_reports(bot_parts, send) -> None:
 def test_history_shows_the_track_record(bot_parts, send) -> None:
     from datetime import date
 
-    from shared.collector import collect
+    from shared.services.collection import collect
 
     collect(bot_parts, date(2026, 10, 27))  # an older report; latest.json stays on 2026-11-27
     text = reply_text(send(message_update("/history", ALLOWED)))
@@ -295,7 +296,7 @@ def test_an_unavailable_trading_account_gets_a_clear_reply(bot_parts, send) -> N
 def test_an_older_messages_buttons_page_the_report_it_showed(bot_parts, send) -> None:
     from datetime import date
 
-    from shared.collector import collect
+    from shared.services.collection import collect
 
     collect(bot_parts, date(2026, 11, 25))  # an older report; latest stays on 2026-11-27
     older = bot_parts.archive.read_report(date(2026, 11, 25))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.collector import collect
+from shared.services.collection import collect
 from tests.e2e.browser import LiveServer, chromium_path, run_chromium, screenshot
 
 pytestmark = pytest.mark.skipif(

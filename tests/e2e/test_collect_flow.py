@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 
-from shared.collector import collect
+from shared.services.collection import collect
 from tests.conftest import AS_OF, SMALL_UNIVERSE
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from shared.bootstrap import bootstrap
-from shared.collector import backfill, collect
+from shared.services.collection import backfill, collect
 from tests.conftest import fixed_clock
 from tests.fakes import RecordingMarketData
 

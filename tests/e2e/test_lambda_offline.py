@@ -26,8 +26,8 @@ import requests
 from botocore.exceptions import ClientError
 
 from deploy.stage import StageResources, render_policy
-from shared.market_data import SimulatedMarketData
-from shared.universe import load_universe
+from shared.adapters.market_data import SimulatedMarketData
+from shared.adapters.universe import load_universe
 from tests.emulators.alpaca import AlpacaEmulator
 from tests.emulators.telegram import TelegramEmulator
 from tests.lambda_runtime import ACCOUNT, REGION, ROOT, Invocation, api_event, invoke, unzip, webhook_event

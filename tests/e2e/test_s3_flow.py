@@ -9,7 +9,7 @@ import pytest
 
 from app import create_app
 from shared.bootstrap import bootstrap
-from shared.collector import collect
+from shared.services.collection import collect
 from shared.config import Settings
 from tests.conftest import fixed_clock
 

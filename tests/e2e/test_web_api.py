@@ -6,7 +6,7 @@ import time
 import pytest
 from itsdangerous import TimestampSigner
 
-from shared.collector import collect
+from shared.services.collection import collect
 
 
 @pytest.fixture

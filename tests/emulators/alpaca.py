@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 
-from shared.trading_calendar import trading_days
+from shared.core.trading_calendar import trading_days
 
 MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 1_000

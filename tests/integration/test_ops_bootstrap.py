@@ -9,7 +9,7 @@ import pytest
 from deploy.alarms import ALARMED_METRICS
 from deploy.provisioning import LAMBDA_TRUST, PUBLIC_ACCESS_BLOCK, ROLE_POLICY_NAME, provision
 from deploy.stage import StageResources, render_policy
-from shared.storage import S3Store
+from shared.adapters.storage import S3Store
 
 GIVEN = {
     "APCA_API_KEY_ID": "PKLIVEKEY",

@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from shared.errors import ImmutableObjectError, ObjectNotFound, PointerConflict, StorageError
-from shared.storage import MUST_NOT_EXIST, LocalStore, S3Store, Store, etag_of, open_store
+from shared.adapters.storage import MUST_NOT_EXIST, LocalStore, S3Store, Store, etag_of, open_store
 
 
 @pytest.fixture(params=["local", "s3-moto", "s3-server"])

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from shared import services
-from shared.collector import collect
-from shared.track_record import TRACK_RECORD_COLUMNS
+from shared.services import reports as services
+from shared.services.collection import collect
+from shared.core.track_record import TRACK_RECORD_COLUMNS
 
 
 def test_changes_sectors_and_track_record_endpoints(parts, client) -> None:

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shared.analytics import SCORE_WEIGHTS, build_report, compare_reports, compute_scores, has_excluding_flag, summarise_sectors
-from shared.track_record import compute_track_record
+from shared.core.analytics import SCORE_WEIGHTS, build_report, compare_reports, compute_scores, has_excluding_flag, summarise_sectors
+from shared.core.track_record import compute_track_record
 from tests.conftest import make_bars
 
 UNIVERSE = pd.DataFrame({"symbol": ["AAA", "BBB", "SPL"], "name": ["Alpha", "Beta", "Split"], "sector": ["Energy", "Energy", "Utilities"]})
@@ -165,7 +165,7 @@ def test_bad_prices_on_the_day_are_flagged_unranked_and_do_not_break_the_report(
 
 
 def test_no_bar_on_the_day_gives_an_empty_report_with_all_columns() -> None:
-    from shared.analytics import REPORT_COLUMNS
+    from shared.core.analytics import REPORT_COLUMNS
 
     empty = build_report(closes_bars("AAA", [1.0, 2.0], end="2026-02-20"), UNIVERSE, date(2026, 3, 2), 180, sessions=pd.DatetimeIndex([]))
     assert empty.empty and list(empty.columns) == REPORT_COLUMNS

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shared.analytics import HISTORY_DAYS, build_report
-from shared.trading_calendar import trading_days
+from shared.core.analytics import HISTORY_DAYS, build_report
+from shared.core.trading_calendar import trading_days
 
 FULL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "daily_bars.csv.gz"
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "real_bars_sample.csv.gz"

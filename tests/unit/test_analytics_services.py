@@ -7,14 +7,14 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from shared import services
-from shared.analytics import REPORT_COLUMNS
-from shared.collector import collect
+from shared.services import reports as services
+from shared.core.analytics import REPORT_COLUMNS
+from shared.services.collection import collect
 from shared.bootstrap import bootstrap
 from shared.errors import NoReportYet
-from shared.market_data import FetchResult, SimulatedMarketData
-from shared.quality import FLAG_NAMES
-from shared.track_record import TRACK_RECORD_COLUMNS
+from shared.adapters.market_data import FetchResult, SimulatedMarketData
+from shared.core.quality import FLAG_NAMES
+from shared.core.track_record import TRACK_RECORD_COLUMNS
 from tests.conftest import fixed_clock
 
 PREVIOUS = date(2026, 11, 25)  # the trading day before AS_OF (Thanksgiving is 2026-11-26)
@@ -100,7 +100,7 @@ def test_track_record_from_stored_reports_and_bars(parts) -> None:
     # Independent check of the 1-month row from the stored files.
     report = parts.archive.read_report(early)
     top = report.loc[report["rank"] <= 10, "symbol"]
-    from shared.trading_calendar import trading_days
+    from shared.core.trading_calendar import trading_days
 
     target = trading_days(early, date(2026, 7, 1))[21].date()
     start = parts.archive.read_bars([early]).set_index("symbol")["close"]
@@ -148,7 +148,7 @@ def test_collect_reads_stored_history_before_the_window_for_the_200_day_average(
     _day, short = services.load_report(parts)
     assert short["dist_ma200_pct"].isna().all()  # only the 180-day window is stored
     other = date(2026, 11, 25)
-    from shared.collector import backfill
+    from shared.services.collection import backfill
 
     backfill(parts, start=date(2025, 12, 1), end=other)
     collect(parts, other)
@@ -158,7 +158,7 @@ def test_collect_reads_stored_history_before_the_window_for_the_200_day_average(
 
 def test_a_failed_changes_write_does_not_fail_the_collection(settings, tmp_path) -> None:
     from shared.errors import StorageError
-    from shared.storage import LocalStore
+    from shared.adapters.storage import LocalStore
 
     class ChangesFailStore(LocalStore):
         """A local store whose writes of what-changed objects fail."""

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from shared.analytics import build_report
-from shared.archive import Archive, bars_from_csv, bars_to_csv, report_from_csv, report_to_csv
-from shared.storage import LocalStore
+from shared.core.analytics import build_report
+from shared.adapters.archive import Archive, bars_from_csv, bars_to_csv, report_from_csv, report_to_csv
+from shared.adapters.storage import LocalStore
 from tests.conftest import make_bars
 
 

@@ -5,7 +5,7 @@ from datetime import date
 
 import pandas as pd
 
-from shared.analytics import build_report, compute_drawdowns, rank
+from shared.core.analytics import build_report, compute_drawdowns, rank
 from tests.conftest import make_bars
 
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from shared.errors import MarketDataError
-from shared.market_data import BAR_COLUMNS, CsvMarketData, SimulatedMarketData
-from shared.trading_calendar import trading_days
+from shared.adapters.market_data import BAR_COLUMNS, CsvMarketData, SimulatedMarketData
+from shared.core.trading_calendar import trading_days
 
 
 def test_sim_is_deterministic_and_independent_of_the_request() -> None:

@@ -6,7 +6,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from shared.quality import FLAG_NAMES, count_flags, flag_symbols, join_flags, robust_z, split_like, with_log_returns
+from shared.core.quality import FLAG_NAMES, count_flags, flag_symbols, join_flags, robust_z, split_like, with_log_returns
 from tests.conftest import make_bars
 
 SESSIONS = pd.DatetimeIndex(["2026-01-02", "2026-01-05", "2026-01-06", "2026-01-07"])

@@ -5,8 +5,8 @@ import random
 
 import pytest
 
-from shared.alpaca import wait_hint
-from shared.resilience import CircuitBreaker, RetryableError, RetryPolicy, TokenBucket
+from shared.adapters.alpaca import wait_hint
+from shared.adapters.resilience import CircuitBreaker, RetryableError, RetryPolicy, TokenBucket
 from tests.fakes import FakeTime
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from shared.errors import ConfigError, UnknownSymbol
-from shared.universe import find_symbol, is_valid_symbol, load_universe, normalise_symbol
+from shared.adapters.universe import find_symbol, is_valid_symbol, load_universe, normalise_symbol
 
 
 def test_packaged_russell_1000() -> None:

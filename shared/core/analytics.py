@@ -1,10 +1,10 @@
 """Pure analytics over DataFrames: drawdowns from the peak, context (returns, moving averages,
 volatility, trough and rebound), the composite score, the ranks, sectors and what changed.
-The data-quality flags are in ``shared.quality``, the track record in ``shared.track_record``.
+The data-quality flags are in ``shared.core.quality``, the track record in ``shared.core.track_record``.
 
 Nothing here does I/O, logs or reads config, and no function changes its input.
 
-Input ``bars`` columns (see ``shared.market_data.BAR_COLUMNS``):
+Input ``bars`` columns (see ``shared.adapters.market_data.BAR_COLUMNS``):
 ``symbol, date, open, high, low, close, volume`` with ``date`` a tz-naive midnight timestamp.
 """
 from __future__ import annotations
@@ -14,8 +14,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from shared.quality import explode_flags, flag_symbols, join_flags, with_log_returns
-from shared.trading_calendar import trading_days
+from shared.core.quality import explode_flags, flag_symbols, join_flags, with_log_returns
+from shared.core.trading_calendar import trading_days
 
 #: Columns of ``reports/D.csv``, in order.
 REPORT_COLUMNS = [

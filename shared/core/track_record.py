@@ -1,6 +1,6 @@
 """The track record: how each past report's top names did afterwards, against the universe.
 
-Pure and vectorised, no I/O. ``shared.services.track_record`` reads the stored reports and bars
+Pure and vectorised, no I/O. ``shared.services.reports.track_record`` reads the stored reports and bars
 and calls ``compute_track_record``.
 """
 from __future__ import annotations

@@ -25,11 +25,11 @@ import requests
 from alpaca_trade_api.common import URL
 from alpaca_trade_api.rest import REST, TimeFrame
 
-from shared.broker import POSITION_COLUMNS
+from shared.ports import POSITION_COLUMNS
 from shared.config import Settings
 from shared.errors import BrokerError, MarketDataError
-from shared.market_data import FetchResult, empty_bars, normalise_bars
-from shared.resilience import CircuitBreaker, RequestStats, RetryableError, RetryPolicy, TokenBucket
+from shared.adapters.market_data import FetchResult, empty_bars, normalise_bars
+from shared.adapters.resilience import CircuitBreaker, RequestStats, RetryableError, RetryPolicy, TokenBucket
 
 #: Bars a page may hold (Alpaca's maximum for ``limit``).
 PAGE_LIMIT = 10_000

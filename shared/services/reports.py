@@ -10,14 +10,14 @@ from typing import Any
 
 import pandas as pd
 
-from shared.analytics import compare_reports, summarise_sectors
-from shared.archive import report_key
+from shared.core.analytics import compare_reports, summarise_sectors
+from shared.adapters.archive import report_key
 from shared.bootstrap import Parts
 from shared.errors import NoReportYet, ObjectNotFound
-from shared.links import download_url, read_token
-from shared.track_record import HORIZONS, TRACK_RECORD_COLUMNS, compute_track_record, horizon_targets
-from shared.trading_calendar import trading_days
-from shared.universe import find_symbol
+from shared.adapters.links import download_url, read_token
+from shared.core.track_record import HORIZONS, TRACK_RECORD_COLUMNS, compute_track_record, horizon_targets
+from shared.core.trading_calendar import trading_days
+from shared.adapters.universe import find_symbol
 
 
 def latest_summary(parts: Parts) -> dict[str, Any]:
@@ -143,7 +143,7 @@ def report_changes(parts: Parts, day: date | None = None) -> dict[str, Any]:
 
 def track_record(parts: Parts) -> pd.DataFrame:
     """How each stored report's top 10 did 1, 3 and 6 months later against the universe median,
-    from the stored reports and bars (see ``shared.track_record``)."""
+    from the stored reports and bars (see ``shared.core.track_record``)."""
     archive = parts.archive
     days = archive.stored_days("reports")
     bar_days = archive.stored_days("bars")

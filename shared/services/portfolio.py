@@ -10,9 +10,9 @@ from typing import Any
 import pandas as pd
 
 from shared.bootstrap import Parts
-from shared.broker import Broker
+from shared.ports import Broker
 from shared.errors import DipwatchError, NoReportYet
-from shared.services import load_report
+from shared.services.reports import load_report
 
 #: How many positions the profit-taking monitor averages.
 MONITOR_POSITIONS = 5

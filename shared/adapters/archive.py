@@ -21,10 +21,10 @@ from typing import Any, Callable, Iterable
 
 import pandas as pd
 
-from shared.analytics import REPORT_COLUMNS
+from shared.core.analytics import REPORT_COLUMNS
 from shared.errors import ObjectNotFound, PointerConflict
-from shared.market_data import BAR_COLUMNS, empty_bars, normalise_bars
-from shared.storage import MUST_NOT_EXIST, Store
+from shared.adapters.market_data import BAR_COLUMNS, empty_bars, normalise_bars
+from shared.adapters.storage import MUST_NOT_EXIST, Store
 
 LATEST_KEY = "reports/latest.json"
 _DAY_KEY = re.compile(r"^(?P<kind>bars|reports|positions)/(?P<day>\d{4}-\d{2}-\d{2})\.csv$")

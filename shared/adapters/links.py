@@ -4,7 +4,7 @@ from __future__ import annotations
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from shared.errors import DipwatchError
-from shared.storage import Store, check_key
+from shared.adapters.storage import Store, check_key
 
 _SALT = "dipwatch-download"
 

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from shared.analytics import window_bars
+from shared.core.analytics import window_bars
 
 #: Columns of the chart: it is drawn in a monospace block no wider than this.
 CHART_WIDTH = 32

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from shared.errors import ConfigError, MarketDataError
-from shared.trading_calendar import trading_days
+from shared.core.trading_calendar import trading_days
 
 BAR_COLUMNS = ["symbol", "date", "open", "high", "low", "close", "volume"]
 

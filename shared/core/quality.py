@@ -1,8 +1,8 @@
 """Data-quality checks: one named flag per check, per symbol, over the drawdown window.
 
 Pure and vectorised: every function takes frames and returns new ones, with no I/O. The
-trading sessions the window should hold come in as an argument (``shared.analytics`` gets them
-from ``shared.trading_calendar``, i.e. the NYSE calendar of pandas-market-calendars).
+trading sessions the window should hold come in as an argument (``shared.core.analytics`` gets them
+from ``shared.core.trading_calendar``, i.e. the NYSE calendar of pandas-market-calendars).
 
 The checks (thresholds are the constants below; README documents them):
 - ``missing_bars``: a session between the symbol's first bar in the window and the as-of day

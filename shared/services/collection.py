@@ -13,16 +13,16 @@ from typing import Any
 
 import pandas as pd
 
-from shared.analytics import HISTORY_DAYS, build_report
-from shared.archive import Archive, changes_key, positions_key, report_key
+from shared.core.analytics import HISTORY_DAYS, build_report
+from shared.adapters.archive import Archive, changes_key, positions_key, report_key
 from shared.bootstrap import Parts
-from shared.charts import chart_key, chart_points, chart_to_json
+from shared.core.charts import chart_key, chart_points, chart_to_json
 from shared.errors import ImmutableObjectError, NothingCollected, StorageError
-from shared.market_data import FetchResult, empty_bars, normalise_bars
-from shared.quality import count_flags
-from shared.services import compute_report_changes
+from shared.adapters.market_data import FetchResult, empty_bars, normalise_bars
+from shared.core.quality import count_flags
+from shared.services.reports import compute_report_changes
 from shared.telemetry import logger
-from shared.trading_calendar import last_completed_session, previous_trading_day, trading_days
+from shared.core.trading_calendar import last_completed_session, previous_trading_day, trading_days
 
 #: How many top rows ``latest.json`` carries for fast reads.
 LATEST_TOP_ROWS = 20

@@ -1,0 +1,1 @@
+"""Adapters, named after their technology: storage, the archive layout, market data, Alpaca, Telegram sending."""

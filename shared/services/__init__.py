@@ -1,0 +1,1 @@
+"""Services: the collection, the read side, the trading account and the bot's stored state."""
