@@ -1,44 +1,61 @@
-"""Scheduled entry points for Zappa's events. Each takes Zappa's ``(event, context)``."""
+"""Scheduled entry points for Zappa's events. Each takes Zappa's ``(event, context)``.
+
+``collect_daily`` is scheduled at 10:00, 11:00 and 12:00 UTC every day. From 06:00 New York on a
+trading day it collects the previous session, and the later slots retry until that session is
+complete (see ``shared.core.schedule``). By hand, ``zappa invoke prod app.jobs.collect_daily``
+collects the last completed session unless it is already complete; add ``"force": true`` to
+the event to collect it again anyway.
+"""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-
 from shared.bootstrap import bootstrap
-from shared.bot.notifications import notify_latest_run
-from shared.services.collection import collect
 from shared.config import Settings
-from shared.errors import NothingCollected
+from shared.core.run_metrics import OUTCOME_METRICS
+from shared.services.morning import heartbeat, run_morning
 from shared.telemetry import logger, metrics
-from shared.core.trading_calendar import NEW_YORK, is_trading_day
 
-#: The collector is scheduled at 10:00 and 11:00 UTC; only the one that is 6 AM in New York runs.
-RUN_HOUR_NEW_YORK = 6
+
+def _notify(parts: Any):  # noqa: ANN202 - the bot's pushes, bound to this invocation's parts
+    def notify(summary: dict[str, Any], violations: dict[str, Any], coverage: float | None, claim: Any) -> None:
+        from shared.bot.notifications import notify_after_collection, notify_violations, violations_reply
+
+        notify_after_collection(parts, summary, claim)
+        reply = violations_reply(violations, coverage, parts.settings.stop_pct)
+        if reply is not None:
+            notify_violations(parts, reply, claim)
+
+    return notify
+
+
+def _when(event: dict[str, Any], scheduled: bool) -> datetime:
+    """The scheduled time of the event (EventBridge's ``time``), else now."""
+    if scheduled and event.get("time"):
+        return datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00"))
+    return datetime.now(timezone.utc)
 
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def collect_daily(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
-    """Run the daily collection at 6 AM New York time on trading days; return the summary."""
-    settings = Settings.from_env()
-    parts = bootstrap(settings)
-    logger.append_keys(command="collect_daily")
+    """The morning collection (see the module docstring); returns what it did."""
     event = event or {}
-    local = parts.clock().astimezone(NEW_YORK)
-    if not event.get("force") and (local.hour != RUN_HOUR_NEW_YORK or not is_trading_day(local.date())):
-        logger.info("skipped: not 6 AM on a New York trading day", extra={"local_time": local.isoformat()})
-        metrics.add_metric(name="RunsSkipped", unit=MetricUnit.Count, value=1)
-        return {"skipped": True, "local_time": local.isoformat()}
+    scheduled = event.get("detail-type") == "Scheduled Event"
+    at = _when(event, scheduled)
+    logger.append_keys(command="collect_daily", scheduled_at=at.isoformat())
+    outcome = "failed"
     try:
-        summary = collect(parts)
-    except NothingCollected as error:
-        metrics.add_metric(name="RunsFailed", unit=MetricUnit.Count, value=1)
-        return {"outcome": "failed", "error": str(error)}
+        parts = bootstrap(Settings.from_env())
+        memory = int(getattr(context, "memory_limit_in_mb", 0) or 0)
+        result = run_morning(parts, at, scheduled=scheduled, force=bool(event.get("force")), memory_mb=memory, notify=_notify(parts))
+        outcome = result.outcome
+        for name, unit, value in result.metrics:
+            metrics.add_metric(name=name, unit=unit, value=value)
+        if scheduled:
+            metrics.add_metric(name="CollectionOverdue", unit="Count", value=heartbeat(parts, at))
+        logger.info(f"collect_daily: {outcome}", extra={"outcome": outcome, "reason": result.reason, "as_of": str(result.session)})
+        return result.reply()
     finally:
-        notify_latest_run(parts)  # digest, watches, and the admin alert for a failed or partial run
-    metrics.add_metric(name="SymbolsRanked", unit=MetricUnit.Count, value=summary.ranked)
-    metrics.add_metric(name="SymbolsMissing", unit=MetricUnit.Count, value=len(summary.missing))
-    metrics.add_metric(name="SymbolsFailed", unit=MetricUnit.Count, value=len(summary.failed))
-    metrics.add_metric(name="RunSeconds", unit=MetricUnit.Seconds, value=summary.duration_s)
-    return {"outcome": summary.outcome, "line": summary.line(), "as_of": summary.as_of}
+        metrics.add_metric(name=OUTCOME_METRICS[outcome], unit="Count", value=1)  # exactly one, exceptions included

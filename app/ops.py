@@ -9,7 +9,7 @@ from typing import Any, Callable, Mapping
 
 import click
 
-from shared.config import Settings
+from shared.config import SECRET_NAMES, SSM_SETTING_NAMES, Settings
 from shared.errors import ConfigError
 
 #: Parameters a stage cannot run without: prompted for when neither set nor stored.
@@ -42,9 +42,7 @@ def ops_group() -> None:
 def _parameter_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """One hidden option per parameter, read from the environment variable of the same name only
     (a secret on the command line would land in the shell's history)."""
-    from deploy.provisioning import PLAIN_PARAMETERS, SECRET_PARAMETERS
-
-    for name in SECRET_PARAMETERS + PLAIN_PARAMETERS:
+    for name in SECRET_NAMES + SSM_SETTING_NAMES:
         command = click.option(f"--{name.lower()}", name.lower(), envvar=name, default=None, hidden=True, expose_value=True)(command)
     return command
 

@@ -20,11 +20,11 @@ from typing import Any, Callable, Mapping
 
 from deploy.alarms import AlarmTarget, alarm_specs
 from deploy.stage import StageResources, render_policy, stage_settings
+from shared.config import SECRET_NAMES, SSM_SETTING_NAMES
 
-#: Secrets, stored as SecureString.
-SECRET_PARAMETERS = ("APCA_API_KEY_ID", "APCA_API_SECRET_KEY", "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "DIPWATCH_SECRET_KEY")
-#: Plain configuration kept with them, stored as String.
-PLAIN_PARAMETERS = ("TELEGRAM_ALLOWED_USERS", "TELEGRAM_ADMIN_CHAT")
+#: Secrets, stored as SecureString; plain per-deployment settings kept with them, as String.
+SECRET_PARAMETERS = SECRET_NAMES
+PLAIN_PARAMETERS = SSM_SETTING_NAMES
 #: Values made here when neither given nor stored.
 GENERATED: dict[str, Callable[[], str]] = {
     "TELEGRAM_WEBHOOK_SECRET": lambda: secrets.token_urlsafe(32),

@@ -24,6 +24,8 @@ SECRET_NAMES = (
     "TELEGRAM_WEBHOOK_SECRET",
     "DIPWATCH_SECRET_KEY",
 )
+#: Plain settings that may also come from SSM (String parameters): per-deployment, not secret.
+SSM_SETTING_NAMES = ("TELEGRAM_ALLOWED_USERS", "TELEGRAM_ADMIN_CHAT")
 #: How long SSM values are cached in the process, in seconds.
 SSM_CACHE_SECONDS = 300
 
@@ -45,6 +47,7 @@ class Settings:
     secret_key: str = field(default_factory=lambda: _secrets.token_urlsafe(32), repr=False)
     link_ttl_seconds: int = 3600
     monitor_target_pct: float = 100.0
+    stop_pct: float = 20.0  # a held position this far below its cost is past its stop
     top_n: int = 10
 
     alpaca_key_id: str | None = field(default=None, repr=False)
@@ -93,7 +96,7 @@ class Settings:
             if not ssm_prefix.startswith("/"):
                 raise ConfigError(f"DIPWATCH_SSM_PREFIX must start with '/', got {ssm_prefix!r}")
             loaded = (ssm_loader or load_ssm_secrets)(ssm_prefix)
-            for name in SECRET_NAMES:
+            for name in SECRET_NAMES + SSM_SETTING_NAMES:
                 if not env.get(name) and loaded.get(name):
                     env[name] = loaded[name]
 
@@ -116,6 +119,7 @@ class Settings:
             "public_bot": _boolean(env, "DIPWATCH_PUBLIC_BOT", False),
             "link_ttl_seconds": _integer(env, "DIPWATCH_LINK_TTL", cls.link_ttl_seconds, 60, 7 * 24 * 3600),
             "monitor_target_pct": _number(env, "DIPWATCH_MONITOR_TARGET", cls.monitor_target_pct, 1, 10000),
+            "stop_pct": _number(env, "DIPWATCH_STOP_PCT", cls.stop_pct, 0.1, 100),
             "top_n": _integer(env, "DIPWATCH_TOP_N", cls.top_n, 1, 100),
             "alpaca_key_id": key_id,
             "alpaca_secret_key": _text(env, "APCA_API_SECRET_KEY"),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -84,11 +84,17 @@ def _broadcast(messenger: TelegramMessenger, targets: list[tuple[int, Reply]]) -
     return reached, sorted(blocked)
 
 
-def notify_after_collection(parts: Parts, summary: dict[str, Any]) -> dict[str, int]:
+def _always(_kind: str) -> bool:
+    return True
+
+
+def notify_after_collection(parts: Parts, summary: dict[str, Any], claim: Callable[[str], bool] = _always) -> dict[str, int]:
     """Send the admin alert (failed or partial run), the digest and the watch alerts.
 
-    Does nothing without ``TELEGRAM_BOT_TOKEN``. Never raises: a notification problem is logged
-    and must not turn a good collection into a failed one.
+    ``claim(kind)`` is asked before each kind goes out ("admin", "digest", "watches"); the
+    scheduled job passes the session ledger's, so each goes out once per trading day whichever
+    invocation sends it. Does nothing without ``TELEGRAM_BOT_TOKEN``. Never raises: a
+    notification problem is logged and must not turn a good collection into a failed one.
     """
     messenger = messenger_for(parts)
     sent = {"admin": 0, "digest": 0, "watches": 0}
@@ -96,21 +102,21 @@ def notify_after_collection(parts: Parts, summary: dict[str, Any]) -> dict[str, 
         return sent
     try:
         admin = parts.settings.telegram_admin_chat
-        if admin is not None and summary.get("outcome") in ("failed", "partial"):
+        if admin is not None and summary.get("outcome") in ("failed", "partial") and claim("admin"):
             reached, _blocked = _broadcast(messenger, [(admin, admin_reply(summary))])
             sent["admin"] = len(reached)
         if summary.get("outcome") == "failed":
             return sent
         as_of, report = services.load_report(parts, date.fromisoformat(summary["as_of"]))
         subscribers = state.subscribers(parts)
-        if subscribers:
+        if subscribers and claim("digest"):
             digest = digest_reply(parts)
             reached, blocked = _broadcast(messenger, [(chat, digest) for chat in subscribers])
             sent["digest"] = len(reached)
             if blocked:
                 state.unsubscribe(parts, blocked)  # the user blocked the bot: stop trying
         alerts = watch_alerts(parts, report, as_of)
-        if alerts:
+        if alerts and claim("watches"):
             reached, _blocked = _broadcast(messenger, [(chat, reply) for chat, _symbol, reply in alerts])
             done = [(chat, symbol) for chat, symbol, _reply in alerts if chat in set(reached)]
             state.mark_watches_sent(parts, done, as_of)
@@ -127,3 +133,31 @@ def notify_latest_run(parts: Parts) -> dict[str, int]:
         return {"admin": 0, "digest": 0, "watches": 0}
     run = parts.archive.latest_run(kind="collect")
     return notify_after_collection(parts, run) if run is not None else {"admin": 0, "digest": 0, "watches": 0}
+
+
+def violations_reply(violations: dict[str, Any], coverage_pct: float | None, stop_pct: float) -> Reply | None:
+    """The admin alert about broken rules after a collection, or None when all is well."""
+    lines = []
+    if coverage_pct is not None and coverage_pct < 95.0:
+        lines.append(escape(f"coverage {coverage_pct:.1f}% of the universe, below 95%"))
+    for item in violations.get("beyond_stop", []):
+        lines.append(f"{code(item['symbol'])} {escape(percent(item['gain_pct']))} · past the {escape(percent(-stop_pct))} stop")
+    if violations.get("monitor_reached"):
+        lines.append(escape(f"/monitor target reached: the best five average {percent(violations.get('average_gain_pct'))}"))
+    if not lines:
+        return None
+    return Reply("\n".join([bold("🚨 dipwatch rules"), *lines]))
+
+
+def notify_violations(parts: Parts, reply: Reply, claim: Callable[[str], bool] = _always) -> bool:
+    """Tell the admin chat about broken rules (once per session with the ledger's ``claim``)."""
+    messenger = messenger_for(parts)
+    admin = parts.settings.telegram_admin_chat
+    if messenger is None or admin is None or not claim("rules"):
+        return False
+    try:
+        reached, _blocked = _broadcast(messenger, [(admin, reply)])
+    except Exception:  # noqa: BLE001 - the edge of the notification step; logged once
+        logger.exception("telegram rule alert failed")
+        return False
+    return bool(reached)

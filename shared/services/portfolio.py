@@ -71,3 +71,19 @@ def monitor(parts: Parts, target_pct: float | None = None) -> dict[str, Any]:
         "average_gain_pct": average,
         "reached": average is not None and average >= target,
     }
+
+
+def rule_violations(parts: Parts) -> dict[str, Any]:
+    """The account's rules after a collection: positions past their stop (``DIPWATCH_STOP_PCT``
+    below cost) and whether the monitor's target is reached. Empty without a trading account."""
+    if parts.broker() is None:
+        return {"beyond_stop": [], "monitor_reached": False, "average_gain_pct": None}
+    positions = _broker(parts).positions()
+    gains = positions.assign(gain_pct=positions["unrealized_plpc"].astype(float) * 100.0)
+    beyond = gains[gains["gain_pct"] <= -parts.settings.stop_pct].sort_values("gain_pct", kind="stable")
+    check = monitor(parts)
+    return {
+        "beyond_stop": beyond.loc[:, ["symbol", "gain_pct"]].to_dict(orient="records"),
+        "monitor_reached": bool(check["reached"]),
+        "average_gain_pct": check["average_gain_pct"],
+    }

@@ -30,7 +30,7 @@ from shared.adapters.market_data import SimulatedMarketData
 from shared.adapters.universe import load_universe
 from tests.emulators.alpaca import AlpacaEmulator
 from tests.emulators.telegram import TelegramEmulator
-from tests.lambda_runtime import ACCOUNT, REGION, ROOT, Invocation, api_event, invoke, unzip, webhook_event
+from tests.lambda_runtime import ACCOUNT, REGION, ROOT, Invocation, api_event, invoke, scheduled_event, unzip, webhook_event
 
 OWNER = 4242
 ADMIN_CHAT = -100777
@@ -95,6 +95,8 @@ def cloud(stage_secrets: dict[str, str]) -> Iterator[Cloud]:
         ssm = boto3.client("ssm", region_name=REGION, endpoint_url=endpoint, **setup)
         for name, value in stage_secrets.items():
             ssm.put_parameter(Name=f"{STAGE.ssm_path}/{name}", Value=value, Type="SecureString")
+        ssm.put_parameter(Name=f"{STAGE.ssm_path}/TELEGRAM_ALLOWED_USERS", Value=str(OWNER), Type="String")
+        ssm.put_parameter(Name=f"{STAGE.ssm_path}/TELEGRAM_ADMIN_CHAT", Value=str(ADMIN_CHAT), Type="String")
         ssm.put_parameter(Name="/dipwatch/dev/TELEGRAM_BOT_TOKEN", Value="dev-stage-token", Type="SecureString")
         iam = boto3.client("iam", region_name=REGION, endpoint_url=endpoint, **setup)
         function_keys = _keys(iam, "dipwatch-prod-function", render_policy(STAGE, ACCOUNT, KMS_KEY))
@@ -140,8 +142,7 @@ def run_container(task_root: Path, cloud: Cloud, alpaca: AlpacaEmulator, telegra
         "APCA_API_BASE_URL": alpaca.url,
         "APCA_API_DATA_URL": alpaca.url,
         "TELEGRAM_API_URL": telegram.url,
-        "TELEGRAM_ALLOWED_USERS": str(OWNER),
-        "TELEGRAM_ADMIN_CHAT": str(ADMIN_CHAT),
+        "DIPWATCH_ALPACA_BACKOFF": "0.01",
     }
     return lambda events: invoke(task_root, events, env)
 
@@ -209,3 +210,50 @@ def test_no_secret_in_the_logs_with_production_settings_through_an_error_path(
     assert "collection failed" in output and "telegram webhook refused" in output  # the error paths were logged
     for name, value in {**stage_secrets, "AWS_SECRET_ACCESS_KEY": cloud.function_keys["aws_secret_access_key"]}.items():
         assert value not in output, f"{name} appears in the function's output"
+
+
+# --- the morning job, as EventBridge and `zappa invoke` drive it ------------------------------------
+
+
+def test_scheduled_slots_collect_exactly_once_at_six_new_york(run_container, web_run: Invocation) -> None:
+    slots = ["2026-01-15T10:00:00Z", "2026-01-15T11:00:00Z", "2026-07-15T10:00:00Z", "2026-07-15T11:00:00Z"]
+    run = run_container([scheduled_event(at) for at in slots])
+    outcomes = [(result["outcome"], result["as_of"]) for result in run.results]
+    assert outcomes == [("skipped", None), ("complete", "2026-01-14"), ("complete", "2026-07-14"), ("skipped", "2026-07-14")]
+    emf = [json.loads(line) for line in run.stdout.splitlines() if line.startswith('{"_aws"')]
+    outcome_names = [m["Name"] for line in emf for block in line["_aws"]["CloudWatchMetrics"] for m in block["Metrics"] if m["Name"].startswith("Runs")]
+    assert outcome_names == ["RunsSkipped", "RunsComplete", "RunsComplete", "RunsSkipped"]  # one per invocation
+    collected = [line for line in emf if "SymbolsRanked" in line]
+    assert len(collected) == 2 and all(line["Coverage"][0] > 99 and line["S3Requests"][0] > 0 and line["AlpacaRequests"][0] > 0 for line in collected)
+
+
+def test_after_a_failed_six_oclock_run_the_seven_oclock_run_collects(run_container, web_run: Invocation, alpaca: AlpacaEmulator, telegram: TelegramEmulator) -> None:
+    alpaca.faults.statuses = [500] * 400
+    try:
+        failed = run_container([scheduled_event("2025-07-15T10:00:00Z")])  # 06:00 EDT; days not stored yet
+    finally:
+        alpaca.faults.statuses = []
+    assert failed.results[0]["outcome"] == "failed"
+    retried = run_container([scheduled_event("2025-07-15T11:00:00Z"), scheduled_event("2025-07-15T12:00:00Z")])
+    assert [(r["outcome"], r["as_of"]) for r in retried.results] == [("complete", "2025-07-14"), ("skipped", "2025-07-14")]
+    admin_alerts = [call for call in telegram.of("sendMessage") if str(call.params.get("chat_id")) == str(ADMIN_CHAT) and "2025-07-14" in str(call.params.get("text"))]
+    assert len(admin_alerts) == 1 and "failed" in admin_alerts[0].params["text"]
+
+
+def test_a_redelivered_event_sends_no_second_digest(run_container, web_run: Invocation, stage_secrets: dict[str, str], telegram: TelegramEmulator) -> None:
+    def digests() -> int:
+        return sum(str(call.params.get("chat_id")) == str(OWNER) and "dipwatch daily" in str(call.params.get("text")) for call in telegram.of("sendMessage"))
+
+    subscribed = run_container([webhook_event("/subscribe", stage_secrets["TELEGRAM_WEBHOOK_SECRET"], OWNER, update_id=9100)])
+    assert subscribed.results[0]["statusCode"] == 200
+    before = digests()
+    event = scheduled_event("2026-10-14T10:00:00Z")
+    first = run_container([event])
+    assert first.results[0]["outcome"] == "complete" and digests() == before + 1
+    again = run_container([event, event])  # EventBridge delivers it again, to a new container
+    assert [r["outcome"] for r in again.results] == ["skipped", "skipped"]
+    forced = run_container([{"command": "app.jobs.collect_daily", "force": True}])  # collects again by hand
+    assert forced.results[0]["outcome"] == "complete"
+    forced_again = run_container([{"command": "app.jobs.collect_daily", "force": True}])
+    assert forced_again.results[0]["outcome"] == "complete"
+    assert digests() == before + 2  # the 10-14 digest, and one for the hand-collected session; no repeats

@@ -1,45 +1,108 @@
-"""The scheduled entry point runs only at 6 AM New York time on trading days."""
+"""The scheduled collector: 06:00 New York on trading days, retries until complete, one outcome metric."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import json
+from datetime import date
 
 import pytest
 
 from app import jobs
-from tests.fakes import LambdaContext
 from shared.bootstrap import bootstrap
 from shared.config import Settings
+from shared.services import session_ledger
+from tests.fakes import LambdaContext, RecordingMarketData
+from tests.lambda_runtime import scheduled_event
+
+OUTCOMES = {"RunsComplete", "RunsPartial", "RunsFailed", "RunsSkipped"}
 
 
 @pytest.fixture
-def run_at(monkeypatch: pytest.MonkeyPatch, settings: Settings):
-    def configure(now: datetime) -> None:
+def wire(monkeypatch: pytest.MonkeyPatch, settings: Settings):
+    """Point the job's composition at the test settings and ``market_data``; return the parts maker."""
+    made = []
+
+    def configure(market_data: object | None = None):
         monkeypatch.setattr(jobs.Settings, "from_env", classmethod(lambda cls: settings))
-        monkeypatch.setattr(jobs, "bootstrap", lambda s: bootstrap(s, clock=lambda: now))
+
+        def build(s: Settings):
+            parts = bootstrap(s, market_data=market_data) if market_data is not None else bootstrap(s)
+            made.append(parts)
+            return parts
+
+        monkeypatch.setattr(jobs, "bootstrap", build)
+        return made
 
     return configure
 
 
-def test_runs_at_six_new_york_on_a_trading_day(run_at, settings: Settings) -> None:
-    run_at(datetime(2026, 11, 27, 11, 0, tzinfo=timezone.utc))  # 06:00 EST, Friday
-    result = jobs.collect_daily({}, LambdaContext())
-    assert result["outcome"] == "complete"
-    assert result["as_of"] == "2026-11-25"  # Thursday was Thanksgiving; Friday is not final at 6 AM
+def outcome_metrics(captured: str) -> list[str]:
+    """The outcome metrics in the EMF lines the invocations printed."""
+    names = []
+    for line in captured.splitlines():
+        if line.startswith('{"_aws"'):
+            names += [metric["Name"] for block in json.loads(line)["_aws"]["CloudWatchMetrics"] for metric in block["Metrics"] if metric["Name"] in OUTCOMES]
+    return names
 
 
 @pytest.mark.parametrize(
-    "now",
-    [
-        datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc),  # 05:00 EST: the DST twin of the schedule
-        datetime(2026, 11, 26, 11, 0, tzinfo=timezone.utc),  # Thanksgiving
-        datetime(2026, 11, 28, 11, 0, tzinfo=timezone.utc),  # Saturday
-    ],
+    ("day", "hours", "collecting"),
+    [("2026-01-15", (10, 11, 12), 11), ("2026-07-15", (10, 11, 12), 10)],
 )
-def test_skips_other_hours_and_holidays(run_at, now: datetime) -> None:
-    run_at(now)
-    assert jobs.collect_daily({}, LambdaContext())["skipped"] is True
+def test_each_day_collects_once_at_six_new_york(wire, capsys: pytest.CaptureFixture[str], day: str, hours: tuple[int, ...], collecting: int) -> None:
+    wire()
+    results = {hour: jobs.collect_daily(scheduled_event(f"{day}T{hour:02d}:00:00Z"), LambdaContext()) for hour in hours}
+    assert [hour for hour, result in results.items() if result["outcome"] == "complete"] == [collecting]
+    assert all(result["outcome"] == "skipped" for hour, result in results.items() if hour != collecting)
+    assert results[collecting]["as_of"] == ("2026-01-14" if day.startswith("2026-01") else "2026-07-14")
+    assert outcome_metrics(capsys.readouterr().out) == ["RunsComplete" if hour == collecting else "RunsSkipped" for hour in hours]
 
 
-def test_force_runs_any_time(run_at) -> None:
-    run_at(datetime(2026, 11, 28, 15, 0, tzinfo=timezone.utc))
-    assert jobs.collect_daily({"force": True}, LambdaContext())["as_of"] == "2026-11-27"
+@pytest.mark.parametrize("at", ["2026-01-19T11:00:00Z", "2026-01-17T11:00:00Z", "2026-07-15T09:00:00Z"])
+def test_holidays_weekends_and_early_slots_skip(wire, at: str) -> None:
+    wire()
+    result = jobs.collect_daily(scheduled_event(at), LambdaContext())
+    assert result["outcome"] == "skipped" and result["as_of"] is None
+
+
+def test_a_partial_run_is_retried_by_the_next_slot(wire, settings: Settings) -> None:
+    flaky = RecordingMarketData(failing={"AAPL"})
+    wire(flaky)
+    first = jobs.collect_daily(scheduled_event("2026-07-15T10:00:00Z"), LambdaContext())
+    assert first["outcome"] == "partial"
+    flaky.failing.clear()
+    second = jobs.collect_daily(scheduled_event("2026-07-15T11:00:00Z"), LambdaContext())
+    assert second["outcome"] == "complete" and second["as_of"] == "2026-07-14"
+    third = jobs.collect_daily(scheduled_event("2026-07-15T12:00:00Z"), LambdaContext())
+    assert third["outcome"] == "skipped"
+    runs = session_ledger.read_ledger(bootstrap(settings).archive, date(2026, 7, 14))["runs"]
+    assert [run["outcome"] for run in runs] == ["partial", "complete"]
+
+
+def test_by_hand_it_collects_unless_complete_and_force_collects_again(wire) -> None:
+    wire()
+    invoke = {"command": "app.jobs.collect_daily"}
+    assert jobs.collect_daily(invoke, LambdaContext())["outcome"] == "complete"
+    assert jobs.collect_daily(invoke, LambdaContext())["outcome"] == "skipped"
+    assert jobs.collect_daily({**invoke, "force": True}, LambdaContext())["outcome"] == "complete"
+
+
+def test_an_exception_still_emits_exactly_one_outcome(wire, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    wire()
+
+    def broken(_settings: Settings):
+        raise RuntimeError("the store is unreachable")
+
+    monkeypatch.setattr(jobs, "bootstrap", broken)
+    with pytest.raises(RuntimeError):
+        jobs.collect_daily(scheduled_event("2026-07-15T10:00:00Z"), LambdaContext())
+    assert outcome_metrics(capsys.readouterr().out) == ["RunsFailed"]
+
+
+def test_the_heartbeat_says_when_a_due_session_is_not_complete(wire, capsys: pytest.CaptureFixture[str]) -> None:
+    flaky = RecordingMarketData(failing={"AAPL"})
+    wire(flaky)
+    jobs.collect_daily(scheduled_event("2026-07-15T10:00:00Z"), LambdaContext())
+    flaky.failing.clear()
+    jobs.collect_daily(scheduled_event("2026-07-15T11:00:00Z"), LambdaContext())
+    overdue = [json.loads(line)["CollectionOverdue"] for line in capsys.readouterr().out.splitlines() if '"CollectionOverdue"' in line]
+    assert overdue == [[1.0], [0.0]]
