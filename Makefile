@@ -7,12 +7,13 @@ PORT   ?= 5000
 
 DEPLOY := .venv-deploy
 
-.PHONY: run collect serve test bench package clean help
+.PHONY: run collect serve test bench package deploy clean help
 
 help:
 	@echo "make run    - set up, collect today's report (simulated data unless Alpaca keys are set), serve the app"
 	@echo "make test   - set up and run the whole test suite"
 	@echo "make bench  - run the benchmarks and print their numbers"
+	@echo "make deploy  - package, then zappa deploy (first time) or update the stage (STAGE=prod)"
 	@echo "make package - build and check the Lambda package with Zappa (build/dipwatch-STAGE.zip, STAGE=prod by default)"
 
 $(BIN)/python:
@@ -86,6 +87,11 @@ package: $(DEPLOY_STAMP)
 	rm -f $(PACKAGE)
 	VIRTUAL_ENV=$(abspath $(DEPLOY)) PATH=$(abspath $(DEPLOY))/bin:$$PATH AWS_DEFAULT_REGION=us-east-1 \
 		$(DEPLOY)/bin/python -m zappa.cli package $(STAGE) -o $(PACKAGE)
+
+# Deploy the checked package: `zappa update` when the stage exists, `zappa deploy` the first time.
+ZAPPA := VIRTUAL_ENV=$(abspath $(DEPLOY)) $(DEPLOY)/bin/python -m zappa.cli
+deploy: package
+	if $(ZAPPA) status $(STAGE) >/dev/null 2>&1; then $(ZAPPA) update $(STAGE) -z $(PACKAGE); else $(ZAPPA) deploy $(STAGE) -z $(PACKAGE); fi
 
 clean:
 	rm -rf $(VENV) $(DEPLOY) build .pytest_cache .hypothesis
