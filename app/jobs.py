@@ -9,7 +9,7 @@ the event to collect it again anyway.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 from shared.bootstrap import bootstrap
 from shared.config import Settings
@@ -30,11 +30,11 @@ def _notify(parts: Any):  # noqa: ANN202 - the bot's pushes, bound to this invoc
     return notify
 
 
-def _when(event: dict[str, Any], scheduled: bool) -> datetime:
+def _when(event: dict[str, Any], scheduled: bool, clock: Callable[[], datetime]) -> datetime:
     """The scheduled time of the event (EventBridge's ``time``), else now."""
     if scheduled and event.get("time"):
-        return datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00"))
-    return datetime.now(timezone.utc)
+        return datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00")).astimezone(timezone.utc)
+    return clock()
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -43,11 +43,11 @@ def collect_daily(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
     """The morning collection (see the module docstring); returns what it did."""
     event = event or {}
     scheduled = event.get("detail-type") == "Scheduled Event"
-    at = _when(event, scheduled)
-    logger.append_keys(command="collect_daily", scheduled_at=at.isoformat())
     outcome = "failed"
     try:
         parts = bootstrap(Settings.from_env())
+        at = _when(event, scheduled, parts.clock)
+        logger.append_keys(command="collect_daily", scheduled_at=at.isoformat())
         memory = int(getattr(context, "memory_limit_in_mb", 0) or 0)
         result = run_morning(parts, at, scheduled=scheduled, force=bool(event.get("force")), memory_mb=memory, notify=_notify(parts))
         outcome = result.outcome
