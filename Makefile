@@ -47,8 +47,10 @@ run: $(VENV)/.runtime
 	-$(BIN)/flask --app app collect
 	@$(MAKE) --no-print-directory serve
 
+# The layer contracts (.importlinter) and the types (mypy.ini) first: both are quick and fail clearly.
 test: $(VENV)/.dev
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.dev
@@ -94,4 +96,4 @@ deploy: package
 	if $(ZAPPA) status $(STAGE) >/dev/null 2>&1; then $(ZAPPA) update $(STAGE) -z $(PACKAGE); else $(ZAPPA) deploy $(STAGE) -z $(PACKAGE); fi
 
 clean:
-	rm -rf $(VENV) $(DEPLOY) build .pytest_cache .hypothesis
+	rm -rf $(VENV) $(DEPLOY) build .pytest_cache .hypothesis .mypy_cache .import_linter_cache

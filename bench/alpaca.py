@@ -40,7 +40,6 @@ def main() -> None:
     """Print requests, the page-limit minimum, wall times and peak RSS."""
     from shared.adapters.alpaca import PAGE_LIMIT
     from shared.bootstrap import bootstrap
-    from shared.services.collection import backfill, collect
     from shared.config import Settings
     from shared.core.trading_calendar import trading_days
 
@@ -57,13 +56,13 @@ def main() -> None:
             alpaca_base_url=url,
             alpaca_data_url=url,
         )
-        parts = bootstrap(settings)
-        symbols = len(parts.universe)
+        container = bootstrap(settings)
+        symbols = len(container.universe)
         days = len(trading_days(END - timedelta(days=179), END))
         minimum = math.ceil(symbols * days / PAGE_LIMIT)
 
         started = time.perf_counter()
-        summary = backfill(parts, end=END, days=180)
+        summary = container.collection.backfill(end=END, days=180)
         wall = time.perf_counter() - started
         parent.send("count")
         counts = parent.recv()
@@ -71,11 +70,11 @@ def main() -> None:
         print(f"  requests {counts['requests']} (429s {counts['429']}), minimum {minimum}, ratio {counts['requests'] / minimum:.2f}")
         print(f"  pages {summary.fetch.get('pages')}, bytes {summary.fetch.get('bytes')}, wall {wall:.2f} s")
 
-        collect(parts, END)
+        container.collection.collect(END)
         parent.send("count")
         parent.recv()
         started = time.perf_counter()
-        daily = collect(parts, NEXT)
+        daily = container.collection.collect(NEXT)
         wall = time.perf_counter() - started
         parent.send("count")
         counts = parent.recv()

@@ -61,17 +61,16 @@ def main() -> None:
     try:
         from app import create_app
         from shared.bootstrap import bootstrap
-        from shared.services.collection import collect
         from shared.config import Settings
 
         boto3.client("s3").create_bucket(Bucket="dipwatch-bench")
-        parts = bootstrap(Settings.from_env())
+        container = bootstrap(Settings.from_env())
         started = time.perf_counter()
-        collect(parts, date(2026, 11, 27))
+        container.collection.collect(date(2026, 11, 27))
         print(f"{'collect to S3 (setup)':<34} {time.perf_counter() - started:6.2f} s")
 
-        client = create_app(parts=bootstrap(Settings.from_env())).test_client()
-        symbols = parts.universe["symbol"].tolist()
+        client = create_app(container=bootstrap(Settings.from_env())).test_client()
+        symbols = container.universe["symbol"].tolist()
         ids = itertools.count(1)
         rng = random.Random(7)
 

@@ -7,7 +7,6 @@ import time
 from datetime import date
 
 from shared.bootstrap import bootstrap
-from shared.services.collection import collect
 from shared.config import Settings
 
 
@@ -21,9 +20,9 @@ def _timed(label: str, action) -> None:  # noqa: ANN001 - a thunk
 def main() -> None:
     """Print wall times and the process's peak RSS."""
     with tempfile.TemporaryDirectory() as root:
-        parts = bootstrap(Settings(storage=root, market_data="sim"))
-        _timed("first run (180-day window)", lambda: collect(parts, date(2026, 11, 25)))
-        _timed("rerun, same day (no-op)", lambda: collect(parts, date(2026, 11, 25)))
-        _timed("next trading day (incremental)", lambda: collect(parts, date(2026, 11, 27)))
+        container = bootstrap(Settings(storage=root, market_data="sim"))
+        _timed("first run (180-day window)", lambda: container.collection.collect(date(2026, 11, 25)))
+        _timed("rerun, same day (no-op)", lambda: container.collection.collect(date(2026, 11, 25)))
+        _timed("next trading day (incremental)", lambda: container.collection.collect(date(2026, 11, 27)))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{'peak RSS':<34} {peak_mb:6.0f} MB")

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from deploy.alarms import AlarmTarget, alarm_specs
-from deploy.stage import StageResources, render_policy, stage_settings
+from deploy.lambda_target import stage_settings
+from deploy.stage import StageResources, render_policy
 from shared.config import SECRET_NAMES, SSM_SETTING_NAMES
 
 #: Secrets, stored as SecureString; plain per-deployment settings kept with them, as String.
@@ -207,8 +208,12 @@ def ensure_alarms(cloudwatch: Any, target: AlarmTarget) -> list[Change]:
 def provision(stage: str, session: Any, given: Mapping[str, str], ask: Ask, email: str | None = None, validate: Callable[[Mapping[str, str]], None] | None = None) -> list[Change]:
     """Bring the stage's resources to their declared state; return what changed."""
     resources = StageResources.of(stage)
-    service = str(dict(stage_settings(stage).get("environment_variables", {})).get("POWERTOOLS_SERVICE_NAME", "dipwatch"))  # type: ignore[arg-type]
-    client = lambda name: session.client(name, region_name=resources.region)  # noqa: E731
+    variables = stage_settings(stage).get("environment_variables")
+    service = str(variables.get("POWERTOOLS_SERVICE_NAME", "dipwatch")) if isinstance(variables, dict) else "dipwatch"
+
+    def client(name: str) -> Any:
+        return session.client(name, region_name=resources.region)
+
     ssm = client("ssm")
     stored, wanted = gather_parameters(ssm, resources.ssm_path, given, ask)
     if validate is not None:

@@ -1,21 +1,22 @@
 """Pure analytics over DataFrames: drawdowns from the peak, context (returns, moving averages,
-volatility, trough and rebound), the composite score, the ranks, sectors and what changed.
-The data-quality flags are in ``shared.core.quality``, the track record in ``shared.core.track_record``.
+volatility, trough and rebound), the composite score, the ranks and what changed. The
+data-quality flags are in ``shared.core.quality``, sectors in ``shared.core.sectors`` and the track
+record in ``shared.core.track_record``.
 
 Nothing here does I/O, logs or reads config, and no function changes its input.
 
-Input ``bars`` columns (see ``shared.adapters.market_data.BAR_COLUMNS``):
-``symbol, date, open, high, low, close, volume`` with ``date`` a tz-naive midnight timestamp.
+Input ``bars`` columns (see ``shared.core.bars``): ``symbol, date, open, high, low, close,
+volume`` with ``date`` a tz-naive midnight timestamp. The windows are cut by ``shared.core.window``.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from shared.core.quality import explode_flags, flag_symbols, join_flags, with_log_returns
-from shared.core.trading_calendar import trading_days
+from shared.core.window import bars_between, history_start, window_bars, window_sessions
 
 #: Columns of ``reports/D.csv``, in order.
 REPORT_COLUMNS = [
@@ -53,8 +54,6 @@ RETURN_BARS: tuple[int, ...] = (1, 5, 20)
 MOVING_AVERAGE_BARS: tuple[int, ...] = (50, 200)
 #: Annualised volatility (in percent) below this counts as none: float noise of a flat series.
 MIN_VOLATILITY_PCT = 1e-6
-#: Calendar days of history the context reads (the 200-bar average needs about 290).
-HISTORY_DAYS = 300
 
 #: The composite score's weights, all in one place (README names them).
 #: score = DEPTH * depth + REBOUND * min(rebound_pct, depth)
@@ -66,13 +65,6 @@ SCORE_WEIGHTS: dict[str, float] = {
     "acceleration": 1.0,
     "knife": 0.5,
 }
-
-
-def window_bars(bars: pd.DataFrame, as_of: date, lookback_days: int) -> pd.DataFrame:
-    """The bars dated in (as_of - lookback_days, as_of], as pandas ``rolling("180D")`` sees them."""
-    end = pd.Timestamp(as_of)
-    start = end - pd.Timedelta(days=lookback_days)
-    return bars[(bars["date"] > start) & (bars["date"] <= end)]
 
 
 def compute_drawdowns(bars: pd.DataFrame, as_of: date, lookback_days: int = 180) -> pd.DataFrame:
@@ -106,6 +98,11 @@ def has_excluding_flag(flags: pd.Series) -> pd.Series:
     names = explode_flags(flags.reset_index(drop=True))
     excluded = names.isin(EXCLUDING_FLAGS).groupby(level=0).any().reindex(range(len(flags)), fill_value=False)
     return pd.Series(excluded.to_numpy(dtype=bool), index=flags.index)
+
+
+def ranked_rows(report: pd.DataFrame) -> pd.DataFrame:
+    """The ranked rows of a report, in rank order (unranked, excluded rows left out)."""
+    return report[report["rank"].notna()].sort_values("rank", kind="stable")
 
 
 def rank(report: pd.DataFrame) -> pd.DataFrame:
@@ -200,17 +197,10 @@ def compute_scores(report: pd.DataFrame) -> pd.Series:
 
 
 def history_bars(bars: pd.DataFrame, as_of: date, lookback_days: int) -> pd.DataFrame:
-    """The bars the analytics read for ``as_of``: dated in (as_of - max(lookback, HISTORY_DAYS),
-    as_of], one per (symbol, date), sorted by symbol and date."""
-    end = pd.Timestamp(as_of)
-    start = end - pd.Timedelta(days=max(lookback_days, HISTORY_DAYS))
-    recent = bars[(bars["date"] > start) & (bars["date"] <= end)]
+    """The bars the analytics read for ``as_of``: dated from ``history_start`` to ``as_of``, one
+    per (symbol, date), sorted by symbol and date."""
+    recent = bars_between(bars, history_start(as_of, lookback_days), as_of)
     return recent.drop_duplicates(["symbol", "date"], keep="last").sort_values(["symbol", "date"], kind="stable")
-
-
-def window_sessions(as_of: date, lookback_days: int) -> pd.DatetimeIndex:
-    """The NYSE sessions in (as_of - lookback_days, as_of]."""
-    return trading_days(as_of - timedelta(days=lookback_days - 1), as_of)
 
 
 def build_report(
@@ -251,29 +241,10 @@ def build_report(
     return rank(report).loc[:, REPORT_COLUMNS]
 
 
-# --- sectors and what changed -------------------------------------------------------------------
+# --- what changed ----------------------------------------------------------------------------
 
-#: A name counts as "deeply down" when its drawdown is below this, in percent.
-DEEP_DRAWDOWN_PCT = -20.0
 #: How many rank moves ``compare_reports`` lists.
 RANK_MOVES_LISTED = 10
-
-
-def summarise_sectors(report: pd.DataFrame) -> pd.DataFrame:
-    """Per sector over the ranked rows: ``sector, count, median_drawdown_pct, share_below_20_pct``
-    (the percentage of names more than 20% below their peak), deepest median first."""
-    ranked = report[report["rank"].notna()]
-    deep = (ranked["drawdown_pct"] < DEEP_DRAWDOWN_PCT).astype(float) * 100.0
-    grouped = ranked.assign(deep=deep).groupby("sector", sort=True)
-    summary = pd.DataFrame(
-        {
-            "count": grouped.size(),
-            "median_drawdown_pct": grouped["drawdown_pct"].median(),
-            "share_below_20_pct": grouped["deep"].mean(),
-        }
-    ).reset_index()
-    summary = summary.sort_values(["median_drawdown_pct", "sector"], kind="stable").reset_index(drop=True)
-    return summary.astype({"count": "int64"}).loc[:, ["sector", "count", "median_drawdown_pct", "share_below_20_pct"]]
 
 
 def compare_reports(
@@ -309,8 +280,8 @@ def compare_reports(
         "entered": [s for s in top_now.index if s not in top_then.index] if previous_day is not None else [],
         "left": [s for s in top_then.index if s not in top_now.index],
         "rank_moves": [
-            {"symbol": str(row.symbol), "previous_rank": int(row.previous_rank), "rank": int(row.rank), "change": int(row.change)}
-            for row in moves.head(RANK_MOVES_LISTED).itertuples(index=False)
+            {"symbol": str(row["symbol"]), "previous_rank": int(row["previous_rank"]), "rank": int(row["rank"]), "change": int(row["change"])}
+            for row in moves.head(RANK_MOVES_LISTED).to_dict(orient="records")
         ],
         "new_flags": [{"symbol": str(symbol), "flags": list(flags)} for symbol, flags in new_flags.items()],
     }

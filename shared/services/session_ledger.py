@@ -19,7 +19,7 @@ def _name(session: date) -> str:
 
 def read_ledger(archive: Archive, session: date) -> dict[str, Any]:
     """The session's ledger (empty when nothing ran for it yet)."""
-    return archive.read_state(_name(session))[0]
+    return archive.read_state(_name(session))
 
 
 def is_complete(archive: Archive, session: date) -> bool:
@@ -65,5 +65,5 @@ def recent_runs(archive: Archive, session: date, days: int) -> list[dict[str, An
         except ValueError:
             continue
         if first <= day < session:
-            runs += archive.read_state(_name(day))[0].get("runs", [])
+            runs += archive.read_state(_name(day)).get("runs", [])
     return runs

@@ -3,8 +3,8 @@
 It speaks the wire format of ``../shared/specs/alpaca.md``: the multi-symbol
 ``GET /v2/stocks/bars`` (``limit`` counts bars across symbols, results sorted by symbol then
 time, ``next_page_token`` to the end), daily timestamps at midnight New York in UTC, split-
-adjusted or raw prices, and the trading endpoints ``/v2/account``, ``/v2/positions``,
-``/v2/clock`` and ``/v2/calendar``. Faults are injected through ``Faults``.
+adjusted or raw prices, and the trading endpoints ``/v2/account`` and ``/v2/positions``.
+Faults are injected through ``Faults``.
 """
 from __future__ import annotations
 
@@ -15,14 +15,13 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 
-from shared.core.trading_calendar import trading_days
 
 MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 1_000
@@ -153,8 +152,6 @@ class AlpacaEmulator:
         routes = {
             "/v2/account": self._account,
             "/v2/positions": lambda _p: self.positions,
-            "/v2/clock": self._clock,
-            "/v2/calendar": self._calendar,
         }
         if path in routes:
             return 200, routes[path](params), {}
@@ -277,15 +274,6 @@ class AlpacaEmulator:
             "trading_blocked": False,
             "account_blocked": False,
         }
-
-    def _clock(self, _params: dict[str, str]) -> dict[str, Any]:
-        now = datetime.fromtimestamp(self.clock(), timezone.utc)
-        return {"timestamp": now.isoformat(), "is_open": False, "next_open": "2026-11-30T09:30:00-05:00", "next_close": "2026-11-30T16:00:00-05:00"}
-
-    def _calendar(self, params: dict[str, str]) -> list[dict[str, str]]:
-        start = date.fromisoformat(params["start"][:10])
-        end = date.fromisoformat(params["end"][:10])
-        return [{"date": stamp.date().isoformat(), "open": "09:30", "close": "16:00"} for stamp in trading_days(start, end)]
 
     # --- wire ---------------------------------------------------------------------------------
 

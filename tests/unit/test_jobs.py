@@ -18,19 +18,12 @@ OUTCOMES = {"RunsComplete", "RunsPartial", "RunsFailed", "RunsSkipped"}
 
 @pytest.fixture
 def wire(monkeypatch: pytest.MonkeyPatch, settings: Settings):
-    """Point the job's composition at the test settings and ``market_data``; return the parts maker."""
-    made = []
+    """``collect_daily`` wired to one container over the test settings (and ``market_data``)."""
 
     def configure(market_data: object | None = None):
-        monkeypatch.setattr(jobs.Settings, "from_env", classmethod(lambda cls: settings))
-
-        def build(s: Settings):
-            parts = bootstrap(s, market_data=market_data) if market_data is not None else bootstrap(s)
-            made.append(parts)
-            return parts
-
-        monkeypatch.setattr(jobs, "bootstrap", build)
-        return made
+        container = bootstrap(settings, market_data=market_data) if market_data is not None else bootstrap(settings)
+        monkeypatch.setattr(jobs, "bootstrap", lambda: container)
+        return container
 
     return configure
 
@@ -89,7 +82,7 @@ def test_by_hand_it_collects_unless_complete_and_force_collects_again(wire) -> N
 def test_an_exception_still_emits_exactly_one_outcome(wire, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     wire()
 
-    def broken(_settings: Settings):
+    def broken():
         raise RuntimeError("the store is unreachable")
 
     monkeypatch.setattr(jobs, "bootstrap", broken)
