@@ -25,6 +25,12 @@ SECRET_NAMES = (
     "TELEGRAM_WEBHOOK_SECRET",
     "DIPWATCH_SECRET_KEY",
 )
+def service_name() -> str:
+    """The service in logs and the metrics' ``service`` dimension: Powertools' own variable
+    ``POWERTOOLS_SERVICE_NAME`` (``dipwatch-prod`` on Lambda, per stage), else ``dipwatch``."""
+    return os.environ.get("POWERTOOLS_SERVICE_NAME", "").strip() or "dipwatch"
+
+
 #: Plain settings that may also come from SSM (String parameters): per-deployment, not secret.
 SSM_SETTING_NAMES = ("TELEGRAM_ALLOWED_USERS", "TELEGRAM_ADMIN_CHAT")
 

@@ -43,6 +43,7 @@ for number, event in enumerate(json.load(sys.stdin)):
     except Exception as error:  # Lambda reports the invocation as failed; the next one goes on
         results.append({"invocation_error": type(error).__name__})
 print("RESULTS=" + json.dumps(results, default=str))
+print("MODULES=" + json.dumps(sorted(name for name in sys.modules if "." not in name or name.startswith(("app.", "shared.")))))
 """
 
 
@@ -73,6 +74,7 @@ class Invocation:
     results: list[Any]
     stdout: str
     stderr: str
+    modules: list[str]  # top-level modules loaded by the end, plus the project's own
 
 
 def invoke(task_root: Path, events: list[dict[str, Any]], env: dict[str, str], timeout: float = 600) -> Invocation:
@@ -98,8 +100,10 @@ def invoke(task_root: Path, events: list[dict[str, Any]], env: dict[str, str], t
         timeout=timeout,
     )
     assert completed.returncode == 0, completed.stderr[-4000:]
-    line = next(line for line in completed.stdout.splitlines() if line.startswith("RESULTS="))
-    return Invocation(json.loads(line.removeprefix("RESULTS=")), completed.stdout, completed.stderr)
+    lines = completed.stdout.splitlines()
+    results = next(line for line in lines if line.startswith("RESULTS=")).removeprefix("RESULTS=")
+    modules = next(line for line in lines if line.startswith("MODULES=")).removeprefix("MODULES=")
+    return Invocation(json.loads(results), completed.stdout, completed.stderr, json.loads(modules))
 
 
 def api_event(path: str, method: str = "GET", body: str | None = None, headers: dict[str, str] | None = None) -> dict[str, Any]:

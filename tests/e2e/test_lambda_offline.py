@@ -163,6 +163,12 @@ def web_run(run_container, stage_secrets: dict[str, str]) -> Invocation:
     )
 
 
+def test_healthz_loads_neither_pandas_nor_telegram_nor_the_cli(run_container) -> None:
+    run = run_container([api_event("/healthz")])
+    assert run.results[0]["statusCode"] == 200
+    assert not {"pandas", "numpy", "telegram", "app.cli", "shared.bootstrap", "alpaca_trade_api"} & set(run.modules)
+
+
 def test_web_routes_answer_200(web_run: Invocation) -> None:
     health, _collect, status, *_rest = web_run.results
     assert health["statusCode"] == 200 and json.loads(health["body"]) == {"status": "ok"}
@@ -179,6 +185,13 @@ def test_webhook_answers_top_with_the_secret_from_ssm_and_refuses_a_wrong_one(we
     assert call["method"] == "sendMessage" and call["chat_id"] == OWNER
     assert "1." in call["text"] and "5." in call["text"]  # five ranked rows
     assert wrong["statusCode"] == 403
+    assert "app.cli" not in web_run.modules
+    requests_logged = [json.loads(line) for line in web_run.stderr.splitlines() if line.startswith("{") and '"path":"/telegram/webhook"' in line]
+    assert requests_logged and all(line["function_request_id"].startswith("req-") for line in requests_logged)
+    emf = [json.loads(line) for line in web_run.stdout.splitlines() if line.startswith('{"_aws"')]
+    webhook = [line for line in emf if "WebhookRequests" in line]
+    assert len(webhook) == 2 and all(line["service"] == "dipwatch-prod" for line in webhook)
+    assert any(line.get("command") == "top" and "Commands" in line for line in emf)
 
 
 def test_the_function_writes_only_its_stage_prefix(web_run: Invocation, cloud: Cloud) -> None:
