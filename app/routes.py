@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from app import container_of
-from app.observability import note_command
+from app.observability import note_command, note_failure
 from shared.errors import BadInput, CorruptObject, InvalidLink, NoReportYet, NotFound
 from shared.telemetry import logger
 
@@ -197,7 +197,15 @@ def telegram_webhook() -> ResponseReturnValue:
         return error_response(400, "body is not a JSON object")
     note_command(_command_of(payload))
     call = container.webhook.answer(payload, request.host_url)
+    if call and call.get("text") == _apology():
+        note_failure()  # answered, with an apology: a webhook error all the same
     return jsonify(call) if call else ("", 200)
+
+
+def _apology() -> str:
+    from shared.bot.views import APOLOGY
+
+    return APOLOGY.text
 
 
 def _command_of(payload: dict[str, Any]) -> str | None:

@@ -54,14 +54,13 @@ def _seed(endpoint: str) -> None:
 
     from shared.bootstrap import bootstrap
     from shared.config import Settings
-    from shared.services.collection import collect
 
     boto3.client("s3").create_bucket(Bucket="dipwatch-data")
     ssm = boto3.client("ssm")
     for name, value in {"TELEGRAM_BOT_TOKEN": "1:bench", "TELEGRAM_WEBHOOK_SECRET": SECRET, "APCA_API_KEY_ID": "PKBENCH", "APCA_API_SECRET_KEY": "bench"}.items():
         ssm.put_parameter(Name=f"/dipwatch/prod/{name}", Value=value, Type="SecureString")
     ssm.put_parameter(Name="/dipwatch/prod/TELEGRAM_ALLOWED_USERS", Value="4242", Type="String")
-    collect(bootstrap(Settings(storage="s3://dipwatch-data/prod", market_data="sim")), date(2026, 11, 27))
+    bootstrap(Settings(storage="s3://dipwatch-data/prod", market_data="sim")).collection.collect(date(2026, 11, 27))
 
 
 def _top_imports(python: str, task: Path, event: dict, env: dict[str, str]) -> list[tuple[float, str]]:

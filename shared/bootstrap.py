@@ -156,7 +156,7 @@ class Container:
 
     @cached_property
     def portfolio(self) -> Portfolio:
-        return Portfolio(self.broker, self.reports, monitor_target_pct=self.settings.monitor_target_pct)
+        return Portfolio(lambda: self.broker, self.reports, monitor_target_pct=self.settings.monitor_target_pct)
 
     @cached_property
     def bot_state(self) -> BotState:
@@ -195,7 +195,7 @@ class Container:
         from shared.bot.webhook import Webhook
 
         limiter = ChatRateLimiter(self.settings.bot_commands_per_minute)
-        return Webhook(self.commands, self.market_commands, self.bot_state, limiter, self.access, self.messenger)
+        return Webhook(self.commands, self.market_commands, self.bot_state, limiter, self.access, lambda: self.messenger)
 
     @cached_property
     def operations(self) -> Operations:
