@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import hmac
 import json
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from app import container_of
-from shared.bootstrap import Container
+from app.observability import note_command, note_failure
 from shared.errors import BadInput, CorruptObject, InvalidLink, NotFound
 from shared.telemetry import logger
+
+if TYPE_CHECKING:  # the web path imports pandas only when a route needs data
+    from shared.bootstrap import Container
 
 telegram = Blueprint("telegram", __name__, url_prefix="/telegram")
 
@@ -30,7 +34,7 @@ _JSON_PREFIXES = ("/api/", "/telegram/", "/download/")
 _TITLES = {400: "That request does not work", 401: "Sign in first", 403: "That link does not work", 404: "Not found"}
 
 
-def wired() -> Container:
+def wired() -> "Container":
     """The running app's container."""
     return container_of(current_app)
 
@@ -63,8 +67,27 @@ def telegram_webhook() -> ResponseReturnValue:
         return error_response(400, "body is not JSON")
     if not isinstance(payload, dict):
         return error_response(400, "body is not a JSON object")
+    note_command(_command_of(payload))
     call = container.webhook.answer(payload, request.host_url)
+    if call and call.get("text") == _apology():
+        note_failure()  # answered, with an apology: a webhook error all the same
     return jsonify(call) if call else ("", 200)
+
+
+def _apology() -> str:
+    from shared.bot.views import APOLOGY
+
+    return APOLOGY.text
+
+
+def _command_of(payload: dict[str, Any]) -> str | None:
+    """The bot command an update carries (``top`` for ``/top 5``), for the ``Commands`` metric."""
+    message = payload.get("message") or payload.get("edited_message")
+    if isinstance(message, dict) and isinstance(message.get("text"), str) and message["text"].startswith("/"):
+        return message["text"][1:].split()[0].split("@")[0].lower()[:32] or None
+    if isinstance(payload.get("callback_query"), dict):
+        return "button"
+    return None
 
 
 # --- errors ------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app import create_app
+from app import container_of, create_app
 from shared.bootstrap import bootstrap
 from tests.conftest import AS_OF, FIXED_NOW, fixed_clock
 from tests.fakes import FakeBroker
@@ -102,7 +102,7 @@ def test_account_and_positions_never_appear_on_the_web(guarded: Any) -> None:
         assert secret not in text
     from shared.adapters.links import LinkSigner
 
-    signer = LinkSigner(guarded.extensions["dipwatch"].settings.secret_key, now=FIXED_NOW.timestamp)
+    signer = LinkSigner(container_of(guarded).settings.secret_key, now=FIXED_NOW.timestamp)
     forged = signer.sign(f"positions/{AS_OF}.csv")
     assert client.get(f"/download/{signer.sign(f'reports/{AS_OF}.csv')}").status_code == 200  # the same signer opens a report
     assert client.get(f"/download/{forged}").status_code == 404
