@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -73,6 +73,7 @@ def _guard() -> ResponseReturnValue | None:
     if request.endpoint in _OPEN_ENDPOINTS or request.endpoint is None:
         return None  # before reading the token: liveness must not build the container
     token = _token()
+    g.guarded = token is not None  # for _private, which must not read the settings again
     if token is None:
         return None
     if _bearer_ok(token) or _cookie_ok(token):
@@ -88,7 +89,7 @@ def _guard() -> ResponseReturnValue | None:
 
 def _private(response: Response) -> Response:
     """With a token, replies are for one reader: no shared cache keeps them."""
-    if request.endpoint not in _OPEN_ENDPOINTS and request.endpoint is not None and _token() is not None:
+    if g.get("guarded"):
         control = response.headers.get("Cache-Control", "")
         response.headers["Cache-Control"] = control.replace("public", "private") if control else "private, no-cache"
         response.vary.update(("Authorization", "Cookie"))

@@ -24,7 +24,6 @@ SECRET_NAMES = (
     "TELEGRAM_BOT_TOKEN",
     "TELEGRAM_WEBHOOK_SECRET",
     "DIPWATCH_SECRET_KEY",
-    "DIPWATCH_API_TOKEN",
 )
 def service_name() -> str:
     """The service in logs and the metrics' ``service`` dimension: Powertools' own variable
@@ -34,6 +33,8 @@ def service_name() -> str:
 
 #: Plain settings that may also come from SSM (String parameters): per-deployment, not secret.
 SSM_SETTING_NAMES = ("TELEGRAM_ALLOWED_USERS", "TELEGRAM_ADMIN_CHAT")
+#: Optional secrets read from SSM when an operator stored them (``ops bootstrap`` leaves them alone).
+OPTIONAL_SECRET_NAMES = ("DIPWATCH_API_TOKEN",)
 
 #: Numeric settings: field -> (variable, lowest, highest).
 _RANGES: dict[str, tuple[str, float, float]] = {
@@ -169,7 +170,7 @@ class Settings:
 
                 ssm_loader = load_ssm_secrets
             loaded = ssm_loader(ssm_prefix)
-            for name in SECRET_NAMES + SSM_SETTING_NAMES:
+            for name in SECRET_NAMES + SSM_SETTING_NAMES + OPTIONAL_SECRET_NAMES:
                 if not env.get(name) and loaded.get(name):
                     env[name] = loaded[name]
 

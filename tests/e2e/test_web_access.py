@@ -123,3 +123,12 @@ def test_a_short_token_is_refused_at_start_up() -> None:
 def test_the_sign_in_page_reads_well(guarded: Any) -> None:
     page = guarded.test_client().get("/login").get_data(as_text=True)
     assert re.search(r'<input type="password" id="token" name="token"', page)
+
+
+def test_the_token_may_come_from_ssm() -> None:
+    from shared.config import Settings
+
+    loaded = Settings.from_env({"DIPWATCH_SSM_PREFIX": "/dipwatch/prod"}, ssm_loader=lambda prefix: {"DIPWATCH_API_TOKEN": TOKEN})
+    assert loaded.api_token == TOKEN
+    kept = Settings.from_env({"DIPWATCH_SSM_PREFIX": "/dipwatch/prod", "DIPWATCH_API_TOKEN": "from-the-environment-0123"}, ssm_loader=lambda prefix: {"DIPWATCH_API_TOKEN": TOKEN})
+    assert kept.api_token == "from-the-environment-0123"
