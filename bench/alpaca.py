@@ -1,86 +1,238 @@
-"""Alpaca over real HTTP: full backfill of the Russell 1000 (180 days) and a daily run.
+"""Alpaca over real HTTP: requests, time and memory of a backfill and a daily run, and two baselines.
 
-The emulator runs in a child process with 100 ms latency per request and Alpaca's 200/min
-budget, so the peak RSS printed is the collector's own.
+The emulator runs in its own process with 100 ms latency per request and Alpaca's 200/min
+budget, serving simulated bars for the universe. Each dipwatch run is a fresh process (so its
+peak RSS is the collector's own) on fresh storage: a 180-day backfill, the report on that day
+(not timed), then the next day's run (timed). The baselines run in the same run, on the same
+emulator, with the real SDK as a user would call it:
+- one request per symbol (``get_bars(symbol, ...)``): its requests, and the time that many
+  requests take under Alpaca's 200/min at the least (run with the limit lifted, so as not to
+  wait minutes for a number that is arithmetic);
+- 100 symbols a request with ``limit=10000``, which stops after one page: its requests and the
+  bars it silently loses.
 """
 from __future__ import annotations
 
 import math
 import multiprocessing as mp
-import resource
+import os
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
+from multiprocessing.connection import Connection
+from typing import Any
+
+from bench._harness import Section, in_fresh_process, peak_rss_mb, start
 
 LATENCY = 0.1
-BUDGET = 200
+BUDGET = 200  # Alpaca's free-plan requests per minute, enforced by the emulator
 END = date(2026, 11, 25)
 NEXT = date(2026, 11, 27)
+BACKFILL_DAYS = 180
+SHORTCUT_CHUNK = 100
+BASELINE_WORKERS = 4
 
 
-def _serve(conn) -> None:  # noqa: ANN001 - a Pipe end
+def _serve(conn: Connection) -> None:
+    """The emulator's process: serve the universe's bars and answer control messages."""
     from shared.adapters.market_data import SimulatedMarketData
     from shared.adapters.universe import load_universe
     from tests.emulators.alpaca import AlpacaEmulator
 
     universe = load_universe()
     data = SimulatedMarketData(dict(zip(universe["symbol"], universe["sector"])))
-    bars = data.fetch_bars(universe["symbol"].tolist(), END - timedelta(days=200), NEXT).bars
+    bars = data.fetch_bars(universe["symbol"].tolist(), END - timedelta(days=BACKFILL_DAYS + 30), NEXT).bars
     with AlpacaEmulator(bars) as emulator:
         emulator.faults.latency = LATENCY
         emulator.faults.per_minute = BUDGET
         conn.send((emulator.url, emulator.key_id, emulator.secret_key))
-        while conn.recv() == "count":
-            requests = emulator.data_requests()
-            conn.send({"requests": len(requests), "429": sum(r.status == 429 for r in requests)})
-            emulator.requests.clear()
+        while True:
+            message = conn.recv()
+            if message == "stop":
+                break
+            if message == "count":
+                seen = emulator.data_requests()
+                conn.send({"requests": len(seen), "429": sum(r.status == 429 for r in seen), "max_url": max((r.url_bytes for r in seen), default=0)})
+                emulator.requests.clear()
+            elif message[0] == "faults":  # ("faults", latency, per_minute)
+                emulator.faults.latency, emulator.faults.per_minute = message[1], message[2]
+                emulator._window = (0, 0)
+                conn.send("ok")
+            elif message[0] == "bars":  # ("bars", start, end): how many bars the range holds
+                stamps = emulator.bars["date"]
+                conn.send(int(stamps.between(message[1], message[2]).sum()))
 
 
-def main() -> None:
-    """Print requests, the page-limit minimum, wall times and peak RSS."""
-    from shared.adapters.alpaca import PAGE_LIMIT
+def _ask(conn: Connection, message: Any) -> Any:
+    conn.send(message)
+    return conn.recv()
+
+
+def _dipwatch_run(conn: Connection, url: str, key: str, secret: str) -> dict[str, float]:
+    """One run in its own process: backfill, the first report, the timed next-day run."""
+    os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
     from shared.bootstrap import bootstrap
-    from shared.services.collection import backfill, collect
     from shared.config import Settings
+    from shared.services.collection import backfill, collect
+
+    with tempfile.TemporaryDirectory() as root:
+        settings = Settings(storage=root, market_data="alpaca", alpaca_key_id=key, alpaca_secret_key=secret, alpaca_base_url=url, alpaca_data_url=url)
+        parts = bootstrap(settings)
+        _ask(conn, "count")
+        started = time.perf_counter()
+        summary = backfill(parts, end=END, days=BACKFILL_DAYS)
+        backfill_s = time.perf_counter() - started
+        backfilled = _ask(conn, "count")
+        assert summary.outcome == "complete", summary.line()
+        collect(parts, END)
+        _ask(conn, "count")
+        started = time.perf_counter()
+        daily = collect(parts, NEXT)
+        daily_s = time.perf_counter() - started
+        counted = _ask(conn, "count")
+        assert daily.outcome == "complete", daily.line()
+        stored = sum(len(parts.archive.read_bars([date.fromisoformat(day)])) for day in summary.days_written)
+    return {
+        "symbols": len(parts.universe),
+        "sessions": len(summary.days_fetched),
+        "backfill_s": backfill_s,
+        "backfill_requests": backfilled["requests"],
+        "backfill_429": backfilled["429"],
+        "max_url": backfilled["max_url"],
+        "floor": summary.fetch.get("minimum_requests", 0),
+        "bars_stored": stored,
+        "daily_s": daily_s,
+        "daily_requests": counted["requests"],
+        "rss_mb": peak_rss_mb(),
+    }
+
+
+def _sdk(url: str, key: str, secret: str) -> Any:
+    """The SDK's client as a user builds it (the data URL comes from the environment)."""
+    from alpaca_trade_api.rest import REST
+
+    os.environ["APCA_API_DATA_URL"] = url
+    return REST(key_id=key, secret_key=secret, base_url=url, api_version="v2")
+
+
+def _start(day: date) -> str:
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def _end(day: date) -> str:
+    return f"{day.isoformat()}T23:59:59Z"
+
+
+def _bars_of(frame: Any) -> int:
+    return 0 if frame is None else len(frame)
+
+
+def _per_symbol_baseline(url: str, key: str, secret: str, symbols: list[str], first: date, last: date) -> int:
+    """One request per symbol, four at a time: the bars received."""
+    from alpaca_trade_api.rest import TimeFrame
+
+    def fetch(chunk: list[str]) -> int:
+        client = _sdk(url, key, secret)
+        return sum(_bars_of(client.get_bars(symbol, TimeFrame.Day, _start(first), _end(last), adjustment="split", feed="sip").df) for symbol in chunk)
+
+    chunks = [symbols[i::BASELINE_WORKERS] for i in range(BASELINE_WORKERS)]
+    with ThreadPoolExecutor(BASELINE_WORKERS) as pool:
+        return sum(pool.map(fetch, chunks))
+
+
+def _shortcut_baseline(url: str, key: str, secret: str, symbols: list[str], first: date, last: date) -> int:
+    """100 symbols a request with ``limit=10000``: the SDK stops after one page. The bars received."""
+    from alpaca_trade_api.rest import TimeFrame
+
+    client = _sdk(url, key, secret)
+    received = 0
+    for i in range(0, len(symbols), SHORTCUT_CHUNK):
+        chunk = symbols[i : i + SHORTCUT_CHUNK]
+        received += _bars_of(client.get_bars(chunk, TimeFrame.Day, _start(first), _end(last), adjustment="split", feed="sip", limit=10_000).df)
+    return received
+
+
+def forced_seconds(requests: int, per_minute: int = BUDGET) -> float:
+    """The least time ``requests`` take under a per-minute limit: a full minute per ``per_minute``
+    requests after the first batch (fixed windows, each spent at once)."""
+    return max(0, math.ceil(requests / per_minute) - 1) * 60.0
+
+
+def main(runs: int) -> Section:
+    """Measure dipwatch and both baselines ``runs`` times against one emulator."""
+    from shared.adapters.universe import load_universe
     from shared.core.trading_calendar import trading_days
 
     parent, child = mp.Pipe()
     server = mp.get_context("fork").Process(target=_serve, args=(child,), daemon=True)
     server.start()
     url, key, secret = parent.recv()
-    with tempfile.TemporaryDirectory() as root:
-        settings = Settings(
-            storage=root,
-            market_data="alpaca",
-            alpaca_key_id=key,
-            alpaca_secret_key=secret,
-            alpaca_base_url=url,
-            alpaca_data_url=url,
-        )
-        parts = bootstrap(settings)
-        symbols = len(parts.universe)
-        days = len(trading_days(END - timedelta(days=179), END))
-        minimum = math.ceil(symbols * days / PAGE_LIMIT)
+    symbols = load_universe()["symbol"].tolist()
+    first, last = END - timedelta(days=BACKFILL_DAYS - 1), END
+    sessions = len(trading_days(first, last))
+    total = _ask(parent, ("bars", first.isoformat(), last.isoformat()))
+    section = start(
+        "alpaca",
+        f"alpaca: backfill and daily run over real HTTP, {len(symbols):,} symbols",
+        f"`python -m bench alpaca`. Emulator at {LATENCY * 1000:.0f} ms latency and {BUDGET} requests/min; "
+        f"backfill of {len(symbols):,} symbols × {sessions} sessions ({BACKFILL_DAYS} calendar days to {END}) = {total:,} bars; "
+        f"daily run = the next session ({NEXT}) and its report. Baselines with the real SDK on the same emulator, in the same run.",
+        runs,
+    )
+    floor = section.figure("backfill requests, floor ⌈bars ÷ 10,000⌉", "requests")
+    requests = section.figure("backfill requests", "requests")
+    ratio = section.figure("backfill requests ÷ floor", "×", target=1.05)
+    backfill_s = section.figure("backfill wall time", "s", target=2.0)
+    lost = section.figure("backfill bars lost", "bars", target=0)
+    daily_requests = section.figure("daily run requests", "requests", target=2)
+    daily_s = section.figure("daily run wall time (fetch, store, report)", "s", target=0.5)
+    rss = section.figure("collector peak RSS", "MB", target=200)
+    longest = section.figure("longest request URL", "bytes", target=8000)
+    per_symbol = section.figure("baseline one request per symbol: requests", "requests")
+    per_symbol_ratio = section.figure("baseline one request per symbol: requests ÷ dipwatch's", "×")
+    per_symbol_time = section.figure("baseline one request per symbol: time forced by 200/min", "s", note="at the least")
+    per_symbol_time_ratio = section.figure("baseline one request per symbol: forced time ÷ dipwatch's backfill time", "×")
+    shortcut = section.figure("baseline 100 a request, limit=10000: requests", "requests")
+    shortcut_ratio = section.figure("baseline 100 a request, limit=10000: requests ÷ dipwatch's", "×")
+    shortcut_lost = section.figure("baseline 100 a request, limit=10000: bars silently lost", "bars")
+    shortcut_lost_share = section.figure("baseline 100 a request, limit=10000: share of bars lost", "%")
+    try:
+        for run in range(runs):
+            result = in_fresh_process(_dipwatch_run, parent, url, key, secret)
+            floor.add(result["floor"])
+            requests.add(result["backfill_requests"])
+            ratio.add(result["backfill_requests"] / result["floor"])
+            backfill_s.add(result["backfill_s"])
+            lost.add(total - result["bars_stored"])
+            daily_requests.add(result["daily_requests"])
+            daily_s.add(result["daily_s"])
+            rss.add(result["rss_mb"])
+            longest.add(result["max_url"])
 
-        started = time.perf_counter()
-        summary = backfill(parts, end=END, days=180)
-        wall = time.perf_counter() - started
-        parent.send("count")
-        counts = parent.recv()
-        print(f"full backfill: {symbols} symbols x {days} days = {symbols * days} bars, outcome {summary.outcome}")
-        print(f"  requests {counts['requests']} (429s {counts['429']}), minimum {minimum}, ratio {counts['requests'] / minimum:.2f}")
-        print(f"  pages {summary.fetch.get('pages')}, bytes {summary.fetch.get('bytes')}, wall {wall:.2f} s")
+            _ask(parent, ("faults", 0.0, None))
+            received = _per_symbol_baseline(url, key, secret, symbols, first, last)
+            counted = _ask(parent, "count")["requests"]
+            assert received == total, f"the per-symbol baseline got {received} of {total} bars"
+            per_symbol.add(counted)
+            per_symbol_ratio.add(counted / result["backfill_requests"])
+            per_symbol_time.add(forced_seconds(counted))
+            per_symbol_time_ratio.add(forced_seconds(counted) / result["backfill_s"])
 
-        collect(parts, END)
-        parent.send("count")
-        parent.recv()
-        started = time.perf_counter()
-        daily = collect(parts, NEXT)
-        wall = time.perf_counter() - started
-        parent.send("count")
-        counts = parent.recv()
-        print(f"daily run {NEXT}: {daily.outcome}, {len(daily.days_written)} new day(s), requests {counts['requests']}, wall {wall:.2f} s")
-    parent.send("stop")
-    server.join(timeout=10)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of the collector process: {peak_mb:.0f} MB")
+            _ask(parent, ("faults", LATENCY, BUDGET))
+            received = _shortcut_baseline(url, key, secret, symbols, first, last)
+            counted = _ask(parent, "count")["requests"]
+            shortcut.add(counted)
+            shortcut_ratio.add(counted / result["backfill_requests"])
+            shortcut_lost.add(total - received)
+            shortcut_lost_share.add(100 * (total - received) / total)
+            print(f"  run {run + 1}/{runs}: backfill {result['backfill_requests']} requests in {result['backfill_s']:.2f} s, daily {result['daily_s']:.2f} s", flush=True)
+            time.sleep(0 if run == runs - 1 else 1)
+    finally:
+        parent.send("stop")
+        server.join(timeout=10)
+    section.notes.append(
+        "The floor is ⌈bars ÷ 10,000⌉, Alpaca's page limit; dipwatch sizes each request to fill whole pages "
+        "(symbols per request ≈ 10,000 ÷ sessions, URL ≤ 8,000 bytes; see `shared/adapters/bar_requests.py`)."
+    )
+    return section

@@ -53,7 +53,7 @@ class Settings:
     alpaca_data_url: str = "https://data.alpaca.markets"
     alpaca_feed: str = "sip"
     alpaca_adjustment: str = "split"
-    alpaca_chunk_size: int = 200
+    alpaca_chunk_size: int | None = None  # at most this many symbols a request; None: as many as fill the pages
     alpaca_requests_per_minute: int = 180
     alpaca_timeout_seconds: float = 15.0
     # --- Alpaca resilience (issue 3) ---
@@ -125,7 +125,7 @@ class Settings:
             "alpaca_adjustment": _choice(
                 env, "DIPWATCH_ALPACA_ADJUSTMENT", cls.alpaca_adjustment, ("raw", "split", "dividend", "all")
             ),
-            "alpaca_chunk_size": _integer(env, "DIPWATCH_ALPACA_CHUNK", cls.alpaca_chunk_size, 1, 2000),
+            "alpaca_chunk_size": _integer(env, "DIPWATCH_ALPACA_CHUNK", 0, 1, 10000) or None,
             "alpaca_requests_per_minute": _integer(env, "DIPWATCH_ALPACA_RPM", cls.alpaca_requests_per_minute, 1, 10000),
             "alpaca_timeout_seconds": _number(env, "DIPWATCH_HTTP_TIMEOUT", cls.alpaca_timeout_seconds, 0.1, 300),
             # --- Alpaca resilience (issue 3) ---
