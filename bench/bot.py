@@ -10,11 +10,12 @@ import itertools
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import time
 from datetime import date
+
+from bench._harness import Section, percentile, start
 
 _FRESH = r"""
 import time, json, sys
@@ -35,13 +36,8 @@ SECRET = "bench-secret"
 REQUESTS = 100
 
 
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
-
-
-def main() -> None:
-    """Print warm p50/p95 and fresh-interpreter first-request times."""
+def main(runs: int) -> Section:
+    """Warm p50/p95 and fresh-interpreter first-request times."""
     import boto3
     import logging
 
@@ -58,6 +54,14 @@ def main() -> None:
         "DIPWATCH_PUBLIC_BOT": "1", "TELEGRAM_WEBHOOK_SECRET": SECRET, "DIPWATCH_BOT_RATE": "600",
     }
     os.environ.update(env)
+    section = start(
+        "bot",
+        "bot: the Telegram webhook on S3 (moto's server over HTTP), Russell 1000",
+        f"`python -m bench bot`. The simulated Russell 1000 collected into a moto bucket; webhook updates through the "
+        f"Flask app with the secret header, from random chats. Warm: one app, {REQUESTS} requests per command and run, "
+        "server-side time per request. Fresh: a new interpreter per command, time to its first answer.",
+        runs,
+    )
     try:
         from app import create_app
         from shared.bootstrap import bootstrap
@@ -66,9 +70,7 @@ def main() -> None:
 
         boto3.client("s3").create_bucket(Bucket="dipwatch-bench")
         parts = bootstrap(Settings.from_env())
-        started = time.perf_counter()
         collect(parts, date(2026, 11, 27))
-        print(f"{'collect to S3 (setup)':<34} {time.perf_counter() - started:6.2f} s")
 
         client = create_app(parts=bootstrap(Settings.from_env())).test_client()
         symbols = parts.universe["symbol"].tolist()
@@ -86,16 +88,19 @@ def main() -> None:
 
         post("/top")
         post(f"/stock {symbols[0]}")  # warm-up: the first read of the report and chart objects
-        for label, make in (("/top 10", lambda: "/top 10"), ("/stock SYMBOL", lambda: f"/stock {rng.choice(symbols)}")):
-            times = [post(make()) * 1000 for _ in range(REQUESTS)]
-            print(f"{'warm ' + label:<34} p50 {statistics.median(times):5.1f} ms   p95 {_percentile(times, 0.95):5.1f} ms   ({REQUESTS} requests)")
+        for _ in range(runs):
+            for label, make in (("/top 10", lambda: "/top 10"), ("/stock SYMBOL", lambda: f"/stock {rng.choice(symbols)}")):
+                times = [post(make()) * 1000 for _ in range(REQUESTS)]
+                section.figure(f"warm {label}, p50", "ms").add(percentile(times, 0.5))
+                section.figure(f"warm {label}, p95", "ms", target=50).add(percentile(times, 0.95))
 
-        for text in ("/top 10", f"/stock {symbols[len(symbols) // 2]}"):
-            result = subprocess.run([sys.executable, "-c", _FRESH, text], capture_output=True, text=True, env={**os.environ}, timeout=120, check=False)
-            if result.returncode != 0:
-                print(f"fresh {text}: failed: {result.stderr[-500:]}")
-                continue
-            numbers = json.loads(result.stdout.strip().splitlines()[-1])
-            print(f"{'fresh ' + text.split()[0]:<34} first request {numbers['first_request']:5.2f} s   (import + create_app {numbers['startup']:4.2f} s, total {numbers['total']:4.2f} s)")
+        for _ in range(runs):
+            for text in ("/top 10", f"/stock {symbols[len(symbols) // 2]}"):
+                result = subprocess.run([sys.executable, "-c", _FRESH, text], capture_output=True, text=True, env={**os.environ}, timeout=120, check=True)
+                numbers = json.loads(result.stdout.strip().splitlines()[-1])
+                command = text.split()[0]
+                section.figure(f"fresh interpreter, first {command} request", "s").add(numbers["first_request"])
+                section.figure(f"fresh interpreter, imports + create_app + first {command}", "s", target=1.5).add(numbers["total"])
     finally:
         server.stop()
+    return section

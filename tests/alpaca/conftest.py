@@ -39,14 +39,14 @@ def emulator(sim_bars: pd.DataFrame, fake_time: FakeTime) -> Iterator[AlpacaEmul
 
 def on_emulator(settings: Settings, emulator: AlpacaEmulator, **changes: object) -> Settings:
     """``settings`` with market data and the account on ``emulator``, and any other ``changes``."""
-    return settings.with_overrides(
-        market_data="alpaca",
-        alpaca_key_id=emulator.key_id,
-        alpaca_secret_key=emulator.secret_key,
-        alpaca_base_url=emulator.url,
-        alpaca_data_url=emulator.url,
-        **changes,
-    )
+    wired: dict[str, object] = {
+        "market_data": "alpaca",
+        "alpaca_key_id": emulator.key_id,
+        "alpaca_secret_key": emulator.secret_key,
+        "alpaca_base_url": emulator.url,
+        "alpaca_data_url": emulator.url,
+    }
+    return settings.with_overrides(**{**wired, **changes})
 
 
 @pytest.fixture
