@@ -205,7 +205,26 @@ def history_bars(bars: pd.DataFrame, as_of: date, lookback_days: int) -> pd.Data
     end = pd.Timestamp(as_of)
     start = end - pd.Timedelta(days=max(lookback_days, HISTORY_DAYS))
     recent = bars[(bars["date"] > start) & (bars["date"] <= end)]
-    return recent.drop_duplicates(["symbol", "date"], keep="last").sort_values(["symbol", "date"], kind="stable")
+    return unique_sorted(recent)
+
+
+def unique_sorted(bars: pd.DataFrame) -> pd.DataFrame:
+    """``bars`` with one row per (symbol, date), the last given, sorted by symbol and date, and
+    ``symbol`` a categorical (every groupby then reuses its codes instead of hashing strings).
+
+    Works on integer codes, not strings, and skips the sort when the rows are in order already
+    (as stored bars are): a tenth of the time of ``drop_duplicates`` and ``sort_values``."""
+    symbol = pd.Categorical(bars["symbol"])
+    codes = symbol.codes.astype(np.int64)
+    stamps = bars["date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    ascending = bool(np.all((codes[1:] > codes[:-1]) | ((codes[1:] == codes[:-1]) & (stamps[1:] > stamps[:-1]))))
+    if ascending:
+        rows = np.arange(len(codes))
+    else:
+        order = np.lexsort((np.arange(len(codes)), stamps, codes))  # by symbol, date, then position
+        last = np.r_[(codes[order][1:] != codes[order][:-1]) | (stamps[order][1:] != stamps[order][:-1]), True]
+        rows = order[last]
+    return bars.iloc[rows].assign(symbol=symbol[rows])
 
 
 def window_sessions(as_of: date, lookback_days: int) -> pd.DatetimeIndex:
@@ -229,8 +248,6 @@ def build_report(
     if sessions is None:
         sessions = window_sessions(as_of, lookback_days)
     history = history_bars(bars, as_of, lookback_days)
-    # Symbols as a categorical: every groupby below reuses its codes instead of hashing strings.
-    history = history.assign(symbol=pd.Categorical(history["symbol"]))
     drawdowns = compute_drawdowns(history, as_of, lookback_days)
     if drawdowns.empty:
         return pd.DataFrame({column: pd.Series(dtype=object) for column in REPORT_COLUMNS})

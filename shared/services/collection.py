@@ -124,10 +124,7 @@ def _fetch_missing(parts: Parts, archive: Archive, window_days: list[date], summ
         # A day with transient failures is not frozen: the next run fetches it again in full.
         logger.warning("not storing days with failed symbols", extra={"failed": len(result.failed)})
         return bars
-    for day_stamp, day_bars in bars.groupby("date", sort=True):
-        day = day_stamp.date()
-        if archive.write_bars(day, day_bars):
-            summary.days_written.append(day.isoformat())
+    summary.days_written.extend(day.isoformat() for day in archive.write_bars_days(bars))
     return bars
 
 

@@ -89,3 +89,22 @@ def test_state_documents_update_with_compare_and_swap(tmp_path: Path) -> None:
     archive.update_state("subscribers", lambda doc: {**doc, "ids": [1]})
     archive.update_state("subscribers", lambda doc: {**doc, "ids": doc["ids"] + [2]})
     assert archive.read_state("subscribers")[0] == {"ids": [1, 2]}
+
+
+def test_the_days_of_a_backfill_are_written_byte_for_byte_as_one_day_at_a_time(tmp_path) -> None:
+    from shared.adapters.archive import Archive, bars_csv_by_day, bars_to_csv
+    from shared.adapters.market_data import SimulatedMarketData
+    from shared.adapters.storage import LocalStore
+
+    bars = SimulatedMarketData().fetch_bars(["AAPL", "BRK.B", "KO", "ZTS"], date(2026, 10, 1), date(2026, 11, 27)).bars
+    bars.loc[3, "close"] = 1e-7  # floats of every size format alike either way
+    bars.loc[4, "close"] = 123456789.125
+    shuffled = bars.sample(frac=1, random_state=1)
+    objects = bars_csv_by_day(shuffled)
+    assert list(objects) == sorted(objects) and len(objects) == bars["date"].nunique()
+    for day, data in objects.items():
+        assert data == bars_to_csv(bars[bars["date"] == pd.Timestamp(day)])
+    archive = Archive(LocalStore(tmp_path))
+    assert archive.write_bars_days(shuffled) == list(objects)
+    assert archive.write_bars_days(shuffled) == []  # the same bytes again: nothing new
+    pd.testing.assert_frame_equal(archive.read_bars(list(objects)), bars.sort_values(["symbol", "date"]).reset_index(drop=True))
