@@ -9,7 +9,7 @@ import pandas as pd
 
 from shared.adapters.archive import Archive
 from shared.ports import Broker
-from shared.config import Settings
+from shared.config import ALPACA_US_EQUITY, Settings
 from shared.errors import ConfigError
 from shared.adapters.market_data import CsvMarketData, MarketData, SimulatedMarketData
 from shared.adapters.storage import Store, open_store
@@ -27,11 +27,18 @@ class Parts:
 
     settings: Settings
     store: Store
-    universe: pd.DataFrame
+    universe_factory: Callable[[], pd.DataFrame]
     market_data_factory: Callable[[], MarketData]
     clock: Callable[[], datetime] = utc_now
     broker_factory: Callable[[], Broker | None] = lambda: None
     extras: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def universe(self) -> pd.DataFrame:
+        """The symbols watched, with names and sectors (read on first use, then kept)."""
+        if "universe" not in self.extras:
+            self.extras["universe"] = self.universe_factory()
+        return self.extras["universe"]  # type: ignore[return-value]
 
     @property
     def archive(self) -> Archive:
@@ -51,6 +58,18 @@ class Parts:
         if "broker" not in self.extras:
             self.extras["broker"] = self.broker_factory()
         return self.extras["broker"]  # type: ignore[return-value]
+
+
+def build_universe(settings: Settings) -> Callable[[], pd.DataFrame]:
+    """The universe ``DIPWATCH_UNIVERSE`` names, as a thunk: a CSV file or the packaged Russell 1000
+    is read now (a bad file fails at start-up); ``alpaca:us_equity`` is Alpaca's asset list, read
+    on first use (one request), so a web process that never needs it never asks."""
+    if settings.universe_path == ALPACA_US_EQUITY:
+        from shared.adapters.alpaca_assets import AlpacaAssetList
+
+        return lambda: AlpacaAssetList(settings).universe()
+    universe = load_universe(settings.universe_path)
+    return lambda: universe
 
 
 def build_market_data(settings: Settings, universe: pd.DataFrame) -> MarketData:
@@ -86,12 +105,13 @@ def bootstrap(
 ) -> Parts:
     """Wire the real parts for ``settings``; tests pass fakes for any of them."""
     settings = settings or Settings.from_env()
-    universe = load_universe(settings.universe_path)
-    return Parts(
+    universe = build_universe(settings)
+    parts = Parts(
         settings=settings,
         store=store or open_store(settings.storage),
-        universe=universe,
-        market_data_factory=(lambda: market_data) if market_data is not None else (lambda: build_market_data(settings, universe)),
+        universe_factory=universe,
+        market_data_factory=(lambda: market_data) if market_data is not None else (lambda: build_market_data(settings, parts.universe)),
         clock=clock or utc_now,
         broker_factory=(lambda: broker) if broker is not None else (lambda: build_broker(settings)),
     )
+    return parts

@@ -24,6 +24,8 @@ SECRET_NAMES = (
     "TELEGRAM_WEBHOOK_SECRET",
     "DIPWATCH_SECRET_KEY",
 )
+#: ``DIPWATCH_UNIVERSE`` for the built-in universe: every active, tradable US equity on Alpaca.
+ALPACA_US_EQUITY = "alpaca:us_equity"
 #: How long SSM values are cached in the process, in seconds.
 SSM_CACHE_SECONDS = 300
 
@@ -148,6 +150,7 @@ class Settings:
             values["secret_key"] = secret_key
         if market_data == "alpaca" and not (values["alpaca_key_id"] and values["alpaca_secret_key"]):
             raise ConfigError("DIPWATCH_MARKET_DATA=alpaca needs APCA_API_KEY_ID and APCA_API_SECRET_KEY")
+        _check_universe(values["universe_path"], bool(values["alpaca_key_id"] and values["alpaca_secret_key"]))
         return cls(**values)  # type: ignore[arg-type]
 
 
@@ -253,6 +256,15 @@ def _check_market_data(value: str) -> None:
     if value.startswith("csv:") and len(value) > 4:
         return
     raise ConfigError(f"DIPWATCH_MARKET_DATA must be sim, alpaca or csv:PATH, got {value!r}")
+
+
+def _check_universe(value: object, has_keys: bool) -> None:
+    if not isinstance(value, str) or not value.startswith("alpaca:"):
+        return  # the packaged list, or a file (read and checked when the universe is loaded)
+    if value != ALPACA_US_EQUITY:
+        raise ConfigError(f"DIPWATCH_UNIVERSE: the built-in Alpaca universe is {ALPACA_US_EQUITY}, got {value!r}")
+    if not has_keys:
+        raise ConfigError(f"DIPWATCH_UNIVERSE={ALPACA_US_EQUITY} needs APCA_API_KEY_ID and APCA_API_SECRET_KEY")
 
 
 def _check_storage(value: str) -> None:

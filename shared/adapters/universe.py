@@ -14,11 +14,10 @@ from typing import Any
 
 import pandas as pd
 
+from shared.config import ALPACA_US_EQUITY
 from shared.errors import ConfigError, UnknownSymbol
 
 UNIVERSE_COLUMNS = ["symbol", "name", "sector"]
-#: ``DIPWATCH_UNIVERSE`` for the built-in universe of every active, tradable US equity on Alpaca.
-ALPACA_US_EQUITY = "alpaca:us_equity"
 #: Exchanges whose listings have consolidated (SIP) daily bars; OTC quotes come from another feed.
 LISTING_EXCHANGES = frozenset({"NYSE", "NASDAQ", "ARCA", "AMEX", "BATS", "NYSEARCA"})
 _SYMBOL = re.compile(r"^[A-Z][A-Z0-9]{0,6}(\.[A-Z]{1,2})?$")

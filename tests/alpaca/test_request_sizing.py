@@ -5,7 +5,6 @@ import math
 from datetime import date, timedelta
 from typing import Iterator
 
-import numpy as np
 import pandas as pd
 import pytest
 import requests
@@ -15,9 +14,8 @@ from shared.adapters.bar_requests import MAX_URL_BYTES, PAGE_LIMIT, minimum_requ
 from shared.adapters.market_data import normalise_bars
 from shared.adapters.universe import load_universe
 from shared.config import Settings
-from shared.core.trading_calendar import trading_days
 from tests.conftest import AS_OF
-from tests.emulators.alpaca import AlpacaEmulator
+from tests.emulators.alpaca import AlpacaEmulator, random_walk_bars
 from tests.emulators.alpaca_assets import generate_assets
 from tests.fakes import FakeTime
 
@@ -25,24 +23,6 @@ from .conftest import on_emulator
 
 FIVE_YEARS_AGO = AS_OF - timedelta(days=5 * 365)
 LONG_HISTORY = [f"LONG{a}{b}" for a in "ABCDEFGHIJ" for b in "ABCDEFGHIJ"]
-
-
-def random_walk_bars(symbols: list[str], start: date, end: date, seed: int = 3) -> pd.DataFrame:
-    """Made-up daily bars for every symbol on every session in [start, end]."""
-    days = trading_days(start, end)
-    rng = np.random.default_rng(seed)
-    close = np.round(50 * np.exp(np.cumsum(rng.normal(0, 0.02, (len(symbols), len(days))), axis=1)), 4).ravel()
-    return pd.DataFrame(
-        {
-            "symbol": np.repeat(np.array(symbols, dtype=object), len(days)),
-            "date": np.tile(days.to_numpy(), len(symbols)),
-            "open": close,
-            "high": close,
-            "low": close,
-            "close": close,
-            "volume": 1000,
-        }
-    )
 
 
 @pytest.fixture(scope="module")

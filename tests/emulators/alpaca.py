@@ -341,6 +341,24 @@ class AlpacaEmulator:
             pass  # the client gave up (a timeout test): nothing to do
 
 
+def random_walk_bars(symbols: list[str], start: date, end: date, seed: int = 3) -> pd.DataFrame:
+    """Made-up daily bars to serve: every symbol on every NYSE session in [start, end]."""
+    days = trading_days(start, end)
+    rng = np.random.default_rng(seed)
+    close = np.round(50 * np.exp(np.cumsum(rng.normal(0, 0.02, (len(symbols), len(days))), axis=1)), 4).ravel()
+    return pd.DataFrame(
+        {
+            "symbol": np.repeat(np.array(symbols, dtype=object), len(days)),
+            "date": np.tile(days.to_numpy(), len(symbols)),
+            "open": close,
+            "high": close,
+            "low": close,
+            "close": close,
+            "volume": 1000,
+        }
+    )
+
+
 def _check_bars_params(params: dict[str, str]) -> str | None:
     if not params.get("symbols"):
         return "symbols is required"
