@@ -31,31 +31,47 @@ _DAY_KEY = re.compile(r"^(?P<kind>bars|reports|positions)/(?P<day>\d{4}-\d{2}-\d
 _READ_THREADS = 8
 #: Objects written at once: local fsyncs and S3 PUTs overlap (a backfill writes ~125 days).
 _WRITE_THREADS = 8
-#: Parsed immutable objects kept in memory per Archive (a warm Lambda serves them without I/O).
-_CACHE_ENTRIES = 256
+#: Memory for parsed immutable objects per Archive (a warm Lambda serves them without I/O).
+#: Bounded in bytes, not entries: one day of 10,000 symbols' bars is ~1 MB parsed, a window of
+#: them ~130 MB, a report of the Russell 1000 ~1 MB. 96 MB leaves a 512 MB Lambda room to work.
+CACHE_BYTES = 96 * 1024 * 1024
+
+
+def _size(frame: pd.DataFrame) -> int:
+    """Bytes a parsed frame holds, strings included."""
+    return int(frame.memory_usage(index=True, deep=True).sum())
 
 
 class _FrameCache:
-    """A small thread-safe LRU of parsed immutable objects. Safe because they never change."""
+    """A thread-safe LRU of parsed immutable objects, bounded by their bytes. Safe because they
+    never change; a frame larger than the whole budget is not kept."""
 
-    def __init__(self, entries: int) -> None:
-        self._entries = entries
-        self._frames: OrderedDict[object, pd.DataFrame] = OrderedDict()
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._frames: OrderedDict[object, tuple[pd.DataFrame, int]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: object) -> pd.DataFrame | None:
         with self._lock:
-            frame = self._frames.get(key)
-            if frame is not None:
-                self._frames.move_to_end(key)
-            return frame
+            entry = self._frames.get(key)
+            if entry is None:
+                return None
+            self._frames.move_to_end(key)
+            return entry[0]
 
     def put(self, key: object, frame: pd.DataFrame) -> None:
+        size = _size(frame)
         with self._lock:
-            self._frames[key] = frame
-            self._frames.move_to_end(key)
-            while len(self._frames) > self._entries:
-                self._frames.popitem(last=False)
+            if key in self._frames:
+                self.bytes -= self._frames.pop(key)[1]
+            if size > self.max_bytes:
+                return
+            self._frames[key] = (frame, size)
+            self.bytes += size
+            while self.bytes > self.max_bytes:
+                _key, (_frame, evicted) = self._frames.popitem(last=False)
+                self.bytes -= evicted
 
 
 def bars_key(day: date) -> str:
@@ -138,9 +154,9 @@ def _json_bytes(payload: dict[str, Any]) -> bytes:
 class Archive:
     """Reads and writes dipwatch's records through a Store."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, cache_bytes: int = CACHE_BYTES) -> None:
         self.store = store
-        self._cache = _FrameCache(_CACHE_ENTRIES)
+        self._cache = _FrameCache(cache_bytes)
 
     # --- days ---------------------------------------------------------------------------------
 

@@ -108,3 +108,21 @@ def test_the_days_of_a_backfill_are_written_byte_for_byte_as_one_day_at_a_time(t
     assert archive.write_bars_days(shuffled) == list(objects)
     assert archive.write_bars_days(shuffled) == []  # the same bytes again: nothing new
     pd.testing.assert_frame_equal(archive.read_bars(list(objects)), bars.sort_values(["symbol", "date"]).reset_index(drop=True))
+
+
+def test_the_parsed_object_cache_is_bounded_by_bytes(tmp_path) -> None:
+    from shared.adapters.archive import Archive, _size
+    from shared.adapters.market_data import SimulatedMarketData
+    from shared.adapters.storage import LocalStore
+
+    bars = SimulatedMarketData().fetch_bars([f"S{chr(65 + i)}" for i in range(20)], date(2026, 9, 1), date(2026, 11, 27)).bars
+    writer = Archive(LocalStore(tmp_path))
+    days = writer.write_bars_days(bars)
+    one_day = _size(writer.read_bars(days[:1]))
+    archive = Archive(LocalStore(tmp_path), cache_bytes=5 * one_day)
+    for day in days:
+        archive.read_bars([day])
+    assert 0 < archive._cache.bytes <= 5 * one_day
+    whole = archive.read_bars(days)  # larger than the budget: served, not kept
+    assert len(whole) == len(bars) and archive._cache.get(tuple(f"bars/{d.isoformat()}.csv" for d in days)) is None
+    assert archive._cache.bytes <= 5 * one_day
