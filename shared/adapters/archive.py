@@ -13,11 +13,12 @@ from __future__ import annotations
 import io
 import json
 import re
+import sys
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import pandas as pd
 
@@ -100,27 +101,45 @@ def bars_to_csv(bars: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False, lineterminator="\n").encode()
 
 
-def bars_csv_by_day(bars: pd.DataFrame) -> dict[date, bytes]:
-    """Each day's object, byte for byte what ``bars_to_csv`` writes for that day's rows, from one
-    formatting pass over all the days (a backfill's 125 days cost one ``to_csv``, not 125)."""
+#: Rows formatted at once when writing many days: bounds the memory of a wide backfill.
+_FORMAT_ROWS = 100_000
+
+
+def bars_csv_by_day(bars: pd.DataFrame) -> Iterator[tuple[date, bytes]]:
+    """Each day's object, byte for byte what ``bars_to_csv`` writes for that day's rows, in date
+    order. Days are formatted a batch at a time (one ``to_csv`` per ~100,000 rows, not one per
+    day), so a backfill of 125 days costs a few calls and little memory."""
     frame = normalise_bars(bars)
     if frame.empty:
-        return {}
+        return
     by_day = frame.sort_values("date", kind="stable")  # stable: each day keeps the symbol order
-    text = by_day.assign(date=by_day["date"].dt.strftime("%Y-%m-%d")).to_csv(index=False, lineterminator="\n")
-    header, _, body = text.partition("\n")
-    lines = body.split("\n")[:-1]
+    del frame
     sizes = by_day.groupby("date", sort=True).size()
-    objects, first = {}, 0
-    for stamp, size in sizes.items():
-        objects[pd.Timestamp(stamp).date()] = "\n".join([header, *lines[first : first + size], ""]).encode()
-        first += size
-    return objects
+    first = 0
+    batch: list[tuple[date, int]] = []
+    for stamp, size in [*sizes.items(), (None, 0)]:
+        rows = sum(count for _day, count in batch)
+        if batch and (stamp is None or rows + int(size) > _FORMAT_ROWS):
+            part = by_day.iloc[first : first + rows]
+            text = part.assign(date=part["date"].dt.strftime("%Y-%m-%d")).to_csv(index=False, lineterminator="\n")
+            header, _, body = text.partition("\n")
+            lines = body.split("\n")
+            start = 0
+            for day, count in batch:
+                yield day, "\n".join([header, *lines[start : start + count], ""]).encode()
+                start += count
+            first += rows
+            batch = []
+        if stamp is not None:
+            batch.append((pd.Timestamp(stamp).date(), int(size)))
 
 
 def bars_from_csv(data: bytes) -> pd.DataFrame:
     """Parse a stored bars object."""
     frame = pd.read_csv(io.BytesIO(data), dtype={"symbol": str}, keep_default_na=False, na_values=[""])
+    # One string object per symbol across all days read (sys.intern): a window of 10,000 symbols
+    # holds 10,000 strings, not two million, and their hashes are computed once for every groupby.
+    frame["symbol"] = [sys.intern(symbol) for symbol in frame["symbol"].tolist()]
     return normalise_bars(frame.loc[:, BAR_COLUMNS])
 
 
@@ -177,10 +196,9 @@ class Archive:
 
     def write_bars_days(self, bars: pd.DataFrame) -> list[date]:
         """Store each day's bars of ``bars`` (several objects at once); the days newly written."""
-        objects = bars_csv_by_day(bars)
         with ThreadPoolExecutor(max_workers=_WRITE_THREADS) as pool:
-            written = pool.map(lambda day: self.store.put_immutable(bars_key(day), objects[day]), objects)
-            return [day for day, new in zip(objects, written) if new]
+            pending = [(day, pool.submit(self.store.put_immutable, bars_key(day), data)) for day, data in bars_csv_by_day(bars)]
+            return [day for day, written in pending if written.result()]
 
     def read_bars(self, days: Iterable[date]) -> pd.DataFrame:
         """The stored bars of ``days`` (days without an object are skipped), in one frame.
@@ -196,22 +214,23 @@ class Archive:
         frames = [frame for frame in found if frame is not None]
         if not frames:
             return empty_bars()
+        complete = all(frame is not None for frame in found)
+        del found
         bars = normalise_bars(pd.concat(frames, ignore_index=True))
-        if all(frame is not None for frame in found):  # a missing day may appear later: no caching
+        del frames
+        if complete:  # a missing day may appear later: no caching
             self._cache.put(keys, bars)
-        return bars.copy()
+        # A copy only when the cache keeps the frame: a wide window is served as it is, once.
+        return bars.copy() if self._cache.get(keys) is bars else bars
 
     def _read_many(self, keys: list[str], parse: Callable[[bytes], pd.DataFrame]) -> list[pd.DataFrame | None]:
+        # Days are not cached one by one: the assembled window is (when it fits), and a run that
+        # reads 200 days once should not hold them twice.
         def read(key: str) -> pd.DataFrame | None:
-            cached = self._cache.get(key)
-            if cached is not None:
-                return cached
             try:
-                frame = parse(self.store.get(key))
+                return parse(self.store.get(key))
             except ObjectNotFound:
                 return None
-            self._cache.put(key, frame)
-            return frame
 
         if len(keys) <= 1:
             return [read(key) for key in keys]

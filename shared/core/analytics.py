@@ -204,8 +204,8 @@ def history_bars(bars: pd.DataFrame, as_of: date, lookback_days: int) -> pd.Data
     as_of], one per (symbol, date), sorted by symbol and date."""
     end = pd.Timestamp(as_of)
     start = end - pd.Timedelta(days=max(lookback_days, HISTORY_DAYS))
-    recent = bars[(bars["date"] > start) & (bars["date"] <= end)]
-    return unique_sorted(recent)
+    inside = (bars["date"] > start) & (bars["date"] <= end)
+    return unique_sorted(bars if bool(inside.all()) else bars[inside])
 
 
 def unique_sorted(bars: pd.DataFrame) -> pd.DataFrame:
@@ -219,7 +219,7 @@ def unique_sorted(bars: pd.DataFrame) -> pd.DataFrame:
     stamps = bars["date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
     ascending = bool(np.all((codes[1:] > codes[:-1]) | ((codes[1:] == codes[:-1]) & (stamps[1:] > stamps[:-1]))))
     if ascending:
-        rows = np.arange(len(codes))
+        return bars.assign(symbol=symbol)  # no row copy: the frame is in order and unique
     else:
         order = np.lexsort((np.arange(len(codes)), stamps, codes))  # by symbol, date, then position
         last = np.r_[(codes[order][1:] != codes[order][:-1]) | (stamps[order][1:] != stamps[order][:-1]), True]
@@ -251,8 +251,9 @@ def build_report(
     drawdowns = compute_drawdowns(history, as_of, lookback_days)
     if drawdowns.empty:
         return pd.DataFrame({column: pd.Series(dtype=object) for column in REPORT_COLUMNS})
-    history = history[history["symbol"].isin(drawdowns["symbol"])]
-    history = history.assign(symbol=history["symbol"].cat.remove_unused_categories())
+    if len(drawdowns) < len(history["symbol"].cat.categories):
+        history = history[history["symbol"].isin(drawdowns["symbol"])]
+        history = history.assign(symbol=history["symbol"].cat.remove_unused_categories())
     drawdowns = drawdowns.assign(symbol=drawdowns["symbol"].astype(object))
     window = with_log_returns(window_bars(history, as_of, lookback_days))
     flags = join_flags(flag_symbols(window, as_of, sessions))

@@ -224,7 +224,9 @@ def collect(parts: Parts, as_of: date | None = None) -> RunSummary:
         history_days = [stamp.date() for stamp in trading_days(history_start, target)]
         available = set(archive.stored_days("bars"))
         stored = archive.read_bars([day for day in history_days if day in available and day.isoformat() not in summary.days_fetched])
-        bars = normalise_bars(pd.concat([stored, fetched], ignore_index=True)).drop_duplicates(["symbol", "date"], keep="last")
+        # Both parts are canonical bars; build_report and the chart keep the last row of a
+        # (symbol, date), the fetched one, so neither a sort nor a de-duplication is needed here.
+        bars = pd.concat([stored, fetched], ignore_index=True)
         report = build_report(bars, parts.universe, target, settings.lookback_days)
         have_today = set(report["symbol"])
         summary.ranked = int(report["rank"].notna().sum())

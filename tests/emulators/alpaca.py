@@ -88,6 +88,8 @@ class AlpacaEmulator:
         starts = np.flatnonzero(np.r_[True, symbols[1:] != symbols[:-1]]) if len(symbols) else np.array([], dtype=int)
         stops = np.r_[starts[1:], len(symbols)]
         self._runs = {str(symbols[a]): (int(a), int(b)) for a, b in zip(starts, stops)}
+        self._symbols = symbols
+        self._fragments = _bar_fragments(self.bars)
         self.assets = assets or []
         self.key_id = key_id
         self.secret_key = secret_key
@@ -212,7 +214,7 @@ class AlpacaEmulator:
 
     # --- market data --------------------------------------------------------------------------
 
-    def _bars(self, params: dict[str, str], handler: BaseHTTPRequestHandler) -> tuple[int, Any, dict[str, str]]:
+    def _bars(self, params: dict[str, str], handler: BaseHTTPRequestHandler, single: str | None = None) -> tuple[int, Any, dict[str, str]]:
         faults = self.faults
         if faults.latency:
             time.sleep(faults.latency)
@@ -239,27 +241,44 @@ class AlpacaEmulator:
         if offset is None:
             return 422, {"message": "invalid page token"}, {}
         rows = self._select(sorted(set(symbols) - faults.unknown), start, end)
-        page = self.bars.iloc[rows[offset : offset + limit]]
-        if params.get("adjustment", "raw") in ("raw", "dividend"):
-            page = self._unadjust(page)
+        page_rows = rows[offset : offset + limit]
+        more = offset + limit < len(rows)
+        token = _write_token(offset + limit) if more else None
+        raw = params.get("adjustment", "raw") in ("raw", "dividend")
+        if raw and self.splits and set(self._symbols[page_rows]) & set(self.splits):
+            body: Any = self._page_as_objects(page_rows, token, single)
+        else:
+            body = self._page_as_text(page_rows, token, single)
+        if self._take("truncations"):
+            return self._truncate(handler, body)
+        return 200, body, {}
+
+    def _page_as_text(self, page_rows: np.ndarray, token: str | None, single: str | None) -> "RawJson":
+        """The page's JSON from each bar's pre-rendered text (a page of 10,000 bars in milliseconds)."""
+        fragments = self._fragments[page_rows]
+        if single is not None:
+            return RawJson(f'{{"bars":[{",".join(fragments)}],"symbol":{json.dumps(single)},"next_page_token":{json.dumps(token)}}}')
+        symbols = self._symbols[page_rows]
+        edges = np.flatnonzero(np.r_[True, symbols[1:] != symbols[:-1], True]) if len(symbols) else np.array([0])
+        groups = [f'{json.dumps(str(symbols[a]))}:[{",".join(fragments[a:b])}]' for a, b in zip(edges[:-1], edges[1:])]
+        return RawJson(f'{{"bars":{{{",".join(groups)}}},"next_page_token":{json.dumps(token)}}}')
+
+    def _page_as_objects(self, page_rows: np.ndarray, token: str | None, single: str | None) -> dict[str, Any]:
+        """The page with raw (split-unadjusted) prices, built as objects."""
+        page = self._unadjust(self.bars.iloc[page_rows])
         grouped: dict[str, list[dict[str, Any]]] = {}
         columns = [page[name].tolist() for name in ("symbol", "t", "open", "high", "low", "close", "volume")]
         for symbol, stamp, open_, high, low, close, volume in zip(*columns):
             grouped.setdefault(symbol, []).append(
                 {"t": stamp, "o": open_, "h": high, "l": low, "c": close, "v": int(volume), "n": 100, "vw": close}
             )
-        more = offset + limit < len(rows)
-        body = {"bars": grouped, "next_page_token": _write_token(offset + limit) if more else None}
-        if self._take("truncations"):
-            return self._truncate(handler, body)
-        return 200, body, {}
+        if single is not None:
+            return {"bars": grouped.get(single, []), "symbol": single, "next_page_token": token}
+        return {"bars": grouped, "next_page_token": token}
 
     def _single_bars(self, symbol: str, params: dict[str, str], handler: BaseHTTPRequestHandler) -> tuple[int, Any, dict[str, str]]:
         """``GET /v2/stocks/{symbol}/bars``: one symbol, its bars as a plain list."""
-        status, body, headers = self._bars({**params, "symbols": symbol}, handler)
-        if status != 200:
-            return status, body, headers
-        return 200, {"bars": body["bars"].get(symbol, []), "symbol": symbol, "next_page_token": body["next_page_token"]}, headers
+        return self._bars({**params, "symbols": symbol}, handler, single=symbol)
 
     def _select(self, symbols: list[str], start: str | None, end: str | None) -> np.ndarray:
         """Row positions of ``symbols``' bars in [start, end], by symbol then time (Alpaca's order)."""
@@ -285,7 +304,7 @@ class AlpacaEmulator:
         return out
 
     def _truncate(self, handler: BaseHTTPRequestHandler, body: Any) -> tuple[int, Any, dict[str, str]]:
-        raw = json.dumps(body).encode()
+        raw = _encode(body)
         handler.send_response(200)
         handler.send_header("Content-Type", "application/json")
         handler.send_header("Content-Length", str(len(raw)))
@@ -328,7 +347,7 @@ class AlpacaEmulator:
 
     @staticmethod
     def _send(handler: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str]) -> None:
-        raw = json.dumps(body).encode()
+        raw = _encode(body)
         try:
             handler.send_response(status)
             handler.send_header("Content-Type", "application/json")
@@ -339,6 +358,36 @@ class AlpacaEmulator:
             handler.wfile.write(raw)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout test): nothing to do
+
+
+@dataclass
+class RawJson:
+    """A body already rendered as JSON text."""
+
+    text: str
+
+
+def _encode(body: Any) -> bytes:
+    return body.text.encode() if isinstance(body, RawJson) else json.dumps(body).encode()
+
+
+def _json_number(value: float) -> str:
+    return repr(value) if math.isfinite(value) else json.dumps(value)
+
+
+def _bar_fragments(bars: pd.DataFrame) -> np.ndarray:
+    """Each bar as Alpaca's JSON object text, in the order of ``bars`` (what json.dumps would write)."""
+    if bars.empty:
+        return np.array([], dtype=object)
+    numbers = {name: [_json_number(v) for v in bars[name].astype(float).tolist()] for name in ("open", "high", "low", "close")}
+    volumes = [str(int(v)) for v in bars["volume"].tolist()]
+    return np.array(
+        [
+            f'{{"t": "{t}", "o": {o}, "h": {h}, "l": {l}, "c": {c}, "v": {v}, "n": 100, "vw": {c}}}'
+            for t, o, h, l, c, v in zip(bars["t"].tolist(), numbers["open"], numbers["high"], numbers["low"], numbers["close"], volumes)
+        ],
+        dtype=object,
+    )
 
 
 def random_walk_bars(symbols: list[str], start: date, end: date, seed: int = 3) -> pd.DataFrame:

@@ -100,7 +100,7 @@ def test_the_days_of_a_backfill_are_written_byte_for_byte_as_one_day_at_a_time(t
     bars.loc[3, "close"] = 1e-7  # floats of every size format alike either way
     bars.loc[4, "close"] = 123456789.125
     shuffled = bars.sample(frac=1, random_state=1)
-    objects = bars_csv_by_day(shuffled)
+    objects = dict(bars_csv_by_day(shuffled))
     assert list(objects) == sorted(objects) and len(objects) == bars["date"].nunique()
     for day, data in objects.items():
         assert data == bars_to_csv(bars[bars["date"] == pd.Timestamp(day)])
