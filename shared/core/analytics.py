@@ -139,10 +139,30 @@ def _score_ranks(ranked: pd.DataFrame) -> pd.Series:
     return positions.reindex(ranked.index).astype("Int64")
 
 
-def _last_rows(history: pd.DataFrame) -> pd.DataFrame:
-    """``history`` (sorted by symbol, date) with ``bars_back``: 0 on each symbol's last bar, 1 on
-    the one before, and so on."""
-    return history.assign(bars_back=history.groupby("symbol", sort=False).cumcount(ascending=False))
+def _segments(history: pd.DataFrame) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """Each symbol's run of rows in ``history`` (sorted by symbol, then date): the symbols, and
+    the first and one-past-last row of each."""
+    symbol = history["symbol"]
+    labels = symbol.cat.codes.to_numpy() if isinstance(symbol.dtype, pd.CategoricalDtype) else pd.factorize(symbol)[0]
+    if not len(labels):
+        return pd.Index([], name="symbol", dtype=object), np.array([], dtype=np.int64), np.array([], dtype=np.int64)
+    ends = np.flatnonzero(np.r_[labels[1:] != labels[:-1], True]) + 1
+    starts = np.r_[0, ends[:-1]].astype(np.int64)
+    return pd.Index(symbol.to_numpy()[starts].astype(object), name="symbol"), starts, ends
+
+
+def _window_means(values: np.ndarray, starts: np.ndarray, ends: np.ndarray, bars: int) -> np.ndarray:
+    """The mean of each run's last ``bars`` values, NaN skipped; NaN where a run is shorter."""
+    lows = np.maximum(ends - bars, starts)
+    finite = ~np.isnan(values)
+    padded = np.r_[np.where(finite, values, 0.0), 0.0]  # reduceat needs an index past each run
+    counts = np.r_[finite.astype(np.int64), 0]
+    edges = np.column_stack([lows, ends]).ravel()
+    sums = np.add.reduceat(padded, edges)[::2]
+    present = np.add.reduceat(counts, edges)[::2]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(present > 0, sums / np.maximum(present, 1), np.nan)
+    return np.where(ends - starts >= bars, means, np.nan)
 
 
 def compute_context(history: pd.DataFrame, window: pd.DataFrame, drawdowns: pd.DataFrame) -> pd.DataFrame:
@@ -151,17 +171,20 @@ def compute_context(history: pd.DataFrame, window: pd.DataFrame, drawdowns: pd.D
     ``history`` holds each symbol's bars up to the as-of day (sorted by symbol and date),
     ``window`` the drawdown window's bars with ``log_return``; ``drawdowns`` is the output of
     ``compute_drawdowns``. Returns a frame indexed by symbol (see README for the formulas).
+    Returns and averages are read from each symbol's run of rows with array arithmetic: no
+    groupby over the history's millions of rows.
     """
     symbols = pd.Index(drawdowns["symbol"], name="symbol")
     close = drawdowns.set_index("symbol")["close"]
-    counted = _last_rows(history)
+    names, starts, ends = _segments(history)
+    closes = history["close"].to_numpy(dtype=float)
     columns: dict[str, pd.Series] = {}
     for bars in RETURN_BARS:
-        earlier = counted[counted["bars_back"] == bars].set_index("symbol")["close"].reindex(symbols)
-        columns[f"ret_{bars}d_pct"] = (close / earlier - 1.0) * 100.0
+        back = ends - 1 - bars
+        earlier = np.where(back >= starts, closes[np.maximum(back, 0)] if len(closes) else np.nan, np.nan)
+        columns[f"ret_{bars}d_pct"] = (close / pd.Series(earlier, index=names).reindex(symbols) - 1.0) * 100.0
     for bars in MOVING_AVERAGE_BARS:
-        recent = counted[counted["bars_back"] < bars].groupby("symbol")["close"].agg(["mean", "size"]).reindex(symbols)
-        average = recent["mean"].where(recent["size"] >= bars)
+        average = pd.Series(_window_means(closes, starts, ends, bars), index=names).reindex(symbols)
         columns[f"dist_ma{bars}_pct"] = (close / average - 1.0) * 100.0
     daily = window.groupby("symbol")["log_return"].std(ddof=1).reindex(symbols)
     volatility = daily * np.sqrt(TRADING_DAYS_PER_YEAR) * 100.0
