@@ -13,7 +13,7 @@ PACKAGE := build/dipwatch-lambda.zip
 help:
 	@echo "make run    - set up, collect today's report (simulated data unless Alpaca keys are set), serve the app"
 	@echo "make test   - set up and run the whole test suite"
-	@echo "make bench  - run the benchmarks and print their numbers"
+	@echo "make bench  - run the benchmarks (median of RUNS=5 runs, min, max) and record them in BENCHMARKS.md"
 	@echo "make package - build the Lambda package with Zappa ($(PACKAGE)), offline"
 
 $(BIN)/python:
@@ -51,8 +51,10 @@ test: $(VENV)/.dev
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
+RUNS ?= 5
+
 bench: $(VENV)/.dev
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench --runs $(RUNS)
 
 # The Lambda package is built from a virtualenv holding only the runtime requirements.
 $(DEPLOY)/.runtime: requirements.txt

@@ -37,8 +37,7 @@ REQUESTS = 100
 
 
 def main(runs: int) -> Section:
-    """Warm p50/p95 and fresh-interpreter first-request times."""
-    import boto3
+    """Warm p50/p95 and fresh-interpreter first-request times, at 1,000 and 10,000 symbols."""
     import logging
 
     from moto.server import ThreadedMotoServer
@@ -51,56 +50,72 @@ def main(runs: int) -> Section:
     env = {
         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ENDPOINT_URL": f"http://{host}:{port}", "DIPWATCH_STORAGE": "s3://dipwatch-bench/prod",
-        "DIPWATCH_PUBLIC_BOT": "1", "TELEGRAM_WEBHOOK_SECRET": SECRET, "DIPWATCH_BOT_RATE": "600",
+        "DIPWATCH_PUBLIC_BOT": "1", "TELEGRAM_WEBHOOK_SECRET": SECRET, "DIPWATCH_BOT_RATE": "600", "POWERTOOLS_LOG_LEVEL": "WARNING",
     }
     os.environ.update(env)
     section = start(
         "bot",
-        "bot: the Telegram webhook on S3 (moto's server over HTTP), Russell 1000",
-        f"`python -m bench bot`. The simulated Russell 1000 collected into a moto bucket; webhook updates through the "
+        "bot: the Telegram webhook on S3 (moto's server over HTTP), 1,000 and 10,000 symbols",
+        f"`python -m bench bot`. Simulated data for the universe collected into a moto bucket (the Russell 1000, then the "
+        f"10,000 listed US equities of the emulator's asset list as a universe file); webhook updates through the "
         f"Flask app with the secret header, from random chats. Warm: one app, {REQUESTS} requests per command and run, "
         "server-side time per request. Fresh: a new interpreter per command, time to its first answer.",
         runs,
     )
-    try:
-        from app import create_app
-        from shared.bootstrap import bootstrap
-        from shared.services.collection import collect
-        from shared.config import Settings
+    import tempfile
 
-        boto3.client("s3").create_bucket(Bucket="dipwatch-bench")
-        parts = bootstrap(Settings.from_env())
-        collect(parts, date(2026, 11, 27))
+    import boto3
 
-        client = create_app(parts=bootstrap(Settings.from_env())).test_client()
-        symbols = parts.universe["symbol"].tolist()
-        ids = itertools.count(1)
-        rng = random.Random(7)
+    from shared.adapters.universe import universe_from_assets
+    from tests.emulators.alpaca_assets import generate_assets
 
-        def post(text: str) -> float:
-            update = {"update_id": next(ids), "message": {"message_id": 1, "date": 1790000000, "chat": {"id": rng.randint(1, 10**6), "type": "private"},
-                      "from": {"id": 9, "is_bot": False, "first_name": "B"}, "text": text}}
-            begin = time.perf_counter()
-            response = client.post("/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
-            elapsed = time.perf_counter() - begin
-            assert response.status_code == 200 and response.get_json()["method"] == "sendMessage"
-            return elapsed
-
-        post("/top")
-        post(f"/stock {symbols[0]}")  # warm-up: the first read of the report and chart objects
-        for _ in range(runs):
-            for label, make in (("/top 10", lambda: "/top 10"), ("/stock SYMBOL", lambda: f"/stock {rng.choice(symbols)}")):
-                times = [post(make()) * 1000 for _ in range(REQUESTS)]
-                section.figure(f"warm {label}, p50", "ms").add(percentile(times, 0.5))
-                section.figure(f"warm {label}, p95", "ms", target=50).add(percentile(times, 0.95))
-
-        for _ in range(runs):
-            for text in ("/top 10", f"/stock {symbols[len(symbols) // 2]}"):
-                result = subprocess.run([sys.executable, "-c", _FRESH, text], capture_output=True, text=True, env={**os.environ}, timeout=120, check=True)
-                numbers = json.loads(result.stdout.strip().splitlines()[-1])
-                command = text.split()[0]
-                section.figure(f"fresh interpreter, first {command} request", "s").add(numbers["first_request"])
-                section.figure(f"fresh interpreter, imports + create_app + first {command}", "s", target=1.5).add(numbers["total"])
-    finally:
-        server.stop()
+    boto3.client("s3").create_bucket(Bucket="dipwatch-bench")
+    with tempfile.TemporaryDirectory() as scratch:
+        wide = f"{scratch}/us_equity.csv"
+        universe_from_assets(generate_assets()).to_csv(wide, index=False)
+        try:
+            for size, universe in ((1_000, ""), (10_000, wide)):
+                os.environ.update({"DIPWATCH_STORAGE": f"s3://dipwatch-bench/u{size}", "DIPWATCH_UNIVERSE": universe})
+                _measure(section, f"{size:,}", runs)
+        finally:
+            server.stop()
     return section
+
+
+def _measure(section: Section, tag: str, runs: int) -> None:
+    from app import create_app
+    from shared.bootstrap import bootstrap
+    from shared.config import Settings
+    from shared.services.collection import collect
+
+    parts = bootstrap(Settings.from_env())
+    collect(parts, date(2026, 11, 27))
+    client = create_app(parts=bootstrap(Settings.from_env())).test_client()
+    symbols = parts.universe["symbol"].tolist()
+    ids = itertools.count(1)
+    rng = random.Random(7)
+
+    def post(text: str) -> float:
+        update = {"update_id": next(ids), "message": {"message_id": 1, "date": 1790000000, "chat": {"id": rng.randint(1, 10**6), "type": "private"},
+                  "from": {"id": 9, "is_bot": False, "first_name": "B"}, "text": text}}
+        begin = time.perf_counter()
+        response = client.post("/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+        elapsed = time.perf_counter() - begin
+        assert response.status_code == 200 and response.get_json()["method"] == "sendMessage"
+        return elapsed
+
+    post("/top")
+    post(f"/stock {symbols[0]}")  # warm-up: the first read of the report and chart objects
+    for _ in range(runs):
+        for label, make in (("/top 10", lambda: "/top 10"), ("/stock SYMBOL", lambda: f"/stock {rng.choice(symbols)}")):
+            times = [post(make()) * 1000 for _ in range(REQUESTS)]
+            section.figure(f"{tag}: warm {label}, p50", "ms").add(percentile(times, 0.5))
+            section.figure(f"{tag}: warm {label}, p95", "ms", target=50).add(percentile(times, 0.95))
+
+    for _ in range(runs):
+        for text in ("/top 10", f"/stock {symbols[len(symbols) // 2]}"):
+            result = subprocess.run([sys.executable, "-c", _FRESH, text], capture_output=True, text=True, env={**os.environ}, timeout=120, check=True)
+            numbers = json.loads(result.stdout.strip().splitlines()[-1])
+            command = text.split()[0]
+            section.figure(f"{tag}: fresh interpreter, first {command} request", "s").add(numbers["first_request"])
+            section.figure(f"{tag}: fresh interpreter, imports + create_app + first {command}", "s", target=1.5).add(numbers["total"])
