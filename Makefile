@@ -47,8 +47,10 @@ run: $(VENV)/.runtime
 	-$(BIN)/flask --app app collect
 	@$(MAKE) --no-print-directory serve
 
+# The layer contracts (.importlinter) and the types (mypy.ini) first: both are quick and fail clearly.
 test: $(VENV)/.dev
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 RUNS ?= 5
@@ -69,4 +71,4 @@ package: $(DEPLOY)/.runtime
 		$(DEPLOY)/bin/zappa package production -o $(PACKAGE)
 
 clean:
-	rm -rf $(VENV) $(DEPLOY) build .pytest_cache .hypothesis
+	rm -rf $(VENV) $(DEPLOY) build .pytest_cache .hypothesis .mypy_cache .import_linter_cache

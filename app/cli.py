@@ -7,21 +7,21 @@ from typing import Callable, TypeVar
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from telegram.error import TelegramError
 
-from shared.bootstrap import Parts, bootstrap
-from shared.bot import operations
-from shared.adapters.messenger import TelegramError
-from shared.bot.notifications import notify_latest_run
-from shared.services.collection import backfill as run_backfill
-from shared.services.collection import collect as run_collect
-from shared.errors import ConfigError, DipwatchError, NothingCollected
-
+from app import container_of
+from shared.bootstrap import Container, bootstrap
+from shared.bot.operations import reply_to
+from shared.errors import ConfigError, DipwatchError, NothingCollected, SettingError
+from shared.telemetry import logger
 
 T = TypeVar("T")
+#: The command-line flags that stand for a setting, named in their error messages.
+_FLAGS = {"DIPWATCH_MARKET_DATA": "--source", "DIPWATCH_UNIVERSE": "--universe"}
 
 
-def _parts() -> Parts:
-    return current_app.extensions["dipwatch"]
+def _wired() -> Container:
+    return container_of(current_app)
 
 
 def _day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
@@ -33,23 +33,17 @@ def _day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dat
         raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
 
 
-def _configured(source: str | None, universe: str | None) -> Parts:
-    """The app's parts, rebuilt with the command's --source/--universe overrides."""
-    parts = _parts()
-    if not source and not universe:
-        return parts
-    changes: dict[str, object] = {}
-    if source:
-        changes["market_data"] = source
-    if universe:
-        changes["universe_path"] = universe
+def _configured(source: str | None, universe: str | None) -> Container:
+    """The app's container, rebuilt with the command's --source/--universe overrides."""
+    container = _wired()
+    changes = {name: value for name, value in (("market_data", source), ("universe_path", universe)) if value}
+    if not changes:
+        return container
     try:
-        settings = parts.settings.with_overrides(**changes)
-        if source == "alpaca" and not settings.has_alpaca_keys:
-            raise ConfigError("--source alpaca needs APCA_API_KEY_ID and APCA_API_SECRET_KEY")
-        if source and not (source in ("sim", "alpaca") or (source.startswith("csv:") and len(source) > 4)):
-            raise ConfigError(f"--source must be sim, alpaca or csv:PATH, got {source!r}")
-        return bootstrap(settings, store=parts.store, clock=parts.clock)
+        settings = container.settings.with_overrides(**changes)
+        return bootstrap(settings, store=container.store, clock=container.clock)
+    except SettingError as error:
+        raise click.UsageError(f"{_FLAGS.get(error.variable, error.variable)} {error.problem}") from None
     except ConfigError as error:
         raise click.UsageError(str(error)) from None
 
@@ -61,10 +55,10 @@ def _configured(source: str | None, universe: str | None) -> Parts:
 @click.option("--universe", type=click.Path(dir_okay=False), help="CSV with a symbol column (default: DIPWATCH_UNIVERSE or the Russell 1000).")
 def collect_command(as_of: date | None, source: str | None, universe: str | None) -> None:
     """Run the daily collection and print one summary line."""
-    parts = _configured(source, universe)
-    logger_context(command="collect")
+    container = _configured(source, universe)
+    logger.append_keys(command="collect")
     try:
-        summary = run_collect(parts, as_of)
+        summary = container.collection.collect(as_of)
     except NothingCollected as error:
         click.echo(f"collect: nothing collected: {error}")
         raise SystemExit(1) from None
@@ -72,7 +66,7 @@ def collect_command(as_of: date | None, source: str | None, universe: str | None
         click.echo(f"collect: failed: {error}")
         raise SystemExit(1) from None
     finally:
-        notify_latest_run(parts)
+        container.notifier.after_latest_run()
     click.echo(summary.line())
 
 
@@ -85,9 +79,9 @@ def backfill_command(start: date | None, end: date | None, days: int | None) -> 
     """Fill stored bar history for the whole universe over a range of days."""
     if (start is None) == (days is None):
         raise click.UsageError("give either --start (with optional --end) or --days")
-    logger_context(command="backfill")
+    logger.append_keys(command="backfill")
     try:
-        summary = run_backfill(_parts(), start=start, end=end, days=days)
+        summary = _wired().collection.backfill(start=start, end=end, days=days)
     except DipwatchError as error:
         click.echo(f"backfill: failed: {error}")
         raise SystemExit(1) from None
@@ -102,7 +96,7 @@ def backfill_command(start: date | None, end: date | None, days: int | None) -> 
 @click.option("--user", "user_id", type=int, default=None, help="Telegram user id to act as (default: anonymous).")
 def bot_command(text: str, user_id: int | None) -> None:
     """Print the bot's reply to TEXT, with no Telegram involved."""
-    click.echo(operations.reply_to(_parts(), text, user_id))
+    click.echo(reply_to(_wired().commands, text, user_id))
 
 
 @click.group("telegram")
@@ -115,7 +109,7 @@ def telegram_group() -> None:
 @click.argument("url")
 def set_webhook_command(url: str) -> None:
     """Point Telegram at URL (https://.../telegram/webhook) with the secret header."""
-    info = _telegram(lambda: operations.set_webhook(_parts(), url))
+    info = _telegram(lambda: _wired().operations.set_webhook(url))
     click.echo(f"webhook set: {info.get('url')} · allowed updates: {', '.join(info.get('allowed_updates') or [])}")
 
 
@@ -123,7 +117,7 @@ def set_webhook_command(url: str) -> None:
 @with_appcontext
 def info_command() -> None:
     """Show the webhook's state as Telegram reports it."""
-    info = _telegram(lambda: operations.webhook_info(_parts()))
+    info = _telegram(lambda: _wired().operations.webhook_info())
     for key in ("url", "pending_update_count", "last_error_date", "last_error_message", "max_connections", "allowed_updates", "ip_address"):
         if key in info:
             click.echo(f"{key}: {info[key]}")
@@ -135,7 +129,7 @@ def poll_command() -> None:
     """Run the bot with long polling (local use; removes the webhook). Ctrl-C stops it."""
     click.echo("polling Telegram for updates; Ctrl-C to stop")
     try:
-        handled = _telegram(lambda: operations.poll(_parts()))
+        handled: int | None = _telegram(lambda: _wired().operations.poll())
     except KeyboardInterrupt:
         handled = None
     click.echo("stopped" if handled is None else f"handled {handled} update(s)")
@@ -149,13 +143,6 @@ def _telegram(action: Callable[[], T]) -> T:
         raise click.UsageError(str(error)) from None
     except TelegramError as error:
         raise click.ClickException(f"Telegram refused: {error}") from None
-
-
-def logger_context(**keys: str) -> None:
-    """Add keys to every log line of this command."""
-    from shared.telemetry import logger
-
-    logger.append_keys(**keys)
 
 
 def init_app(app: Flask) -> None:

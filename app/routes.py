@@ -1,19 +1,25 @@
-"""HTTP edges. Each route parses its input, calls one service function and shapes the reply."""
+"""HTTP edges. Each route parses its input, calls one service function and shapes the reply.
+
+Errors: ``BadInput`` is a 400, ``InvalidLink`` a 403, ``NotFound`` (an unknown symbol or day) a
+404, and ``CorruptObject`` a 500 that is logged and names the key. Anything else is logged once
+and answered with a 500. Every JSON error has one shape (``error_response``).
+"""
 from __future__ import annotations
 
 import hmac
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from shared.services import reports as services
-from shared.bootstrap import Parts
-from shared.bot.webhook import answer_update
-from shared.errors import DipwatchError, NoReportYet, ObjectNotFound, UnknownSymbol
-from shared.adapters.links import InvalidLink
+from app import container_of
+from shared.bootstrap import Container
+from shared.errors import BadInput, CorruptObject, InvalidLink, NoReportYet, NotFound
 from shared.telemetry import logger
 
 web = Blueprint("web", __name__)
@@ -24,9 +30,9 @@ telegram = Blueprint("telegram", __name__, url_prefix="/telegram")
 WEBHOOK_MAX_BYTES = 256 * 1024
 
 
-def parts() -> Parts:
-    """The wired parts of the running app."""
-    return current_app.extensions["dipwatch"]
+def wired() -> Container:
+    """The running app's container."""
+    return container_of(current_app)
 
 
 def error_response(status: int, message: str) -> Response:
@@ -37,42 +43,54 @@ def error_response(status: int, message: str) -> Response:
 
 
 def parse_day(text: str) -> date:
-    """A YYYY-MM-DD path or query value; ValueError with a clear message otherwise."""
+    """A YYYY-MM-DD path or query value; BadInput with a clear message otherwise."""
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not a date; use YYYY-MM-DD") from None
+        raise BadInput(f"{text!r} is not a date; use YYYY-MM-DD") from None
+
+
+def plain(value: Any) -> Any:
+    """A frame's cell as JSON: dates as YYYY-MM-DD, NaN and NA as null, numpy scalars as numbers."""
+    if isinstance(value, (datetime, date)):
+        return None if pd.isna(value) else value.strftime("%Y-%m-%d")
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    return value
+
+
+def json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame's rows as JSON-ready dicts."""
+    return [{str(key): plain(value) for key, value in row.items()} for row in frame.to_dict(orient="records")]
 
 
 # --- web pages ---------------------------------------------------------------------------------
 
 
 @web.get("/healthz")
-def healthz() -> Any:
+def healthz() -> ResponseReturnValue:
     """Liveness: the process answers."""
     return {"status": "ok"}
 
 
 @web.get("/")
-def index() -> Any:
+def index() -> ResponseReturnValue:
     """The last run and the top 20."""
-    state = services.status(parts())
+    container = wired()
+    state = container.reports.status()
     try:
-        latest = services.latest_summary(parts())
+        latest: dict[str, Any] | None = container.reports.latest_summary()
     except NoReportYet:
         latest = None
-    return render_template("index.html", status=state, latest=latest)
+    return render_template("index.html", status=state, latest=latest, lookback_days=container.settings.lookback_days)
 
 
 @web.get("/download/<token>")
-def download(token: str) -> Any:
+def download(token: str) -> ResponseReturnValue:
     """Serve a locally stored object behind a signed, expiring link."""
-    try:
-        key, data = services.open_download(parts(), token)
-    except InvalidLink as error:
-        return error_response(403, str(error))
-    except ObjectNotFound:
-        return error_response(404, "the linked file no longer exists")
+    key, data = wired().downloads.open(token)
     filename = key.rsplit("/", 1)[-1]
     return Response(data, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -81,91 +99,83 @@ def download(token: str) -> Any:
 
 
 @api.get("/status")
-def status() -> Any:
+def status() -> ResponseReturnValue:
     """The last run's summary and the latest report's pointer."""
-    return services.status(parts())
+    return wired().reports.status()
 
 
 @api.get("/runs")
-def runs() -> Any:
+def runs() -> ResponseReturnValue:
     """The newest run manifests."""
     limit = request.args.get("limit", default=20, type=int)
-    return {"runs": services.list_runs(parts(), max(1, min(limit, 200)))}
+    return {"runs": wired().reports.list_runs(max(1, min(limit, 200)))}
 
 
 @api.get("/reports")
-def reports() -> Any:
+def reports() -> ResponseReturnValue:
     """The days that have a report."""
-    return {"days": [day.isoformat() for day in services.report_days(parts())]}
+    return {"days": [day.isoformat() for day in wired().reports.report_days()]}
 
 
 @api.get("/reports/latest")
-def latest_report() -> Any:
+def latest_report() -> ResponseReturnValue:
     """The latest summary with its top rows."""
-    return services.latest_summary(parts())
+    return wired().reports.latest_summary()
 
 
 @api.get("/reports/<day>")
-def report(day: str) -> Any:
+def report(day: str) -> ResponseReturnValue:
     """A whole report as JSON rows."""
-    as_of, frame = services.load_report(parts(), parse_day(day))
-    rows = frame.assign(**{column: frame[column].dt.strftime("%Y-%m-%d") for column in ("peak_date", "trough_date") if column in frame}).astype(object)
-    rows = rows.where(rows.notna(), None)
-    return {"as_of": as_of.isoformat(), "rows": rows.to_dict(orient="records")}
+    as_of, frame = wired().reports.load_report(parse_day(day))
+    return {"as_of": as_of.isoformat(), "rows": json_rows(frame)}
 
 
 @api.get("/reports/<day>/download")
-def report_download(day: str) -> Any:
+def report_download(day: str) -> ResponseReturnValue:
     """A time-limited link to the report CSV."""
-    url = services.report_download_url(parts(), parse_day(day), request.host_url)
-    return {"url": url, "expires_in": parts().settings.link_ttl_seconds}
+    downloads = wired().downloads
+    return {"url": downloads.report_url(parse_day(day), request.host_url), "expires_in": downloads.ttl_seconds}
 
 
 @api.get("/stocks/<symbol>")
-def stock(symbol: str) -> Any:
+def stock(symbol: str) -> ResponseReturnValue:
     """One symbol's report row and its closes in the window."""
-    detail = services.stock_detail(parts(), symbol)
-    row = {k: (None if v is None or v != v else v) for k, v in detail["row"].items()}  # NaN -> null
-    for column in ("peak_date", "trough_date"):
-        if row.get(column) is not None:
-            row[column] = row[column].strftime("%Y-%m-%d")
-    closes = detail["closes"]
+    stocks = wired().stocks
+    found = stocks.row(symbol)
     return {
-        "as_of": detail["as_of"].isoformat(),
-        "row": row,
-        "closes": [{"date": d.strftime("%Y-%m-%d"), "close": c} for d, c in zip(closes["date"], closes["close"])],
+        "as_of": found.as_of.isoformat(),
+        "row": json_rows(pd.DataFrame([found.row]))[0],
+        "closes": json_rows(stocks.closes(found.symbol, found.as_of)),
     }
 
 
 @api.get("/reports/<day>/changes")
-def report_changes(day: str) -> Any:
+def report_changes(day: str) -> ResponseReturnValue:
     """What changed in a report (``latest`` or YYYY-MM-DD) against the previous one."""
-    return services.report_changes(parts(), None if day == "latest" else parse_day(day))
+    return wired().reports.report_changes(None if day == "latest" else parse_day(day))
 
 
 @api.get("/sectors")
-def sectors() -> Any:
+def sectors() -> ResponseReturnValue:
     """Per sector of a report (``?day=YYYY-MM-DD``, default the latest): count, median drawdown, share below -20%."""
     day = request.args.get("day")
-    table = services.sector_summary(parts(), None if day is None else parse_day(day))
-    return {"sectors": table.to_dict(orient="records")}
+    return {"sectors": json_rows(wired().reports.sector_summary(None if day is None else parse_day(day)))}
 
 
 @api.get("/track-record")
-def track_record() -> Any:
+def track_record() -> ResponseReturnValue:
     """Past top-10 lists' forward returns against the universe median, per horizon."""
-    table = services.track_record(parts())
-    rows = table.assign(as_of=[day.isoformat() for day in table["as_of"]]).astype(object)
-    return {"rows": rows.where(rows.notna(), None).to_dict(orient="records")}
+    return {"rows": json_rows(wired().reports.track_record())}
 
 
 # --- Telegram webhook --------------------------------------------------------------------------
 
 
 @telegram.post("/webhook")
-def telegram_webhook() -> Any:
+def telegram_webhook() -> ResponseReturnValue:
     """One update from Telegram; the reply goes back inline as a Bot API method call."""
-    expected = parts().settings.telegram_webhook_secret
+    container = wired()
+    expected = container.settings.telegram_webhook_secret
     given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
         logger.warning("telegram webhook refused: wrong or missing secret", extra={"remote_addr": request.remote_addr})
@@ -179,28 +189,39 @@ def telegram_webhook() -> Any:
         return error_response(400, "body is not JSON")
     if not isinstance(payload, dict):
         return error_response(400, "body is not a JSON object")
-    call = answer_update(parts(), payload, request.host_url)
+    call = container.webhook.answer(payload, request.host_url)
     return jsonify(call) if call else ("", 200)
 
 
 # --- errors ------------------------------------------------------------------------------------
 
 
-def _handle_domain_error(error: Exception) -> Response:
-    if isinstance(error, UnknownSymbol):
-        return error_response(404, str(error))
-    if isinstance(error, (NoReportYet, ObjectNotFound)):
-        return error_response(404, str(error))
-    if isinstance(error, ValueError):
-        return error_response(400, str(error))
+def _bad_input(error: BadInput) -> Response:
+    return error_response(400, str(error))
+
+
+def _invalid_link(error: InvalidLink) -> Response:
+    return error_response(403, str(error))
+
+
+def _not_found(error: NotFound) -> Response:
+    return error_response(404, str(error))
+
+
+def _corrupt(error: CorruptObject) -> Response:
+    logger.error("corrupt stored object", extra={"path": request.path, "key": error.key, "error": str(error)})
+    return error_response(500, f"stored object {error.key} is corrupt; the operator has been told in the logs")
+
+
+def _unexpected(error: Exception) -> Response:
     logger.exception("request failed", extra={"path": request.path})
     return error_response(500, "internal error")
 
 
-def _handle_http_error(error: HTTPException) -> Response:
+def _http_error(error: HTTPException) -> ResponseReturnValue:
     if request.path.startswith("/api/") or request.path.startswith("/telegram/"):
         return error_response(error.code or 500, error.description or error.name)
-    return error  # type: ignore[return-value]
+    return error
 
 
 def init_app(app: Flask) -> None:
@@ -208,6 +229,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(web)
     app.register_blueprint(api)
     app.register_blueprint(telegram)
-    app.register_error_handler(DipwatchError, _handle_domain_error)
-    app.register_error_handler(ValueError, _handle_domain_error)
-    app.register_error_handler(HTTPException, _handle_http_error)
+    app.register_error_handler(BadInput, _bad_input)
+    app.register_error_handler(InvalidLink, _invalid_link)
+    app.register_error_handler(NotFound, _not_found)
+    app.register_error_handler(CorruptObject, _corrupt)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

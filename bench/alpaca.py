@@ -93,25 +93,24 @@ def _parts(root: str, url: str, key: str, secret: str, size: int) -> Any:
     )
     parts = bootstrap(settings)
     parts.universe
-    parts.market_data()
+    parts.market_data
     trading_days(END - timedelta(days=400), NEXT)
     return parts
 
 
 def _backfill_run(conn: Connection, root: str, url: str, key: str, secret: str, size: int) -> dict[str, float]:
     """A fresh process: the timed backfill, then the first report (not timed)."""
-    from shared.services.collection import backfill, collect
-
+    
     parts = _parts(root, url, key, secret, size)
     _ask(conn, "count")
     started = time.perf_counter()
-    summary = backfill(parts, end=END, days=BACKFILL_DAYS)
+    summary = parts.collection.backfill(end=END, days=BACKFILL_DAYS)
     backfill_s = time.perf_counter() - started
     backfilled = _ask(conn, "count")
     assert summary.outcome == "complete", summary.line()
     stored = sum(len(parts.archive.read_bars([date.fromisoformat(day)])) for day in summary.days_written)
     rss = peak_rss_mb()
-    collect(parts, END)
+    parts.collection.collect(END)
     _ask(conn, "count")
     return {
         "backfill_s": backfill_s,
@@ -125,12 +124,11 @@ def _backfill_run(conn: Connection, root: str, url: str, key: str, secret: str, 
 
 def _daily_run(conn: Connection, root: str, url: str, key: str, secret: str, size: int) -> dict[str, float]:
     """A fresh process, as the scheduled job is: the next day's run over the stored history."""
-    from shared.services.collection import collect
 
     parts = _parts(root, url, key, secret, size)
     _ask(conn, "count")
     started = time.perf_counter()
-    daily = collect(parts, NEXT)
+    daily = parts.collection.collect(NEXT)
     daily_s = time.perf_counter() - started
     counted = _ask(conn, "count")
     assert daily.outcome == "complete", daily.line()

@@ -86,11 +86,10 @@ def _measure(section: Section, tag: str, runs: int) -> None:
     from app import create_app
     from shared.bootstrap import bootstrap
     from shared.config import Settings
-    from shared.services.collection import collect
 
     parts = bootstrap(Settings.from_env())
-    collect(parts, date(2026, 11, 27))
-    client = create_app(parts=bootstrap(Settings.from_env())).test_client()
+    parts.collection.collect(date(2026, 11, 27))
+    client = create_app(container=bootstrap(Settings.from_env())).test_client()
     symbols = parts.universe["symbol"].tolist()
     ids = itertools.count(1)
     rng = random.Random(7)

@@ -18,13 +18,12 @@ def _run() -> dict[str, float]:
     os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
     from shared.bootstrap import bootstrap
     from shared.config import Settings
-    from shared.services.collection import collect
 
     with tempfile.TemporaryDirectory() as root:
         parts = bootstrap(Settings(storage=root, market_data="sim"))
-        first, first_s = timed(lambda: collect(parts, FIRST))
-        _, rerun_s = timed(lambda: collect(parts, FIRST))
-        _, next_s = timed(lambda: collect(parts, NEXT))
+        first, first_s = timed(lambda: parts.collection.collect(FIRST))
+        _, rerun_s = timed(lambda: parts.collection.collect(FIRST))
+        _, next_s = timed(lambda: parts.collection.collect(NEXT))
     return {"symbols": first.universe, "ranked": first.ranked, "first_s": first_s, "rerun_s": rerun_s, "next_s": next_s, "rss_mb": peak_rss_mb()}
 
 

@@ -1,1 +1,2 @@
-"""dipwatch's shared modules: config, storage, market data, analytics and services."""
+"""dipwatch's shared package, in layers: ``core`` (pure), ``adapters`` (by technology),
+``services`` and ``bot``, wired by ``bootstrap`` from ``config``'s Settings."""

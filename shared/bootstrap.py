@@ -1,19 +1,42 @@
-"""The composition root: builds dipwatch's parts from Settings. The app, the jobs and the CLI all use it."""
+"""The composition root: builds dipwatch's typed dependencies from Settings.
+
+The Flask factory, the scheduled jobs and the CLI all call ``bootstrap``; tests pass fakes for
+any adapter. Each part is built on first use (a web request that only reads a report never
+builds the market-data source or the Telegram client) and once per ``Container``. Services and
+handlers receive only the parts they use, never the container.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable
+from functools import cached_property
+from typing import TYPE_CHECKING, Callable
 
 import pandas as pd
 
 from shared.adapters.archive import Archive
-from shared.ports import Broker
+from shared.adapters.links import LinkSigner
+from shared.adapters.market_data import CsvMarketData, SimulatedMarketData
+from shared.adapters.storage import open_store
+from shared.adapters.universe import load_universe
 from shared.config import ALPACA_US_EQUITY, Settings
 from shared.errors import ConfigError
-from shared.adapters.market_data import CsvMarketData, MarketData, SimulatedMarketData
-from shared.adapters.storage import Store, open_store
-from shared.adapters.universe import load_universe
+from shared.ports import Broker, MarketData, Messenger, Store
+from shared.services.bot_state import BotState
+from shared.services.collection import Collection
+from shared.services.downloads import Downloads
+from shared.services.portfolio import Portfolio
+from shared.services.reports import Reports
+from shared.services.stocks import ChartReader, Stocks
+
+if TYPE_CHECKING:  # the bot (and python-telegram-bot) is imported only by what uses it
+    from shared.bot.access import Access
+    from shared.bot.market import MarketCommands
+    from shared.bot.notifications import Notifier
+    from shared.bot.operations import Operations
+    from shared.bot.registry import Commands
+    from shared.bot.webhook import Webhook
+
+Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
@@ -21,78 +44,182 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-@dataclass
-class Parts:
-    """Everything a service function needs, wired for one configuration."""
-
-    settings: Settings
-    store: Store
-    universe_factory: Callable[[], pd.DataFrame]
-    market_data_factory: Callable[[], MarketData]
-    clock: Callable[[], datetime] = utc_now
-    broker_factory: Callable[[], Broker | None] = lambda: None
-    extras: dict[str, object] = field(default_factory=dict)
-
-    @property
-    def universe(self) -> pd.DataFrame:
-        """The symbols watched, with names and sectors (read on first use, then kept)."""
-        if "universe" not in self.extras:
-            self.extras["universe"] = self.universe_factory()
-        return self.extras["universe"]  # type: ignore[return-value]
-
-    @property
-    def archive(self) -> Archive:
-        """The archive over this configuration's store (one per Parts, so its cache is shared)."""
-        if "archive" not in self.extras:
-            self.extras["archive"] = Archive(self.store)
-        return self.extras["archive"]  # type: ignore[return-value]
-
-    def market_data(self) -> MarketData:
-        """The configured market-data source (built on first use: it may need network set-up)."""
-        if "market_data" not in self.extras:
-            self.extras["market_data"] = self.market_data_factory()
-        return self.extras["market_data"]  # type: ignore[return-value]
-
-    def broker(self) -> Broker | None:
-        """The trading account, or None when no trading keys are configured."""
-        if "broker" not in self.extras:
-            self.extras["broker"] = self.broker_factory()
-        return self.extras["broker"]  # type: ignore[return-value]
-
-
-def build_universe(settings: Settings) -> Callable[[], pd.DataFrame]:
-    """The universe ``DIPWATCH_UNIVERSE`` names, as a thunk: a CSV file or the packaged Russell 1000
-    is read now (a bad file fails at start-up); ``alpaca:us_equity`` is Alpaca's asset list, read
-    on first use (one request), so a web process that never needs it never asks."""
-    if settings.universe_path == ALPACA_US_EQUITY:
-        from shared.adapters.alpaca_assets import AlpacaAssetList
-
-        return lambda: AlpacaAssetList(settings).universe()
-    universe = load_universe(settings.universe_path)
-    return lambda: universe
-
-
 def build_market_data(settings: Settings, universe: pd.DataFrame) -> MarketData:
-    """The market-data adapter that ``DIPWATCH_MARKET_DATA`` names."""
+    """The market-data adapter that ``DIPWATCH_MARKET_DATA`` names (validated by Settings)."""
     source = settings.market_data
-    if source == "sim":
-        return SimulatedMarketData(dict(zip(universe["symbol"], universe["sector"])))
     if source.startswith("csv:"):
         return CsvMarketData(source[4:])
     if source == "alpaca":
         from shared.adapters.alpaca import AlpacaMarketData
 
-        return AlpacaMarketData.from_settings(settings)
-    raise ConfigError(f"DIPWATCH_MARKET_DATA must be sim, alpaca or csv:PATH, got {source!r}")
+        return AlpacaMarketData(settings)
+    return SimulatedMarketData(dict(zip(universe["symbol"], universe["sector"])))
+
+
+def build_universe(settings: Settings) -> pd.DataFrame:
+    """The universe ``DIPWATCH_UNIVERSE`` names: a CSV file, the packaged Russell 1000, or
+    ``alpaca:us_equity``, Alpaca's asset list (one request, made when a part first needs it)."""
+    if settings.universe_path == ALPACA_US_EQUITY:
+        from shared.adapters.alpaca_assets import AlpacaAssetList
+
+        return AlpacaAssetList(settings).universe()
+    return load_universe(settings.universe_path)
 
 
 def build_broker(settings: Settings) -> Broker | None:
     """The Alpaca trading account when keys are configured, else None."""
     if not settings.has_alpaca_keys:
         return None
-    from shared.adapters.alpaca import AlpacaBroker
+    from shared.adapters.alpaca_account import AlpacaBroker
 
-    return AlpacaBroker.from_settings(settings)
+    return AlpacaBroker(settings)
+
+
+def build_messenger(settings: Settings) -> Messenger | None:
+    """The Telegram client when ``TELEGRAM_BOT_TOKEN`` is set, else None."""
+    if not settings.telegram_bot_token:
+        return None
+    from shared.adapters.messenger import TelegramMessenger
+
+    return TelegramMessenger(settings.telegram_bot_token, settings.telegram_api_url, settings.telegram_timeout_seconds)
+
+
+class Container:
+    """Every dependency for one configuration, typed, each built once on first use."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: Store | None = None,
+        market_data: MarketData | None = None,
+        broker: Broker | None = None,
+        messenger: Messenger | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._store = store
+        self._market_data = market_data
+        self._broker = broker
+        self._messenger = messenger
+
+    # --- adapters -------------------------------------------------------------------------------
+
+    @cached_property
+    def store(self) -> Store:
+        return self._store or open_store(self.settings.storage)
+
+    @cached_property
+    def universe(self) -> pd.DataFrame:
+        return build_universe(self.settings)
+
+    @cached_property
+    def archive(self) -> Archive:
+        return Archive(self.store)
+
+    @cached_property
+    def market_data(self) -> MarketData:
+        return self._market_data or build_market_data(self.settings, self.universe)
+
+    @cached_property
+    def broker(self) -> Broker | None:
+        return self._broker or build_broker(self.settings)
+
+    @cached_property
+    def messenger(self) -> Messenger | None:
+        return self._messenger or build_messenger(self.settings)
+
+    # --- services -------------------------------------------------------------------------------
+
+    @cached_property
+    def reports(self) -> Reports:
+        return Reports(self.archive, storage_location=self.store.location, source=self.settings.market_data, top_n=self.settings.top_n)
+
+    @cached_property
+    def stocks(self) -> Stocks:
+        return Stocks(self.archive, self.reports, ChartReader(self.archive), self.universe, lookback_days=self.settings.lookback_days)
+
+    @cached_property
+    def downloads(self) -> Downloads:
+        signer = LinkSigner(self.settings.secret_key, now=lambda: self.clock().timestamp())
+        return Downloads(self.store, signer, ttl_seconds=self.settings.link_ttl_seconds)
+
+    @cached_property
+    def collection(self) -> Collection:
+        settings = self.settings
+        return Collection(
+            self.archive, self.market_data, self.universe, self.broker, self.clock, lookback_days=settings.lookback_days, top_n=settings.top_n
+        )
+
+    @cached_property
+    def portfolio(self) -> Portfolio:
+        return Portfolio(self.broker, self.reports, monitor_target_pct=self.settings.monitor_target_pct)
+
+    @cached_property
+    def bot_state(self) -> BotState:
+        return BotState(self.archive)
+
+    # --- the bot --------------------------------------------------------------------------------
+
+    @cached_property
+    def access(self) -> Access:
+        from shared.bot.access import Access
+
+        return Access(self.settings.telegram_allowed_users, self.settings.public_bot)
+
+    @cached_property
+    def market_commands(self) -> MarketCommands:
+        from shared.bot.market import MarketCommands
+
+        return MarketCommands(self.reports, self.stocks, self.downloads, lookback_days=self.settings.lookback_days)
+
+    @cached_property
+    def commands(self) -> Commands:
+        from shared.bot.account import AccountCommands
+        from shared.bot.alerts import AlertCommands
+        from shared.bot.registry import Commands
+
+        groups = [
+            *self.market_commands.commands(),
+            *AccountCommands(self.portfolio).commands(),
+            *AlertCommands(self.bot_state, self.universe, self.clock).commands(),
+        ]
+        return Commands(groups, self.access, lookback_days=self.settings.lookback_days)
+
+    @cached_property
+    def webhook(self) -> Webhook:
+        from shared.bot.access import ChatRateLimiter
+        from shared.bot.webhook import Webhook
+
+        limiter = ChatRateLimiter(self.settings.bot_commands_per_minute)
+        return Webhook(self.commands, self.market_commands, self.bot_state, limiter, self.access, self.messenger)
+
+    @cached_property
+    def operations(self) -> Operations:
+        from shared.bot.operations import Operations
+
+        return Operations(self.messenger, self.webhook, webhook_secret=self.settings.telegram_webhook_secret)
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        from shared.bot.notifications import Notifier
+
+        settings = self.settings
+        return Notifier(self.messenger, self.reports, self.bot_state, admin_chat=settings.telegram_admin_chat, digest_rows=settings.top_n)
+
+    def check(self) -> Container:
+        """Build what must fail at start-up rather than on first use (a universe file; the Alpaca
+        asset list is not read at start-up, so a web process that never needs it never asks)."""
+        if self.settings.universe_path != ALPACA_US_EQUITY and self.universe.empty:
+            raise ConfigError("the universe lists no symbols")
+        return self
+
+    def close(self) -> None:
+        """Release what holds a thread or a connection (the Telegram client), if it was built."""
+        messenger = self.__dict__.get("messenger")
+        if messenger is not None:
+            messenger.close()
 
 
 def bootstrap(
@@ -101,17 +228,16 @@ def bootstrap(
     store: Store | None = None,
     market_data: MarketData | None = None,
     broker: Broker | None = None,
-    clock: Callable[[], datetime] | None = None,
-) -> Parts:
-    """Wire the real parts for ``settings``; tests pass fakes for any of them."""
-    settings = settings or Settings.from_env()
-    universe = build_universe(settings)
-    parts = Parts(
-        settings=settings,
-        store=store or open_store(settings.storage),
-        universe_factory=universe,
-        market_data_factory=(lambda: market_data) if market_data is not None else (lambda: build_market_data(settings, parts.universe)),
-        clock=clock or utc_now,
-        broker_factory=(lambda: broker) if broker is not None else (lambda: build_broker(settings)),
+    messenger: Messenger | None = None,
+    clock: Clock = utc_now,
+) -> Container:
+    """Wire the parts for ``settings`` (default: from the environment); tests pass fakes for any adapter."""
+    container = Container(
+        settings or Settings.from_env(),
+        store=store,
+        market_data=market_data,
+        broker=broker,
+        messenger=messenger,
+        clock=clock,
     )
-    return parts
+    return container.check()

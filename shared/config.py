@@ -1,8 +1,9 @@
-"""Settings: every knob dipwatch has, built once from the environment.
+"""Settings: every knob dipwatch has, typed and validated, built once from the environment.
 
-This is the only module that reads ``os.environ``. A bad value fails at start-up with one
-message that names the variable. Secrets may also come from AWS SSM Parameter Store (see
-``load_ssm_secrets``): set ``DIPWATCH_SSM_PREFIX`` and store each secret under
+This is the only module that reads ``os.environ``. Every ``Settings`` is validated when it is
+made (``Settings(...)``, ``with_overrides`` and ``from_env`` alike), and a bad value fails with
+one message that names the variable. Secrets may also come from AWS SSM Parameter Store (see
+``shared.adapters.ssm``): set ``DIPWATCH_SSM_PREFIX`` and store each secret under
 ``<prefix>/<VARIABLE_NAME>``; a variable set in the environment wins over SSM.
 """
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 import os
 import re
 import secrets as _secrets
-from dataclasses import dataclass, field, replace
-from typing import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Callable, Mapping
 from urllib.parse import urlparse
 
-from shared.errors import ConfigError
+from shared.errors import SettingError
 
 #: The variables that may come from SSM. Only these; other settings are plain configuration.
 SECRET_NAMES = (
@@ -24,19 +25,57 @@ SECRET_NAMES = (
     "TELEGRAM_WEBHOOK_SECRET",
     "DIPWATCH_SECRET_KEY",
 )
+
+#: Numeric settings: field -> (variable, lowest, highest).
+_RANGES: dict[str, tuple[str, float, float]] = {
+    "lookback_days": ("DIPWATCH_LOOKBACK_DAYS", 5, 3650),
+    "link_ttl_seconds": ("DIPWATCH_LINK_TTL", 60, 7 * 24 * 3600),
+    "monitor_target_pct": ("DIPWATCH_MONITOR_TARGET", 1, 10000),
+    "top_n": ("DIPWATCH_TOP_N", 1, 100),
+    "alpaca_chunk_size": ("DIPWATCH_ALPACA_CHUNK", 1, 10000),
+    "alpaca_requests_per_minute": ("DIPWATCH_ALPACA_RPM", 1, 10000),
+    "alpaca_timeout_seconds": ("DIPWATCH_HTTP_TIMEOUT", 0.1, 300),
+    "alpaca_retries": ("DIPWATCH_ALPACA_RETRIES", 0, 10),
+    "alpaca_backoff_seconds": ("DIPWATCH_ALPACA_BACKOFF", 0.0, 60),
+    "alpaca_breaker_threshold": ("DIPWATCH_ALPACA_BREAKER", 1, 1000),
+    "alpaca_workers": ("DIPWATCH_ALPACA_WORKERS", 1, 16),
+    "telegram_timeout_seconds": ("DIPWATCH_TELEGRAM_TIMEOUT", 0.1, 300),
+    "bot_commands_per_minute": ("DIPWATCH_BOT_RATE", 1, 600),
+}
+#: Settings with a fixed set of values: field -> (variable, choices).
+_CHOICES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "alpaca_feed": ("DIPWATCH_ALPACA_FEED", ("sip", "iex", "otc")),
+    "alpaca_adjustment": ("DIPWATCH_ALPACA_ADJUSTMENT", ("raw", "split", "dividend", "all")),
+}
+#: http(s) URLs: field -> variable. Stored without a trailing slash.
+_URLS: dict[str, str] = {
+    "alpaca_base_url": "APCA_API_BASE_URL",
+    "alpaca_data_url": "APCA_API_DATA_URL",
+    "telegram_api_url": "TELEGRAM_API_URL",
+}
+#: Plain text settings: field -> variable.
+_TEXTS: dict[str, str] = {
+    "storage": "DIPWATCH_STORAGE",
+    "market_data": "DIPWATCH_MARKET_DATA",
+    "universe_path": "DIPWATCH_UNIVERSE",
+    "ssm_prefix": "DIPWATCH_SSM_PREFIX",
+    "secret_key": "DIPWATCH_SECRET_KEY",
+    "alpaca_key_id": "APCA_API_KEY_ID",
+    "alpaca_secret_key": "APCA_API_SECRET_KEY",
+    "telegram_bot_token": "TELEGRAM_BOT_TOKEN",
+    "telegram_webhook_secret": "TELEGRAM_WEBHOOK_SECRET",
+}
 #: ``DIPWATCH_UNIVERSE`` for the built-in universe: every active, tradable US equity on Alpaca.
 ALPACA_US_EQUITY = "alpaca:us_equity"
-#: How long SSM values are cached in the process, in seconds.
-SSM_CACHE_SECONDS = 300
-
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_MIN_SECRET_KEY = 16
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Every setting, typed and validated. Build it with ``Settings.from_env()``."""
+    """Every setting, typed and validated on creation. Build it with ``Settings.from_env()``."""
 
     storage: str = "./var/data"
     market_data: str = "sim"
@@ -55,10 +94,9 @@ class Settings:
     alpaca_data_url: str = "https://data.alpaca.markets"
     alpaca_feed: str = "sip"
     alpaca_adjustment: str = "split"
-    alpaca_chunk_size: int | None = None  # at most this many symbols a request; None: as many as fill the pages
+    alpaca_chunk_size: int = 10_000  # at most this many symbols a request (10,000: whole pages and the URL cap decide)
     alpaca_requests_per_minute: int = 180
     alpaca_timeout_seconds: float = 15.0
-    # --- Alpaca resilience (issue 3) ---
     alpaca_retries: int = 4
     alpaca_backoff_seconds: float = 0.5
     alpaca_breaker_threshold: int = 5
@@ -68,18 +106,43 @@ class Settings:
     telegram_webhook_secret: str | None = field(default=None, repr=False)
     telegram_allowed_users: frozenset[int] = frozenset()
     telegram_admin_chat: int | None = None
-
-    # --- Telegram bot (issue 5) ---
     telegram_api_url: str = "https://api.telegram.org"
+    telegram_timeout_seconds: float = 10.0
     bot_commands_per_minute: int = 20
+
+    def __post_init__(self) -> None:
+        for name, (variable, low, high) in _RANGES.items():
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise SettingError(variable, f"must be between {low:g} and {high:g}, got {value}")
+        for name, (variable, choices) in _CHOICES.items():
+            if getattr(self, name) not in choices:
+                raise SettingError(variable, f"must be one of {', '.join(choices)}, got {getattr(self, name)!r}")
+        for name, variable in _URLS.items():
+            object.__setattr__(self, name, _checked_url(variable, getattr(self, name)))
+        _check_market_data(self.market_data)
+        _check_storage(self.storage)
+        if self.ssm_prefix is not None and not self.ssm_prefix.startswith("/"):
+            raise SettingError("DIPWATCH_SSM_PREFIX", f"must start with '/', got {self.ssm_prefix!r}")
+        if self.telegram_webhook_secret is not None and not _WEBHOOK_SECRET.match(self.telegram_webhook_secret):
+            raise SettingError("TELEGRAM_WEBHOOK_SECRET", "must be 1-256 characters from A-Z, a-z, 0-9, _ and -")
+        if len(self.secret_key) < _MIN_SECRET_KEY:
+            raise SettingError("DIPWATCH_SECRET_KEY", f"must be at least {_MIN_SECRET_KEY} characters")
+        if self.market_data == "alpaca" and not self.has_alpaca_keys:
+            raise SettingError("DIPWATCH_MARKET_DATA", "is alpaca, which needs APCA_API_KEY_ID and APCA_API_SECRET_KEY")
+        if self.universe_path is not None and self.universe_path.startswith("alpaca:"):
+            if self.universe_path != ALPACA_US_EQUITY:
+                raise SettingError("DIPWATCH_UNIVERSE", f"the built-in Alpaca universe is {ALPACA_US_EQUITY}, got {self.universe_path!r}")
+            if not self.has_alpaca_keys:
+                raise SettingError("DIPWATCH_UNIVERSE", f"is {ALPACA_US_EQUITY}, which needs APCA_API_KEY_ID and APCA_API_SECRET_KEY")
 
     @property
     def has_alpaca_keys(self) -> bool:
         """Whether trading/data keys are configured."""
         return bool(self.alpaca_key_id and self.alpaca_secret_key)
 
-    def with_overrides(self, **changes: object) -> "Settings":
-        """A copy with some fields changed (CLI flags, tests)."""
+    def with_overrides(self, **changes: Any) -> Settings:
+        """A validated copy with some fields changed (CLI flags, tests)."""
         return replace(self, **changes)
 
     @classmethod
@@ -87,98 +150,37 @@ class Settings:
         cls,
         environ: Mapping[str, str] | None = None,
         ssm_loader: Callable[[str], Mapping[str, str]] | None = None,
-    ) -> "Settings":
-        """Build and validate Settings from ``environ`` (default: the process environment)."""
+    ) -> Settings:
+        """Build Settings from ``environ`` (default: the process environment)."""
         env = dict(os.environ if environ is None else environ)
         ssm_prefix = _text(env, "DIPWATCH_SSM_PREFIX")
-        if ssm_prefix:
-            if not ssm_prefix.startswith("/"):
-                raise ConfigError(f"DIPWATCH_SSM_PREFIX must start with '/', got {ssm_prefix!r}")
-            loaded = (ssm_loader or load_ssm_secrets)(ssm_prefix)
+        if ssm_prefix and ssm_prefix.startswith("/"):
+            if ssm_loader is None:
+                from shared.adapters.ssm import load_ssm_secrets
+
+                ssm_loader = load_ssm_secrets
+            loaded = ssm_loader(ssm_prefix)
             for name in SECRET_NAMES:
                 if not env.get(name) and loaded.get(name):
                     env[name] = loaded[name]
 
-        key_id = _text(env, "APCA_API_KEY_ID")
-        market_data = _text(env, "DIPWATCH_MARKET_DATA") or ("alpaca" if key_id else "sim")
-        _check_market_data(market_data)
-        storage = _text(env, "DIPWATCH_STORAGE") or cls.storage
-        _check_storage(storage)
-        webhook_secret = _text(env, "TELEGRAM_WEBHOOK_SECRET")
-        if webhook_secret and not _WEBHOOK_SECRET.match(webhook_secret):
-            raise ConfigError("TELEGRAM_WEBHOOK_SECRET must be 1-256 characters from A-Z, a-z, 0-9, _ and -")
+        values: dict[str, Any] = {}
+        for name, variable in {**_TEXTS, **_URLS, **{n: v for n, (v, _c) in _CHOICES.items()}}.items():
+            text = _text(env, variable)
+            if text is not None:
+                values[name] = text
+        defaults = {item.name: item.default for item in fields(cls)}
+        for name, (variable, _low, _high) in _RANGES.items():
+            raw = _text(env, variable)
+            if raw is not None:
+                values[name] = _parse_int(variable, raw) if isinstance(defaults[name], int) else _parse_float(variable, raw)
+        if "market_data" not in values:
+            values["market_data"] = "alpaca" if values.get("alpaca_key_id") else "sim"
+        values["public_bot"] = _boolean(env, "DIPWATCH_PUBLIC_BOT")
+        values["telegram_allowed_users"] = _user_ids(env, "TELEGRAM_ALLOWED_USERS")
         admin_chat = _text(env, "TELEGRAM_ADMIN_CHAT")
-
-        values: dict[str, object] = {
-            "storage": storage,
-            "market_data": market_data,
-            "universe_path": _text(env, "DIPWATCH_UNIVERSE"),
-            "lookback_days": _integer(env, "DIPWATCH_LOOKBACK_DAYS", cls.lookback_days, 5, 3650),
-            "ssm_prefix": ssm_prefix,
-            "public_bot": _boolean(env, "DIPWATCH_PUBLIC_BOT", False),
-            "link_ttl_seconds": _integer(env, "DIPWATCH_LINK_TTL", cls.link_ttl_seconds, 60, 7 * 24 * 3600),
-            "monitor_target_pct": _number(env, "DIPWATCH_MONITOR_TARGET", cls.monitor_target_pct, 1, 10000),
-            "top_n": _integer(env, "DIPWATCH_TOP_N", cls.top_n, 1, 100),
-            "alpaca_key_id": key_id,
-            "alpaca_secret_key": _text(env, "APCA_API_SECRET_KEY"),
-            "alpaca_base_url": _url(env, "APCA_API_BASE_URL", cls.alpaca_base_url),
-            "alpaca_data_url": _url(env, "APCA_API_DATA_URL", cls.alpaca_data_url),
-            "alpaca_feed": _choice(env, "DIPWATCH_ALPACA_FEED", cls.alpaca_feed, ("sip", "iex", "otc")),
-            "alpaca_adjustment": _choice(
-                env, "DIPWATCH_ALPACA_ADJUSTMENT", cls.alpaca_adjustment, ("raw", "split", "dividend", "all")
-            ),
-            "alpaca_chunk_size": _integer(env, "DIPWATCH_ALPACA_CHUNK", 0, 1, 10000) or None,
-            "alpaca_requests_per_minute": _integer(env, "DIPWATCH_ALPACA_RPM", cls.alpaca_requests_per_minute, 1, 10000),
-            "alpaca_timeout_seconds": _number(env, "DIPWATCH_HTTP_TIMEOUT", cls.alpaca_timeout_seconds, 0.1, 300),
-            # --- Alpaca resilience (issue 3) ---
-            "alpaca_retries": _integer(env, "DIPWATCH_ALPACA_RETRIES", cls.alpaca_retries, 0, 10),
-            "alpaca_backoff_seconds": _number(env, "DIPWATCH_ALPACA_BACKOFF", cls.alpaca_backoff_seconds, 0.0, 60),
-            "alpaca_breaker_threshold": _integer(env, "DIPWATCH_ALPACA_BREAKER", cls.alpaca_breaker_threshold, 1, 1000),
-            "alpaca_workers": _integer(env, "DIPWATCH_ALPACA_WORKERS", cls.alpaca_workers, 1, 16),
-            "telegram_bot_token": _text(env, "TELEGRAM_BOT_TOKEN"),
-            "telegram_webhook_secret": webhook_secret,
-            "telegram_allowed_users": _user_ids(env, "TELEGRAM_ALLOWED_USERS"),
-            "telegram_admin_chat": _parse_int("TELEGRAM_ADMIN_CHAT", admin_chat) if admin_chat else None,
-            # --- Telegram bot (issue 5) ---
-            "telegram_api_url": _url(env, "TELEGRAM_API_URL", cls.telegram_api_url),
-            "bot_commands_per_minute": _integer(env, "DIPWATCH_BOT_RATE", cls.bot_commands_per_minute, 1, 600),
-        }
-        secret_key = _text(env, "DIPWATCH_SECRET_KEY")
-        if secret_key:
-            if len(secret_key) < 16:
-                raise ConfigError("DIPWATCH_SECRET_KEY must be at least 16 characters")
-            values["secret_key"] = secret_key
-        if market_data == "alpaca" and not (values["alpaca_key_id"] and values["alpaca_secret_key"]):
-            raise ConfigError("DIPWATCH_MARKET_DATA=alpaca needs APCA_API_KEY_ID and APCA_API_SECRET_KEY")
-        _check_universe(values["universe_path"], bool(values["alpaca_key_id"] and values["alpaca_secret_key"]))
-        return cls(**values)  # type: ignore[arg-type]
-
-
-_ssm_provider = None
-
-
-def _ssm() -> object:
-    """One Powertools SSM provider per process (its cache lives in it), with timeouts on its calls."""
-    global _ssm_provider
-    if _ssm_provider is None:
-        from aws_lambda_powertools.utilities import parameters
-        from botocore.config import Config
-
-        _ssm_provider = parameters.SSMProvider(
-            boto_config=Config(connect_timeout=3, read_timeout=5, retries={"max_attempts": 3, "mode": "standard"})
-        )
-    return _ssm_provider
-
-
-def load_ssm_secrets(prefix: str) -> dict[str, str]:
-    """Decrypted parameters under ``prefix``, keyed by their last path segment; cached in-process."""
-    from aws_lambda_powertools.utilities import parameters
-
-    try:
-        values = _ssm().get_multiple(prefix, decrypt=True, recursive=False, max_age=SSM_CACHE_SECONDS)  # type: ignore[attr-defined]
-    except parameters.exceptions.GetParameterError as error:
-        raise ConfigError(f"DIPWATCH_SSM_PREFIX: cannot read SSM parameters under {prefix}: {error}") from error
-    return {name.rsplit("/", 1)[-1]: str(value) for name, value in values.items()}
+        values["telegram_admin_chat"] = _parse_int("TELEGRAM_ADMIN_CHAT", admin_chat) if admin_chat else None
+        return cls(**values)
 
 
 def _text(env: Mapping[str, str], name: str) -> str | None:
@@ -190,86 +192,46 @@ def _parse_int(name: str, raw: str) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+        raise SettingError(name, f"must be a whole number, got {raw!r}") from None
 
 
-def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = _text(env, name)
-    if raw is None:
-        return default
-    value = _parse_int(name, raw)
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
-    return value
-
-
-def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
-    raw = _text(env, name)
-    if raw is None:
-        return default
+def _parse_float(name: str, raw: str) -> float:
     try:
-        value = float(raw)
+        return float(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low} and {high}, got {raw}")
-    return value
+        raise SettingError(name, f"must be a number, got {raw!r}") from None
 
 
-def _boolean(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name)
-    if raw is None:
-        return default
-    lowered = raw.strip().lower()
+def _boolean(env: Mapping[str, str], name: str) -> bool:
+    lowered = env.get(name, "").strip().lower()
     if lowered in _TRUE:
         return True
     if lowered in _FALSE:
         return False
-    raise ConfigError(f"{name} must be 1 or 0 (true/false), got {raw!r}")
-
-
-def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
-    value = _text(env, name) or default
-    if value not in choices:
-        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
-    return value
-
-
-def _url(env: Mapping[str, str], name: str, default: str) -> str:
-    value = _text(env, name) or default
-    parsed = urlparse(value)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise ConfigError(f"{name} must be an http(s) URL, got {value!r}")
-    return value.rstrip("/")
+    raise SettingError(name, f"must be 1 or 0 (true/false), got {env[name]!r}")
 
 
 def _user_ids(env: Mapping[str, str], name: str) -> frozenset[int]:
-    raw = _text(env, name)
-    if raw is None:
-        return frozenset()
+    raw = _text(env, name) or ""
     return frozenset(_parse_int(name, part.strip()) for part in raw.split(",") if part.strip())
 
 
+def _checked_url(name: str, value: str) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingError(name, f"must be an http(s) URL, got {value!r}")
+    return value.rstrip("/")
+
+
 def _check_market_data(value: str) -> None:
-    if value in ("sim", "alpaca"):
+    if value in ("sim", "alpaca") or (value.startswith("csv:") and len(value) > 4):
         return
-    if value.startswith("csv:") and len(value) > 4:
-        return
-    raise ConfigError(f"DIPWATCH_MARKET_DATA must be sim, alpaca or csv:PATH, got {value!r}")
-
-
-def _check_universe(value: object, has_keys: bool) -> None:
-    if not isinstance(value, str) or not value.startswith("alpaca:"):
-        return  # the packaged list, or a file (read and checked when the universe is loaded)
-    if value != ALPACA_US_EQUITY:
-        raise ConfigError(f"DIPWATCH_UNIVERSE: the built-in Alpaca universe is {ALPACA_US_EQUITY}, got {value!r}")
-    if not has_keys:
-        raise ConfigError(f"DIPWATCH_UNIVERSE={ALPACA_US_EQUITY} needs APCA_API_KEY_ID and APCA_API_SECRET_KEY")
+    raise SettingError("DIPWATCH_MARKET_DATA", f"must be sim, alpaca or csv:PATH, got {value!r}")
 
 
 def _check_storage(value: str) -> None:
     parsed = urlparse(value)
     if parsed.scheme == "s3" and not parsed.netloc:
-        raise ConfigError(f"DIPWATCH_STORAGE: {value!r} names no bucket (use s3://bucket/prefix)")
+        raise SettingError("DIPWATCH_STORAGE", f"{value!r} names no bucket (use s3://bucket/prefix)")
     if parsed.scheme not in ("", "file", "s3") and len(parsed.scheme) > 1:
-        raise ConfigError(f"DIPWATCH_STORAGE must be a path, file:// URL or s3://bucket/prefix, got {value!r}")
+        raise SettingError("DIPWATCH_STORAGE", f"must be a path, file:// URL or s3://bucket/prefix, got {value!r}")

@@ -1,16 +1,23 @@
-"""The Broker port: read-only access to the user's trading account (Alpaca behind it).
+"""The ports: small interfaces the services depend on. Adapters implement them, and so do the
+fakes in ``tests/fakes.py``.
 
-``positions()`` returns a frame with at least these columns (numbers as floats):
-``symbol, qty, side, avg_entry_price, current_price, market_value, cost_basis,
-unrealized_pl, unrealized_plpc`` where ``unrealized_plpc`` is a fraction (0.25 = +25%).
+- ``Store``: where dipwatch keeps its objects (``LocalStore``, ``S3Store``);
+- ``MarketData``: a source of daily bars (simulated, CSV replay, Alpaca);
+- ``Broker``: read-only access to the user's trading account (Alpaca);
+- ``Messenger``: Telegram Bot API calls (python-telegram-bot).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, Sequence
 
 import pandas as pd
 
+#: ``expected_etag`` value that means "the pointer must not exist yet".
+MUST_NOT_EXIST = ""
+
+#: Columns of ``Broker.positions()``; numbers are floats, ``unrealized_plpc`` a fraction (0.25 = +25%).
 POSITION_COLUMNS = [
     "symbol",
     "qty",
@@ -22,6 +29,83 @@ POSITION_COLUMNS = [
     "unrealized_pl",
     "unrealized_plpc",
 ]
+
+#: A Bot API method call: ``{"method": "sendMessage", "chat_id": ..., ...}``.
+BotCall = dict[str, Any]
+
+
+class Store(Protocol):
+    """Where dipwatch keeps its objects.
+
+    Data objects (bars, reports, manifests, snapshots) are immutable: the first write wins,
+    writing the same bytes again is a no-op, different bytes are an error. Pointers
+    (``reports/latest.json``, ``state/*.json``) change whole, with a compare-and-swap on the ETag.
+    Keys are ``/``-separated relative paths such as ``reports/2026-11-27.csv``.
+    """
+
+    #: Human-readable location, for logs and status pages (never contains secrets).
+    location: str
+
+    def get(self, key: str) -> bytes:
+        """The object's bytes; raises ObjectNotFound."""
+        ...
+
+    def get_with_etag(self, key: str) -> tuple[bytes, str]:
+        """The object's bytes and ETag; raises ObjectNotFound."""
+        ...
+
+    def exists(self, key: str) -> bool:
+        """Whether the key exists."""
+        ...
+
+    def list(self, prefix: str) -> list[str]:
+        """Every key that starts with ``prefix``, sorted."""
+        ...
+
+    def put_immutable(self, key: str, data: bytes) -> bool:
+        """Create a data object. True if written, False if the same bytes were already there.
+
+        Raises ImmutableObjectError if the key holds different bytes.
+        """
+        ...
+
+    def put_pointer(self, key: str, data: bytes, expected_etag: str | None = None) -> str:
+        """Replace a mutable pointer atomically and return its new ETag.
+
+        ``expected_etag`` None writes unconditionally; MUST_NOT_EXIST requires that the key is
+        absent; any other value must equal the current ETag, else PointerConflict.
+        """
+        ...
+
+    def presigned_url(self, key: str, expires_in: int) -> str | None:
+        """A time-limited URL that downloads ``key`` directly, or None if the store has none."""
+        ...
+
+
+@dataclass
+class FetchResult:
+    """What a fetch returned: the bars, the symbols that failed, and counters for the manifest.
+
+    One symbol's failure never fails the whole fetch: it is recorded in ``failed`` (transient,
+    retry next run) or ``unknown`` (the source does not know the symbol).
+    """
+
+    bars: pd.DataFrame
+    failed: dict[str, str] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+    stats: dict[str, float] = field(default_factory=dict)
+
+
+class MarketData(Protocol):
+    """A source of daily bars (see ``shared.core.bars``)."""
+
+    #: Short label shown next to anything computed from this source ("simulated", "alpaca", "csv").
+    @property
+    def label(self) -> str: ...
+
+    def fetch_bars(self, symbols: Sequence[str], start: date, end: date) -> FetchResult:
+        """Daily bars for ``symbols`` dated in [start, end], both inclusive."""
+        ...
 
 
 class Broker(Protocol):
@@ -35,10 +119,18 @@ class Broker(Protocol):
         """Open positions with ``POSITION_COLUMNS``."""
         ...
 
-    def clock(self) -> dict[str, Any]:
-        """``timestamp, is_open, next_open, next_close``."""
+
+class Messenger(Protocol):
+    """Telegram Bot API calls."""
+
+    def call(self, call: BotCall, timeout: float | None = None) -> Any:
+        """Make one call and return its result; raises on failure."""
         ...
 
-    def calendar(self, start: date, end: date) -> list[date]:
-        """Trading days in [start, end]."""
+    def call_many(self, calls: list[BotCall]) -> list[Any]:
+        """Make many calls; each result is the call's result or the exception it raised."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection (idempotent)."""
         ...

@@ -1,4 +1,4 @@
-"""Shared fixtures: settings -> parts -> app -> client, each built on the one before."""
+"""Shared fixtures: settings -> container -> app -> client, each built on the one before."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -12,7 +12,7 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from app import create_app
-from shared.bootstrap import Parts, bootstrap
+from shared.bootstrap import Container, bootstrap
 from shared.config import Settings
 
 #: A Saturday: the last completed session is Friday 2026-11-27.
@@ -44,15 +44,15 @@ def settings(tmp_path: Path, universe_file: Path) -> Settings:
 
 
 @pytest.fixture
-def parts(settings: Settings) -> Parts:
-    """Wired parts with a fixed clock."""
+def container(settings: Settings) -> Container:
+    """Wired container with a fixed clock."""
     return bootstrap(settings, clock=fixed_clock)
 
 
 @pytest.fixture
-def app(parts: Parts):
-    """The Flask app around ``parts``."""
-    flask_app = create_app(parts=parts)
+def app(container: Container):
+    """The Flask app around ``container``."""
+    flask_app = create_app(container=container)
     flask_app.config.update(TESTING=True)
     return flask_app
 

@@ -61,14 +61,6 @@ class FakeBroker:
     def positions(self):  # noqa: ANN201 - pandas frame
         return self._positions.copy()
 
-    def clock(self) -> dict:
-        return {"timestamp": "2026-11-28T12:00:00+00:00", "is_open": False, "next_open": "2026-11-30T14:30:00+00:00", "next_close": "2026-11-30T21:00:00+00:00"}
-
-    def calendar(self, start: date, end: date) -> list[date]:
-        from shared.core.trading_calendar import trading_days
-
-        return [stamp.date() for stamp in trading_days(start, end)]
-
 
 class FakeTime:
     """A clock that only moves when somebody sleeps: backoff and rate limits cost no real time."""

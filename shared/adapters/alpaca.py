@@ -1,6 +1,7 @@
-"""Alpaca adapters: daily bars (MarketData) and the read-only trading account (Broker).
+"""Alpaca's daily bars (the MarketData port), and the SDK client both Alpaca adapters share.
 
-alpaca-trade-api is the user's chosen SDK; it stays inside this module, so moving to alpaca-py
+alpaca-trade-api is the user's chosen SDK; it stays inside this module and
+``shared.adapters.alpaca_account`` (the read-only trading account), so moving to alpaca-py
 touches nothing else. What we change in the SDK's behaviour, and why:
 - every HTTP call gets a timeout (the SDK sets none);
 - the SDK's fixed 3-second retry is off; one policy of ours retries 429, 5xx, timeouts,
@@ -25,13 +26,14 @@ import requests
 from alpaca_trade_api.common import URL
 from alpaca_trade_api.rest import REST, TimeFrame
 
-from shared.ports import POSITION_COLUMNS
-from shared.config import Settings
-from shared.errors import BrokerError, MarketDataError
 from shared.adapters.bar_requests import minimum_requests, plan_requests
-from shared.adapters.market_data import FetchResult, empty_bars, normalise_bars
 from shared.adapters.resilience import CircuitBreaker, RequestStats, RetryableError, RetryPolicy, TokenBucket
+from shared.config import Settings
+from shared.core.bars import empty_bars, normalise_bars
 from shared.core.trading_calendar import trading_days
+from shared.errors import MarketDataError
+from shared.ports import FetchResult
+
 #: The SDK's ``limit`` is a total across pages; this large total makes every page a full one.
 _UNBOUNDED = 10**9
 NEW_YORK = "America/New_York"
@@ -121,7 +123,7 @@ class Transport:
         status = response.status_code
         if status == 429:
             self.stats.add(rate_limited=1)
-            raise RetryableError("rate limited (429)", wait_hint=wait_hint(response.headers, self.wall_clock()), rate_limited=True)
+            raise RetryableError("rate limited (429)", wait_hint=wait_hint(response.headers, self.wall_clock()))
         if status >= 500:
             raise RetryableError(f"server error {status}: {_error_message(response)}", wait_hint=wait_hint(response.headers, self.wall_clock()))
         if status in (401, 403):
@@ -138,7 +140,7 @@ class Transport:
             raise RetryableError(f"malformed JSON body ({len(body)} bytes)") from error
 
 
-class _Client(REST):
+class AlpacaClient(REST):
     """The SDK's REST client with our data URL and our transport (no SDK retries, always a timeout)."""
 
     def __init__(self, settings: Settings, transport: Transport) -> None:
@@ -159,7 +161,7 @@ class _Client(REST):
             data = dict(data or {}, feed=feed)
         return self._request("GET", path, data, base_url=self._data_url, api_version=api_version)
 
-    def _one_request(self, method: str, url: URL, opts: dict, retry: int) -> Any:
+    def _one_request(self, method: str, url: URL, opts: dict[str, Any], retry: int) -> Any:
         return self._transport.send(self._session, method, url, opts)
 
 
@@ -220,10 +222,6 @@ class AlpacaMarketData:
         self._clock = clock
         self._wall_clock = wall_clock
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "AlpacaMarketData":
-        return cls(settings)
-
     def fetch_bars(self, symbols: Sequence[str], start: date, end: date) -> FetchResult:
         """Bars for ``symbols`` in [start, end]. Failed chunks are split and retried smaller;
         unknown symbols and symbols that still fail are recorded, never raised. Only rejected
@@ -237,14 +235,15 @@ class AlpacaMarketData:
             wall_clock=self._wall_clock,
         )
         breaker = CircuitBreaker(settings.alpaca_breaker_threshold)
-        local = threading.local()
-        clients: list[_Client] = []
+        clients: dict[int, AlpacaClient] = {}  # one per thread
+        clients_lock = threading.Lock()
 
-        def client() -> _Client:
-            if not hasattr(local, "client"):
-                local.client = _Client(settings, transport)
-                clients.append(local.client)
-            return local.client
+        def client() -> AlpacaClient:
+            thread = threading.get_ident()
+            with clients_lock:
+                if thread not in clients:
+                    clients[thread] = AlpacaClient(settings, transport)
+                return clients[thread]
 
         def fetch(chunk: list[str]) -> _ChunkOutcome:
             if breaker.is_open:
@@ -289,75 +288,9 @@ class AlpacaMarketData:
                 for outcome in pool.map(fetch, chunks):
                     total.absorb(outcome)
         finally:
-            for each in clients:
+            for each in clients.values():
                 each.close()
         stats = transport.stats.snapshot()
         stats.update(chunks=len(chunks), minimum_requests=minimum_requests(wanted, sessions), duration_s=round(self._clock() - started, 3))
         bars = normalise_bars(pd.concat(total.frames, ignore_index=True)) if total.frames else empty_bars()
         return FetchResult(bars=bars, failed=total.failed, unknown=sorted(set(total.unknown)), stats=stats)
-
-
-_ACCOUNT_NUMBERS = (
-    "cash",
-    "equity",
-    "last_equity",
-    "buying_power",
-    "portfolio_value",
-    "long_market_value",
-    "short_market_value",
-    "daytrade_count",
-)
-
-
-def _number(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-class AlpacaBroker:
-    """The user's Alpaca account, read-only. Every call has a timeout and our retry policy."""
-
-    def __init__(self, settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> None:
-        transport = Transport(
-            timeout=settings.alpaca_timeout_seconds,
-            bucket=TokenBucket(settings.alpaca_requests_per_minute, sleep=sleep),
-            policy=RetryPolicy(retries=min(settings.alpaca_retries, 2), base_seconds=settings.alpaca_backoff_seconds, sleep=sleep),
-        )
-        self._client = _Client(settings, transport)
-        self._lock = threading.Lock()  # one Session, so one call at a time
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "AlpacaBroker":
-        return cls(settings)
-
-    def _get(self, call: Callable[[], Any], what: str) -> Any:
-        with self._lock:
-            try:
-                return call()
-            except (RetryableError, AlpacaRequestError) as error:
-                raise BrokerError(f"Alpaca {what} is unavailable: {error}") from error
-
-    def account(self) -> dict[str, Any]:
-        raw = self._get(self._client.get_account, "account")
-        account = dict(raw)
-        for name in _ACCOUNT_NUMBERS:
-            if name in account:
-                account[name] = _number(account[name])
-        return account
-
-    def positions(self) -> pd.DataFrame:
-        raw = self._get(self._client.list_positions, "positions") or []
-        frame = pd.DataFrame.from_records(raw).reindex(columns=POSITION_COLUMNS)
-        numeric = [c for c in POSITION_COLUMNS if c not in ("symbol", "side")]
-        return frame.assign(**{c: pd.to_numeric(frame[c], errors="coerce").astype(float) for c in numeric})
-
-    def clock(self) -> dict[str, Any]:
-        raw = self._get(self._client.get_clock, "clock")
-        return {key: raw.get(key) for key in ("timestamp", "is_open", "next_open", "next_close")}
-
-    def calendar(self, start: date, end: date) -> list[date]:
-        raw = self._get(lambda: self._client.get_calendar(start.isoformat(), end.isoformat()), "calendar") or []
-        return [date.fromisoformat(str(day["date"])[:10]) for day in raw]
-

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from shared.adapters.alpaca import AlpacaRequestError, Transport, _Client, burst_for
+from shared.adapters.alpaca import AlpacaClient, AlpacaRequestError, Transport, burst_for
 from shared.adapters.resilience import RetryableError, RetryPolicy, TokenBucket
 from shared.adapters.universe import universe_from_assets
 from shared.config import Settings
@@ -34,7 +34,7 @@ class AlpacaAssetList:
             bucket=TokenBucket(per_minute, burst=burst_for(per_minute), sleep=self._sleep),
             policy=RetryPolicy(retries=settings.alpaca_retries, base_seconds=settings.alpaca_backoff_seconds, sleep=self._sleep),
         )
-        client = _Client(settings, transport)
+        client = AlpacaClient(settings, transport)
         try:
             assets = client.list_assets(status="active", asset_class="us_equity")
         except (RetryableError, AlpacaRequestError) as error:

@@ -1,97 +1,22 @@
-"""Market-data sources behind one small interface.
+"""Market data without a network: deterministic simulated bars and a CSV replay.
 
-Every source returns daily bars as a long DataFrame with the columns of ``BAR_COLUMNS``:
-``symbol`` (str), ``date`` (datetime64, midnight, no time zone), ``open``, ``high``, ``low``,
-``close`` (float) and ``volume`` (int). One symbol's failure never fails the whole fetch: it is
-recorded in ``FetchResult.failed`` (transient, retry next run) or ``FetchResult.unknown``
-(the source does not know the symbol).
+Both implement the ``MarketData`` port and return bars frames (``shared.core.bars``).
 """
 from __future__ import annotations
 
 import gzip
 import hashlib
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
-from shared.errors import ConfigError, MarketDataError
+from shared.core.bars import BAR_COLUMNS, empty_bars, normalise_bars
 from shared.core.trading_calendar import trading_days
-
-BAR_COLUMNS = ["symbol", "date", "open", "high", "low", "close", "volume"]
-
-
-@dataclass
-class FetchResult:
-    """What a fetch returned: the bars, the symbols that failed, and counters for the manifest."""
-
-    bars: pd.DataFrame
-    failed: dict[str, str] = field(default_factory=dict)
-    unknown: list[str] = field(default_factory=list)
-    stats: dict[str, float] = field(default_factory=dict)
-
-
-class MarketData(Protocol):
-    """A source of daily bars."""
-
-    #: Short label shown next to anything computed from this source ("simulated", "alpaca", "csv").
-    label: str
-
-    def fetch_bars(self, symbols: Sequence[str], start: date, end: date) -> FetchResult:
-        """Daily bars for ``symbols`` dated in [start, end], both inclusive."""
-        ...
-
-
-def empty_bars() -> pd.DataFrame:
-    """A bars frame with the right columns and dtypes and no rows."""
-    return pd.DataFrame(
-        {
-            "symbol": pd.Series(dtype=object),
-            "date": pd.Series(dtype="datetime64[ns]"),
-            "open": pd.Series(dtype=float),
-            "high": pd.Series(dtype=float),
-            "low": pd.Series(dtype=float),
-            "close": pd.Series(dtype=float),
-            "volume": pd.Series(dtype="int64"),
-        }
-    )
-
-
-def normalise_bars(frame: pd.DataFrame) -> pd.DataFrame:
-    """Coerce a bars frame to ``BAR_COLUMNS`` with canonical dtypes, sorted by symbol then date."""
-    if frame.empty:
-        return empty_bars()
-    out = frame.loc[:, BAR_COLUMNS].copy()
-    # Each step is skipped when the column is canonical already (frames read back or fetched are):
-    # a no-op on millions of rows, and symbol strings keep their identity (see bars_from_csv).
-    if not (out["symbol"].dtype == object and pd.api.types.infer_dtype(out["symbol"], skipna=False) == "string"):
-        out["symbol"] = out["symbol"].astype(str).astype(object)
-    if out["date"].dtype != "datetime64[ns]" or (out["date"].dt.normalize() != out["date"]).any():
-        out["date"] = pd.to_datetime(out["date"]).dt.tz_localize(None).dt.normalize().astype("datetime64[ns]")
-    for column in ("open", "high", "low", "close"):
-        if out[column].dtype != float:
-            out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
-    if out["volume"].dtype != "int64":
-        out["volume"] = pd.to_numeric(out["volume"], errors="coerce").fillna(0).astype("int64")
-    if _in_order(out):
-        return out.reset_index(drop=True)
-    # Sorted on integer codes (stable): far cheaper than sort_values on millions of strings.
-    codes, _uniques = pd.factorize(out["symbol"], sort=True)
-    order = np.lexsort((out["date"].to_numpy().view(np.int64), codes))
-    return out.take(order).reset_index(drop=True)
-
-
-def _in_order(bars: pd.DataFrame) -> bool:
-    """Whether ``bars`` are sorted by symbol, then date (a cheap check that saves a sort)."""
-    symbols = bars["symbol"].to_numpy()
-    dates = bars["date"].to_numpy()
-    if not bars["symbol"].is_monotonic_increasing:
-        return False
-    return bool(((symbols[1:] != symbols[:-1]) | (dates[1:] >= dates[:-1])).all())
-
+from shared.errors import ConfigError, MarketDataError
+from shared.ports import FetchResult
 
 # --- simulated -----------------------------------------------------------------------------
 

@@ -1,8 +1,10 @@
-"""The messenger: Bot API calls through python-telegram-bot's ``ExtBot``.
+"""Telegram sending: Bot API calls through python-telegram-bot's ``ExtBot`` (the ``Messenger`` port).
 
 One ``ExtBot`` with ``AIORateLimiter`` (Telegram's send limits and 429 retries) lives on one
 event loop that runs in its own thread for the messenger's lifetime, so synchronous callers
-(Flask, the jobs, the CLI) never reuse a Bot across event loops.
+(Flask, the jobs, the CLI) never reuse a Bot across event loops. Each HTTP request has its own
+timeout (``DIPWATCH_TELEGRAM_TIMEOUT``); a whole call, with the rate limiter's waits, has
+``CALL_TIMEOUT``.
 """
 from __future__ import annotations
 
@@ -12,12 +14,11 @@ import threading
 import warnings
 from typing import Any, Coroutine
 
-from telegram.error import Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
-from shared.bootstrap import Parts
+from shared.ports import BotCall
 from shared.telemetry import logger
 
 # Calls are issued by Bot API method name (the same dicts the webhook answers with).
@@ -25,18 +26,20 @@ warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWa
 
 #: Seconds for one Bot API call, including the rate limiter's waits and retries.
 CALL_TIMEOUT = 60.0
+#: Seconds for a batch of calls sent together (a broadcast waits for the send limits).
+BATCH_TIMEOUT = 600.0
 
 
 class TelegramMessenger:
     """Sends Bot API method calls (``{"method": ..., **params}``) with one Bot on one loop."""
 
-    def __init__(self, token: str, api_url: str = "https://api.telegram.org", timeout: float = 15.0, max_retries: int = 3) -> None:
+    def __init__(self, token: str, api_url: str, timeout: float, max_retries: int = 3) -> None:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="telegram-messenger", daemon=True)
         self._thread.start()
         request = HTTPXRequest(connect_timeout=timeout, read_timeout=timeout, write_timeout=timeout, pool_timeout=timeout)
         polling = HTTPXRequest(connect_timeout=timeout, read_timeout=timeout + 60, write_timeout=timeout, pool_timeout=timeout)
-        self.bot = ExtBot(
+        self.bot: ExtBot[int] = ExtBot(
             token,
             base_url=f"{api_url.rstrip('/')}/bot",
             base_file_url=f"{api_url.rstrip('/')}/file/bot",
@@ -59,25 +62,25 @@ class TelegramMessenger:
                 self._run(self.bot.initialize())
                 self._started = True
 
-    def call(self, call: dict[str, Any], timeout: float = CALL_TIMEOUT) -> Any:
+    def _request(self, call: BotCall) -> Coroutine[Any, Any, Any]:
+        params = {key: value for key, value in call.items() if key != "method"}
+        return self.bot.do_api_request(call["method"], api_kwargs=params)
+
+    def call(self, call: BotCall, timeout: float | None = None) -> Any:
         """Make one Bot API call; raises telegram.error.TelegramError on failure."""
         self._ensure_started()
-        params = {key: value for key, value in call.items() if key != "method"}
-        return self._run(self.bot.do_api_request(call["method"], api_kwargs=params), timeout)
+        return self._run(self._request(call), CALL_TIMEOUT if timeout is None else timeout)
 
-    def call_many(self, calls: list[dict[str, Any]], timeout: float = 600.0) -> list[Any]:
+    def call_many(self, calls: list[BotCall]) -> list[Any]:
         """Make many calls concurrently under the rate limiter; each result is the call's result
         or the exception it raised (one failure never stops the rest)."""
         self._ensure_started()
 
         async def send_all() -> list[Any]:
-            tasks = [
-                self.bot.do_api_request(call["method"], api_kwargs={k: v for k, v in call.items() if k != "method"})
-                for call in calls
-            ]
-            return await asyncio.gather(*tasks, return_exceptions=True)
+            return await asyncio.gather(*(self._request(call) for call in calls), return_exceptions=True)
 
-        return self._run(send_all(), timeout)
+        results: list[Any] = self._run(send_all(), BATCH_TIMEOUT)
+        return results
 
     def close(self) -> None:
         """Shut the Bot down and stop its loop (idempotent)."""
@@ -91,28 +94,3 @@ class TelegramMessenger:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
         self._loop.close()
-
-
-def messenger_for(parts: Parts) -> TelegramMessenger | None:
-    """The configured messenger (one per Parts), or None without ``TELEGRAM_BOT_TOKEN``."""
-    settings = parts.settings
-    if not settings.telegram_bot_token:
-        return None
-    if "telegram_messenger" not in parts.extras:
-        parts.extras["telegram_messenger"] = TelegramMessenger(settings.telegram_bot_token, settings.telegram_api_url, settings.alpaca_timeout_seconds)
-    return parts.extras["telegram_messenger"]  # type: ignore[return-value]
-
-
-def send_quietly(parts: Parts, calls: list[dict[str, Any]]) -> None:
-    """Send follow-up calls when a messenger is configured; log failures instead of raising."""
-    messenger = messenger_for(parts)
-    if messenger is None or not calls:
-        return
-    for call in calls:
-        try:
-            messenger.call(call)
-        except (TelegramError, TimeoutError, RuntimeError) as error:
-            logger.warning("telegram call failed", extra={"method": call.get("method"), "error": str(error)})
-
-
-__all__ = ["TelegramMessenger", "messenger_for", "send_quietly", "Forbidden", "TelegramError"]

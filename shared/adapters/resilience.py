@@ -36,7 +36,6 @@ class TokenBucket:
         self._sleep = sleep
         self._stamp = clock()
         self._lock = threading.Lock()
-        self.waited = 0.0
 
     def acquire(self) -> float:
         """Take one token, sleeping until one is free; returns the seconds waited."""
@@ -47,7 +46,6 @@ class TokenBucket:
             self._tokens -= 1.0
             # A negative balance is a reservation: this caller waits until it is paid back.
             wait = max(0.0, -self._tokens / self.rate)
-            self.waited += wait
         if wait:
             self._sleep(wait)
         return wait
@@ -56,10 +54,9 @@ class TokenBucket:
 class RetryableError(Exception):
     """A transient failure worth another try; ``wait_hint`` is what the server asked for, if anything."""
 
-    def __init__(self, message: str, *, wait_hint: float | None = None, rate_limited: bool = False) -> None:
+    def __init__(self, message: str, *, wait_hint: float | None = None) -> None:
         super().__init__(message)
         self.wait_hint = wait_hint
-        self.rate_limited = rate_limited
 
 
 @dataclass
@@ -104,6 +101,7 @@ class CircuitBreaker:
 
     @property
     def is_open(self) -> bool:
+        """Whether calls should stop."""
         with self._lock:
             return self._failures >= self.threshold
 
@@ -128,10 +126,12 @@ class RequestStats:
         self._values: dict[str, float] = dict.fromkeys(self.FIELDS, 0)
 
     def add(self, **counts: float) -> None:
+        """Add to the named counters."""
         with self._lock:
             for name, value in counts.items():
                 self._values[name] = self._values.get(name, 0) + value
 
     def snapshot(self) -> dict[str, float]:
+        """The counters now, floats rounded to milliseconds."""
         with self._lock:
             return {name: round(value, 3) if isinstance(value, float) else value for name, value in self._values.items()}

@@ -1,12 +1,7 @@
-"""The Store: one small interface for dipwatch's objects, with a local and an S3 implementation.
+"""Stores for dipwatch's objects: ``LocalStore`` (a directory) and ``S3Store`` (a bucket prefix).
 
-Two kinds of object live in a store:
-- **data objects** (bars, reports, run manifests, position snapshots) are immutable: the first
-  write wins, writing the same bytes again is a no-op and writing different bytes is an error;
-- **pointers** (``reports/latest.json``, subscriber lists) are the only objects that change,
-  always as a whole, with a compare-and-swap on the previous ETag.
-
-Keys are ``/``-separated relative paths such as ``reports/2026-11-27.csv``.
+Both implement the ``Store`` port (``shared.ports``): immutable data objects, whose first write
+wins, and pointers replaced whole with a compare-and-swap on the previous ETag.
 """
 from __future__ import annotations
 
@@ -17,15 +12,13 @@ import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Any, Iterator
 from urllib.parse import urlparse
 
-from shared.errors import ConfigError, ImmutableObjectError, ObjectNotFound, PointerConflict, StorageError
+from shared.errors import ImmutableObjectError, ObjectNotFound, PointerConflict, StorageError
+from shared.ports import MUST_NOT_EXIST, Store
 
 _KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*(/[A-Za-z0-9][A-Za-z0-9._\-]*)*$")
-
-#: ``expected_etag`` value that means "the pointer must not exist yet".
-MUST_NOT_EXIST = ""
 
 
 def check_key(key: str) -> str:
@@ -38,48 +31,6 @@ def check_key(key: str) -> str:
 def etag_of(data: bytes) -> str:
     """The ETag of a single-part object: the hex MD5 of its bytes, as S3 computes it."""
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
-
-
-class Store(Protocol):
-    """Where dipwatch keeps its objects."""
-
-    #: Human-readable location, for logs and status pages (never contains secrets).
-    location: str
-
-    def get(self, key: str) -> bytes:
-        """The object's bytes; raises ObjectNotFound."""
-        ...
-
-    def get_with_etag(self, key: str) -> tuple[bytes, str]:
-        """The object's bytes and ETag; raises ObjectNotFound."""
-        ...
-
-    def exists(self, key: str) -> bool:
-        """Whether the key exists."""
-        ...
-
-    def list(self, prefix: str) -> list[str]:
-        """Every key that starts with ``prefix``, sorted."""
-        ...
-
-    def put_immutable(self, key: str, data: bytes) -> bool:
-        """Create a data object. True if written, False if the same bytes were already there.
-
-        Raises ImmutableObjectError if the key holds different bytes.
-        """
-        ...
-
-    def put_pointer(self, key: str, data: bytes, expected_etag: str | None = None) -> str:
-        """Replace a mutable pointer atomically and return its new ETag.
-
-        ``expected_etag`` None writes unconditionally; MUST_NOT_EXIST requires that the key is
-        absent; any other value must equal the current ETag, else PointerConflict.
-        """
-        ...
-
-    def presigned_url(self, key: str, expires_in: int) -> str | None:
-        """A time-limited URL that downloads ``key`` directly, or None if the store has none."""
-        ...
 
 
 class LocalStore:
@@ -170,7 +121,7 @@ class LocalStore:
 class S3Store:
     """An S3 bucket and prefix. Conditional PUTs enforce immutability and compare-and-swap."""
 
-    def __init__(self, bucket: str, prefix: str = "", client=None) -> None:  # noqa: ANN001 - boto3 client
+    def __init__(self, bucket: str, prefix: str = "", client: Any = None) -> None:
         import boto3
         from botocore.config import Config
 
@@ -188,7 +139,8 @@ class S3Store:
 
     @staticmethod
     def _code(error: Exception) -> str:
-        return str(getattr(error, "response", {}).get("Error", {}).get("Code", ""))
+        response: dict[str, Any] = getattr(error, "response", {})
+        return str(response.get("Error", {}).get("Code", ""))
 
     def get(self, key: str) -> bytes:
         return self.get_with_etag(key)[0]
@@ -202,7 +154,7 @@ class S3Store:
             if self._code(error) in ("NoSuchKey", "404"):
                 raise ObjectNotFound(key) from None
             raise StorageError(f"cannot read {key} from {self.location}: {error}") from error
-        return response["Body"].read(), response["ETag"].strip('"')
+        return bytes(response["Body"].read()), str(response["ETag"]).strip('"')
 
     def exists(self, key: str) -> bool:
         from botocore.exceptions import ClientError
@@ -253,23 +205,21 @@ class S3Store:
             if self._code(error) in ("PreconditionFailed", "412", "ConditionalRequestConflict", "NoSuchKey"):
                 raise PointerConflict(f"{key} changed concurrently; expected ETag {expected_etag or 'none'}") from error
             raise StorageError(f"cannot write {key} to {self.location}: {error}") from error
-        return response["ETag"].strip('"')
+        return str(response["ETag"]).strip('"')
 
     def presigned_url(self, key: str, expires_in: int) -> str | None:
-        return self._client.generate_presigned_url(
+        url = self._client.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": self._key(key)}, ExpiresIn=expires_in
         )
+        return str(url)
 
 
-def open_store(location: str, s3_client=None) -> Store:  # noqa: ANN001 - boto3 client
-    """A store for ``DIPWATCH_STORAGE``: a local path, a ``file://`` URL or ``s3://bucket/prefix``."""
+def open_store(location: str, s3_client: Any = None) -> Store:
+    """The store ``DIPWATCH_STORAGE`` names (validated by Settings): ``s3://bucket/prefix``, a
+    ``file://`` URL or a local path."""
     parsed = urlparse(location)
     if parsed.scheme == "s3":
-        if not parsed.netloc:
-            raise ConfigError(f"DIPWATCH_STORAGE: {location!r} names no bucket (use s3://bucket/prefix)")
         return S3Store(parsed.netloc, parsed.path, client=s3_client)
     if parsed.scheme == "file":
         return LocalStore(parsed.path)
-    if parsed.scheme and len(parsed.scheme) > 1:
-        raise ConfigError(f"DIPWATCH_STORAGE: unsupported scheme {parsed.scheme!r} in {location!r} (use a path, file:// or s3://)")
     return LocalStore(location)

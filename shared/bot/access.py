@@ -4,9 +4,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
 from typing import Callable
-
-from shared.config import Settings
 
 #: Access levels of commands.
 OPEN = "open"  # anyone: /start, /help
@@ -14,14 +13,21 @@ MARKET = "market"  # the allowed users, or anyone when DIPWATCH_PUBLIC_BOT=1
 PRIVATE = "private"  # only TELEGRAM_ALLOWED_USERS: account, positions, monitor, subscribe, watch
 
 
-def is_allowed(settings: Settings, level: str, user_id: int | None) -> bool:
-    """Deny by default: only listed users get private commands; market ones open with the public flag."""
-    if level == OPEN:
-        return True
-    listed = user_id is not None and user_id in settings.telegram_allowed_users
-    if level == MARKET:
-        return listed or settings.public_bot
-    return listed
+@dataclass(frozen=True)
+class Access:
+    """The access rules: ``TELEGRAM_ALLOWED_USERS`` and ``DIPWATCH_PUBLIC_BOT``."""
+
+    allowed_users: frozenset[int]
+    public: bool
+
+    def allows(self, level: str, user_id: int | None) -> bool:
+        """Deny by default: only listed users get private commands; market ones open with the public flag."""
+        if level == OPEN:
+            return True
+        listed = user_id is not None and user_id in self.allowed_users
+        if level == MARKET:
+            return listed or self.public
+        return listed
 
 
 class ChatRateLimiter:

@@ -5,28 +5,26 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
+from telegram.error import Forbidden
 
-from shared.services import reports as services
-from shared.bootstrap import Parts
-from shared.services import bot_state as state
-from shared.bot.commands import Reply, changes_lines
 from shared.bot.formatting import bold, code, escape, percent, shorten, stamp
-from shared.adapters.messenger import Forbidden, TelegramMessenger, messenger_for
+from shared.bot.views import Reply, changes_lines
 from shared.bot.webhook import message_calls
+from shared.core.analytics import ranked_rows
+from shared.ports import BotCall, Messenger
+from shared.services.bot_state import BotState
+from shared.services.reports import Reports
 from shared.telemetry import logger
 
-#: Rows in the digest.
-DIGEST_ROWS = 10
+NOTHING_SENT = {"admin": 0, "digest": 0, "watches": 0}
 
 
-def digest_reply(parts: Parts) -> Reply:
-    """The daily digest: the top rows of the latest report."""
-    latest = services.latest_summary(parts)
-    _day, report = services.load_report(parts, date.fromisoformat(latest["as_of"]))
-    ranked = report[report["rank"].notna()].sort_values("rank", kind="stable").head(DIGEST_ROWS)
+def digest_reply(latest: dict[str, Any], report: pd.DataFrame, rows: int) -> Reply:
+    """The daily digest: the top ``rows`` of the latest report and what changed."""
+    ranked = ranked_rows(report).head(rows)
     lines = [bold(f"📉 dipwatch daily · top {len(ranked)}")]
-    for row in ranked.itertuples(index=False):
-        lines.append(f"{int(row.rank)}. {code(row.symbol)} {escape(percent(row.drawdown_pct, signed=False))} · {escape(shorten(str(row.name), 22))}")
+    for row in ranked.to_dict(orient="records"):
+        lines.append(f"{int(row['rank'])}. {code(row['symbol'])} {escape(percent(row['drawdown_pct'], signed=False))} · {escape(shorten(str(row['name']), 22))}")
     changes = latest.get("changes")
     if isinstance(changes, dict):
         lines += ["", bold("What changed"), *changes_lines(changes, limit=5)]
@@ -34,22 +32,11 @@ def digest_reply(parts: Parts) -> Reply:
     return Reply("\n".join(lines))
 
 
-def watch_alerts(parts: Parts, report: pd.DataFrame, as_of: date) -> list[tuple[int, str, Reply]]:
-    """(chat, symbol, alert) for every watch whose threshold is reached and not yet sent for ``as_of``."""
-    drawdowns = dict(zip(report["symbol"], report["drawdown_pct"]))
-    alerts = []
-    for chat_id, items in state.watches(parts).items():
-        for symbol, item in items.items():
-            drawdown = drawdowns.get(symbol)
-            if drawdown is None or pd.isna(drawdown) or item.get("last_sent") == as_of.isoformat():
-                continue
-            if drawdown <= -float(item["pct"]):
-                text = (
-                    f"🔔 {code(symbol)} is {bold(percent(drawdown))} from its peak, past your "
-                    f"{escape(percent(-float(item['pct'])))} watch. /stock {escape(symbol)}"
-                )
-                alerts.append((chat_id, symbol, Reply(text)))
-    return alerts
+def watch_alert(symbol: str, drawdown: float, pct: float) -> Reply:
+    """The alert for a watch whose threshold is reached."""
+    return Reply(
+        f"🔔 {code(symbol)} is {bold(percent(drawdown))} from its peak, past your {escape(percent(-pct))} watch. /stock {escape(symbol)}"
+    )
 
 
 def admin_reply(summary: dict[str, Any]) -> Reply:
@@ -65,65 +52,87 @@ def admin_reply(summary: dict[str, Any]) -> Reply:
     return Reply("\n".join(lines))
 
 
-def _broadcast(messenger: TelegramMessenger, targets: list[tuple[int, Reply]]) -> tuple[list[int], list[int]]:
-    """Send each reply; (chats reached, chats that blocked the bot)."""
-    calls, owners = [], []
-    for chat_id, reply in targets:
-        for call in message_calls(chat_id, reply):
-            calls.append(call)
-            owners.append(chat_id)
-    results = messenger.call_many(calls)
-    failed, blocked = set(), set()
-    for chat_id, result in zip(owners, results):
-        if isinstance(result, Exception):
-            failed.add(chat_id)
-            if isinstance(result, Forbidden):
-                blocked.add(chat_id)
-            logger.warning("telegram send failed", extra={"chat_id": chat_id, "error": str(result)[:200]})
-    reached = sorted({chat for chat, _reply in targets} - failed)
-    return reached, sorted(blocked)
+class Notifier:
+    """Sends the notifications of a collection through the messenger."""
 
+    def __init__(self, messenger: Messenger | None, reports: Reports, state: BotState, *, admin_chat: int | None, digest_rows: int) -> None:
+        self._messenger = messenger
+        self._reports = reports
+        self._state = state
+        self._admin_chat = admin_chat
+        self._digest_rows = digest_rows
 
-def notify_after_collection(parts: Parts, summary: dict[str, Any]) -> dict[str, int]:
-    """Send the admin alert (failed or partial run), the digest and the watch alerts.
+    def watch_alerts(self, report: pd.DataFrame, as_of: date) -> list[tuple[int, str, Reply]]:
+        """(chat, symbol, alert) for every watch whose threshold is reached and not yet sent for ``as_of``."""
+        drawdowns = {str(symbol): float(drawdown) for symbol, drawdown in zip(report["symbol"], report["drawdown_pct"]) if pd.notna(drawdown)}
+        alerts: list[tuple[int, str, Reply]] = []
+        for chat_id, items in self._state.watches().items():
+            for symbol, item in items.items():
+                drawdown = drawdowns.get(symbol)
+                if drawdown is None or item.get("last_sent") == as_of.isoformat():
+                    continue
+                if drawdown <= -float(item["pct"]):
+                    alerts.append((chat_id, symbol, watch_alert(symbol, drawdown, float(item["pct"]))))
+        return alerts
 
-    Does nothing without ``TELEGRAM_BOT_TOKEN``. Never raises: a notification problem is logged
-    and must not turn a good collection into a failed one.
-    """
-    messenger = messenger_for(parts)
-    sent = {"admin": 0, "digest": 0, "watches": 0}
-    if messenger is None:
-        return sent
-    try:
-        admin = parts.settings.telegram_admin_chat
-        if admin is not None and summary.get("outcome") in ("failed", "partial"):
-            reached, _blocked = _broadcast(messenger, [(admin, admin_reply(summary))])
-            sent["admin"] = len(reached)
-        if summary.get("outcome") == "failed":
+    def _broadcast(self, messenger: Messenger, targets: list[tuple[int, Reply]]) -> tuple[list[int], list[int]]:
+        """Send each reply; (chats reached, chats that blocked the bot)."""
+        calls: list[BotCall] = []
+        owners: list[int] = []
+        for chat_id, reply in targets:
+            for call in message_calls(chat_id, reply):
+                calls.append(call)
+                owners.append(chat_id)
+        failed, blocked = set(), set()
+        for chat_id, result in zip(owners, messenger.call_many(calls)):
+            if isinstance(result, Exception):
+                failed.add(chat_id)
+                if isinstance(result, Forbidden):
+                    blocked.add(chat_id)
+                logger.warning("telegram send failed", extra={"chat_id": chat_id, "error": str(result)[:200]})
+        reached = sorted({chat for chat, _reply in targets} - failed)
+        return reached, sorted(blocked)
+
+    def after_collection(self, summary: dict[str, Any]) -> dict[str, int]:
+        """Send the admin alert (failed or partial run), the digest and the watch alerts.
+
+        Does nothing without ``TELEGRAM_BOT_TOKEN``. Never raises: a notification problem is logged
+        and must not turn a good collection into a failed one.
+        """
+        messenger = self._messenger
+        sent = dict(NOTHING_SENT)
+        if messenger is None:
             return sent
-        as_of, report = services.load_report(parts, date.fromisoformat(summary["as_of"]))
-        subscribers = state.subscribers(parts)
-        if subscribers:
-            digest = digest_reply(parts)
-            reached, blocked = _broadcast(messenger, [(chat, digest) for chat in subscribers])
-            sent["digest"] = len(reached)
-            if blocked:
-                state.unsubscribe(parts, blocked)  # the user blocked the bot: stop trying
-        alerts = watch_alerts(parts, report, as_of)
-        if alerts:
-            reached, _blocked = _broadcast(messenger, [(chat, reply) for chat, _symbol, reply in alerts])
-            done = [(chat, symbol) for chat, symbol, _reply in alerts if chat in set(reached)]
-            state.mark_watches_sent(parts, done, as_of)
-            sent["watches"] = len(done)
-    except Exception:  # noqa: BLE001 - the edge of the notification step; logged once
-        logger.exception("telegram notifications failed")
-    logger.info("telegram notifications sent", extra=sent)
-    return sent
+        try:
+            if self._admin_chat is not None and summary.get("outcome") in ("failed", "partial"):
+                reached, _blocked = self._broadcast(messenger, [(self._admin_chat, admin_reply(summary))])
+                sent["admin"] = len(reached)
+            if summary.get("outcome") == "failed":
+                return sent
+            as_of, report = self._reports.load_report(date.fromisoformat(summary["as_of"]))
+            subscribers = self._state.subscribers()
+            if subscribers:
+                latest = self._reports.latest_summary()
+                _day, latest_report = self._reports.load_report(date.fromisoformat(str(latest["as_of"])))
+                digest = digest_reply(latest, latest_report, self._digest_rows)
+                reached, blocked = self._broadcast(messenger, [(chat, digest) for chat in subscribers])
+                sent["digest"] = len(reached)
+                if blocked:
+                    self._state.unsubscribe(blocked)  # the user blocked the bot: stop trying
+            alerts = self.watch_alerts(report, as_of)
+            if alerts:
+                reached, _blocked = self._broadcast(messenger, [(chat, reply) for chat, _symbol, reply in alerts])
+                done = [(chat, symbol) for chat, symbol, _reply in alerts if chat in set(reached)]
+                self._state.mark_watches_sent(done, as_of)
+                sent["watches"] = len(done)
+        except Exception:  # noqa: BLE001 - the edge of the notification step; logged once
+            logger.exception("telegram notifications failed")
+        logger.info("telegram notifications sent", extra=sent)
+        return sent
 
-
-def notify_latest_run(parts: Parts) -> dict[str, int]:
-    """Notifications for the newest collection run, whatever its outcome (CLI and scheduled job)."""
-    if not parts.settings.telegram_bot_token:
-        return {"admin": 0, "digest": 0, "watches": 0}
-    run = parts.archive.latest_run(kind="collect")
-    return notify_after_collection(parts, run) if run is not None else {"admin": 0, "digest": 0, "watches": 0}
+    def after_latest_run(self) -> dict[str, int]:
+        """Notifications for the newest collection run, whatever its outcome (CLI and scheduled job)."""
+        if self._messenger is None:
+            return dict(NOTHING_SENT)
+        run = self._reports.last_collection()
+        return self.after_collection(run) if run is not None else dict(NOTHING_SENT)

@@ -1,21 +1,23 @@
 """Pure analytics over DataFrames: drawdowns from the peak, context (returns, moving averages,
-volatility, trough and rebound), the composite score, the ranks, sectors and what changed.
-The data-quality flags are in ``shared.core.quality``, the track record in ``shared.core.track_record``.
+volatility, trough and rebound), the composite score, the ranks and what changed. The
+data-quality flags are in ``shared.core.quality``, sectors in ``shared.core.sectors`` and the track
+record in ``shared.core.track_record``.
 
 Nothing here does I/O, logs or reads config, and no function changes its input.
 
-Input ``bars`` columns (see ``shared.adapters.market_data.BAR_COLUMNS``):
-``symbol, date, open, high, low, close, volume`` with ``date`` a tz-naive midnight timestamp.
+Input ``bars`` columns (see ``shared.core.bars``): ``symbol, date, open, high, low, close,
+volume`` with ``date`` a tz-naive midnight timestamp. The windows are cut by ``shared.core.window``.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from shared.core.quality import explode_flags, flag_symbols, join_flags, with_log_returns
-from shared.core.trading_calendar import trading_days
+from shared.core.symbol_runs import run_tail_means, symbol_runs, unique_sorted
+from shared.core.window import history_start, window_bars, window_sessions
 
 #: Columns of ``reports/D.csv``, in order.
 REPORT_COLUMNS = [
@@ -53,8 +55,6 @@ RETURN_BARS: tuple[int, ...] = (1, 5, 20)
 MOVING_AVERAGE_BARS: tuple[int, ...] = (50, 200)
 #: Annualised volatility (in percent) below this counts as none: float noise of a flat series.
 MIN_VOLATILITY_PCT = 1e-6
-#: Calendar days of history the context reads (the 200-bar average needs about 290).
-HISTORY_DAYS = 300
 
 #: The composite score's weights, all in one place (README names them).
 #: score = DEPTH * depth + REBOUND * min(rebound_pct, depth)
@@ -66,13 +66,6 @@ SCORE_WEIGHTS: dict[str, float] = {
     "acceleration": 1.0,
     "knife": 0.5,
 }
-
-
-def window_bars(bars: pd.DataFrame, as_of: date, lookback_days: int) -> pd.DataFrame:
-    """The bars dated in (as_of - lookback_days, as_of], as pandas ``rolling("180D")`` sees them."""
-    end = pd.Timestamp(as_of)
-    start = end - pd.Timedelta(days=lookback_days)
-    return bars[(bars["date"] > start) & (bars["date"] <= end)]
 
 
 def compute_drawdowns(bars: pd.DataFrame, as_of: date, lookback_days: int = 180) -> pd.DataFrame:
@@ -108,6 +101,11 @@ def has_excluding_flag(flags: pd.Series) -> pd.Series:
     return pd.Series(excluded.to_numpy(dtype=bool), index=flags.index)
 
 
+def ranked_rows(report: pd.DataFrame) -> pd.DataFrame:
+    """The ranked rows of a report, in rank order (unranked, excluded rows left out)."""
+    return report[report["rank"].notna()].sort_values("rank", kind="stable")
+
+
 def rank(report: pd.DataFrame) -> pd.DataFrame:
     """Rank by drawdown: 1 is the deepest, ties broken by symbol. Excluded rows get no rank.
 
@@ -139,32 +137,6 @@ def _score_ranks(ranked: pd.DataFrame) -> pd.Series:
     return positions.reindex(ranked.index).astype("Int64")
 
 
-def _segments(history: pd.DataFrame) -> tuple[pd.Index, np.ndarray, np.ndarray]:
-    """Each symbol's run of rows in ``history`` (sorted by symbol, then date): the symbols, and
-    the first and one-past-last row of each."""
-    symbol = history["symbol"]
-    labels = symbol.cat.codes.to_numpy() if isinstance(symbol.dtype, pd.CategoricalDtype) else pd.factorize(symbol)[0]
-    if not len(labels):
-        return pd.Index([], name="symbol", dtype=object), np.array([], dtype=np.int64), np.array([], dtype=np.int64)
-    ends = np.flatnonzero(np.r_[labels[1:] != labels[:-1], True]) + 1
-    starts = np.r_[0, ends[:-1]].astype(np.int64)
-    return pd.Index(symbol.to_numpy()[starts].astype(object), name="symbol"), starts, ends
-
-
-def _window_means(values: np.ndarray, starts: np.ndarray, ends: np.ndarray, bars: int) -> np.ndarray:
-    """The mean of each run's last ``bars`` values, NaN skipped; NaN where a run is shorter."""
-    lows = np.maximum(ends - bars, starts)
-    finite = ~np.isnan(values)
-    padded = np.r_[np.where(finite, values, 0.0), 0.0]  # reduceat needs an index past each run
-    counts = np.r_[finite.astype(np.int64), 0]
-    edges = np.column_stack([lows, ends]).ravel()
-    sums = np.add.reduceat(padded, edges)[::2]
-    present = np.add.reduceat(counts, edges)[::2]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = np.where(present > 0, sums / np.maximum(present, 1), np.nan)
-    return np.where(ends - starts >= bars, means, np.nan)
-
-
 def compute_context(history: pd.DataFrame, window: pd.DataFrame, drawdowns: pd.DataFrame) -> pd.DataFrame:
     """Returns, moving-average distances, volatility and trough for each symbol of ``drawdowns``.
 
@@ -176,7 +148,7 @@ def compute_context(history: pd.DataFrame, window: pd.DataFrame, drawdowns: pd.D
     """
     symbols = pd.Index(drawdowns["symbol"], name="symbol")
     close = drawdowns.set_index("symbol")["close"]
-    names, starts, ends = _segments(history)
+    names, starts, ends = symbol_runs(history)
     closes = history["close"].to_numpy(dtype=float)
     columns: dict[str, pd.Series] = {}
     for bars in RETURN_BARS:
@@ -184,7 +156,7 @@ def compute_context(history: pd.DataFrame, window: pd.DataFrame, drawdowns: pd.D
         earlier = np.where(back >= starts, closes[np.maximum(back, 0)] if len(closes) else np.nan, np.nan)
         columns[f"ret_{bars}d_pct"] = (close / pd.Series(earlier, index=names).reindex(symbols) - 1.0) * 100.0
     for bars in MOVING_AVERAGE_BARS:
-        average = pd.Series(_window_means(closes, starts, ends, bars), index=names).reindex(symbols)
+        average = pd.Series(run_tail_means(closes, starts, ends, bars), index=names).reindex(symbols)
         columns[f"dist_ma{bars}_pct"] = (close / average - 1.0) * 100.0
     daily = window.groupby("symbol")["log_return"].std(ddof=1).reindex(symbols)
     volatility = daily * np.sqrt(TRADING_DAYS_PER_YEAR) * 100.0
@@ -223,36 +195,11 @@ def compute_scores(report: pd.DataFrame) -> pd.Series:
 
 
 def history_bars(bars: pd.DataFrame, as_of: date, lookback_days: int) -> pd.DataFrame:
-    """The bars the analytics read for ``as_of``: dated in (as_of - max(lookback, HISTORY_DAYS),
-    as_of], one per (symbol, date), sorted by symbol and date."""
-    end = pd.Timestamp(as_of)
-    start = end - pd.Timedelta(days=max(lookback_days, HISTORY_DAYS))
-    inside = (bars["date"] > start) & (bars["date"] <= end)
+    """The bars the analytics read for ``as_of``: dated from ``history_start`` to ``as_of``, one
+    per (symbol, date), sorted by symbol and date (see ``unique_sorted``)."""
+    first = pd.Timestamp(history_start(as_of, lookback_days))
+    inside = (bars["date"] >= first) & (bars["date"] <= pd.Timestamp(as_of))
     return unique_sorted(bars if bool(inside.all()) else bars[inside])
-
-
-def unique_sorted(bars: pd.DataFrame) -> pd.DataFrame:
-    """``bars`` with one row per (symbol, date), the last given, sorted by symbol and date, and
-    ``symbol`` a categorical (every groupby then reuses its codes instead of hashing strings).
-
-    Works on integer codes, not strings, and skips the sort when the rows are in order already
-    (as stored bars are): a tenth of the time of ``drop_duplicates`` and ``sort_values``."""
-    symbol = pd.Categorical(bars["symbol"])
-    codes = symbol.codes.astype(np.int64)
-    stamps = bars["date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
-    ascending = bool(np.all((codes[1:] > codes[:-1]) | ((codes[1:] == codes[:-1]) & (stamps[1:] > stamps[:-1]))))
-    if ascending:
-        return bars.assign(symbol=symbol)  # no row copy: the frame is in order and unique
-    else:
-        order = np.lexsort((np.arange(len(codes)), stamps, codes))  # by symbol, date, then position
-        last = np.r_[(codes[order][1:] != codes[order][:-1]) | (stamps[order][1:] != stamps[order][:-1]), True]
-        rows = order[last]
-    return bars.iloc[rows].assign(symbol=symbol[rows])
-
-
-def window_sessions(as_of: date, lookback_days: int) -> pd.DatetimeIndex:
-    """The NYSE sessions in (as_of - lookback_days, as_of]."""
-    return trading_days(as_of - timedelta(days=lookback_days - 1), as_of)
 
 
 def build_report(
@@ -292,29 +239,10 @@ def build_report(
     return rank(report).loc[:, REPORT_COLUMNS]
 
 
-# --- sectors and what changed -------------------------------------------------------------------
+# --- what changed ----------------------------------------------------------------------------
 
-#: A name counts as "deeply down" when its drawdown is below this, in percent.
-DEEP_DRAWDOWN_PCT = -20.0
 #: How many rank moves ``compare_reports`` lists.
 RANK_MOVES_LISTED = 10
-
-
-def summarise_sectors(report: pd.DataFrame) -> pd.DataFrame:
-    """Per sector over the ranked rows: ``sector, count, median_drawdown_pct, share_below_20_pct``
-    (the percentage of names more than 20% below their peak), deepest median first."""
-    ranked = report[report["rank"].notna()]
-    deep = (ranked["drawdown_pct"] < DEEP_DRAWDOWN_PCT).astype(float) * 100.0
-    grouped = ranked.assign(deep=deep).groupby("sector", sort=True)
-    summary = pd.DataFrame(
-        {
-            "count": grouped.size(),
-            "median_drawdown_pct": grouped["drawdown_pct"].median(),
-            "share_below_20_pct": grouped["deep"].mean(),
-        }
-    ).reset_index()
-    summary = summary.sort_values(["median_drawdown_pct", "sector"], kind="stable").reset_index(drop=True)
-    return summary.astype({"count": "int64"}).loc[:, ["sector", "count", "median_drawdown_pct", "share_below_20_pct"]]
 
 
 def compare_reports(
@@ -350,8 +278,8 @@ def compare_reports(
         "entered": [s for s in top_now.index if s not in top_then.index] if previous_day is not None else [],
         "left": [s for s in top_then.index if s not in top_now.index],
         "rank_moves": [
-            {"symbol": str(row.symbol), "previous_rank": int(row.previous_rank), "rank": int(row.rank), "change": int(row.change)}
-            for row in moves.head(RANK_MOVES_LISTED).itertuples(index=False)
+            {"symbol": str(row["symbol"]), "previous_rank": int(row["previous_rank"]), "rank": int(row["rank"]), "change": int(row["change"])}
+            for row in moves.head(RANK_MOVES_LISTED).to_dict(orient="records")
         ],
         "new_flags": [{"symbol": str(symbol), "flags": list(flags)} for symbol, flags in new_flags.items()],
     }

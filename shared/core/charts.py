@@ -1,30 +1,25 @@
-"""Price charts for narrow screens: a per-day object of downsampled closes, and its text rendering.
+"""Price charts for narrow screens: a per-day document of downsampled closes, and its text rendering.
 
-The collector stores ``charts/YYYY-MM-DD.json`` next to each report: for every symbol, its closes
-in the report's window reduced to ``CHART_WIDTH`` points (the close at the end of each slice of
-the window). The bot draws ``/stock`` from it with one small read instead of ~125 bars objects.
+The collector stores this document as ``charts/YYYY-MM-DD.json`` next to each report: for every
+symbol, its closes in the report's window reduced to ``CHART_WIDTH`` points (the close at the end
+of each slice of the window). The bot draws ``/stock`` from it with one small read instead of
+~125 bars objects.
 """
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
-from shared.core.analytics import window_bars
+from shared.core.window import window_bars
 
 #: Columns of the chart: it is drawn in a monospace block no wider than this.
 CHART_WIDTH = 32
 #: Rows of blocks; each row has eight levels, so the chart resolves 48 steps.
 CHART_HEIGHT = 6
 _BLOCKS = " ▁▂▃▄▅▆▇█"
-
-
-def chart_key(day: date) -> str:
-    """Key of a day's chart object."""
-    return f"charts/{day.isoformat()}.json"
 
 
 def chart_points(bars: pd.DataFrame, as_of: date, lookback_days: int, width: int = CHART_WIDTH) -> dict[str, Any]:
@@ -60,11 +55,6 @@ def chart_points(bars: pd.DataFrame, as_of: date, lookback_days: int, width: int
         "end": wide.index[-1].strftime("%Y-%m-%d"),
         "symbols": symbols,
     }
-
-
-def chart_to_json(document: dict[str, Any]) -> bytes:
-    """Deterministic bytes of a chart document (same document, same bytes)."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
 
 
 def downsample(closes: Sequence[float], width: int = CHART_WIDTH) -> list[float]:

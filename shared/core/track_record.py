@@ -77,4 +77,5 @@ def compute_track_record(
     )
     order = {name: index for index, name in enumerate(horizons)}
     result = result.assign(order=result["horizon"].map(order)).sort_values(["as_of", "order"], kind="stable")
-    return result.loc[:, TRACK_RECORD_COLUMNS].reset_index(drop=True)
+    ordered: pd.DataFrame = result.loc[:, TRACK_RECORD_COLUMNS]
+    return ordered.reset_index(drop=True)

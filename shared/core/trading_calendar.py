@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -13,7 +14,7 @@ BAR_SETTLE_TIME = time(18, 0)
 
 
 @lru_cache(maxsize=1)
-def _nyse():  # noqa: ANN202 - the calendar class is an implementation detail
+def _nyse() -> Any:  # pandas-market-calendars ships no types
     # Imported lazily: the calendar pulls in exchange_calendars, which is slow to import,
     # and most web requests never need it.
     import pandas_market_calendars as mcal

@@ -1,160 +1,128 @@
-"""Service functions for the read side: what the web pages, the JSON API and the bot show.
+"""The read side: what the web pages, the JSON API and the bot show about runs and reports.
 
-Each takes the wired ``Parts`` and plain arguments and returns plain data (dicts, frames).
-Errors are domain errors (NoReportYet, UnknownSymbol, ObjectNotFound); the edges map them.
+Methods return plain data (dicts, frames) and raise domain errors (NoReportYet, CorruptObject);
+the edges map them.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pandas as pd
 
-from shared.core.analytics import compare_reports, summarise_sectors
-from shared.adapters.archive import report_key
-from shared.bootstrap import Parts
-from shared.errors import NoReportYet, ObjectNotFound
-from shared.adapters.links import download_url, read_token
+from shared.adapters.archive import Archive
+from shared.core.analytics import compare_reports
+from shared.core.sectors import summarise_sectors
 from shared.core.track_record import HORIZONS, TRACK_RECORD_COLUMNS, compute_track_record, horizon_targets
 from shared.core.trading_calendar import trading_days
-from shared.adapters.universe import find_symbol
+from shared.errors import NoReportYet, ObjectNotFound
+
+#: The fields of a run manifest that ``status`` shows; long symbol lists are shown as counts.
+_RUN_FIELDS = ("run_id", "kind", "as_of", "source", "outcome", "started_at", "finished_at", "duration_s", "universe", "ranked", "excluded", "quality", "error")
+_COUNTED = ("missing", "failed", "unknown")
 
 
-def latest_summary(parts: Parts) -> dict[str, Any]:
-    """The ``latest.json`` summary; NoReportYet before the first successful run."""
-    try:
-        return parts.archive.read_latest()
-    except ObjectNotFound:
-        raise NoReportYet("no report has been collected yet; run `flask --app app collect`") from None
+def _counted(run: dict[str, Any]) -> dict[str, Any]:
+    """A run manifest with its symbol lists replaced by their lengths."""
+    return {**run, **{name: len(run.get(name) or ()) for name in _COUNTED}}
 
 
-def status(parts: Parts) -> dict[str, Any]:
-    """The service's state: the last run's manifest (any outcome) and the latest report's summary."""
-    archive = parts.archive
-    run = archive.latest_run(kind="collect")
-    try:
-        latest = archive.read_latest()
-    except ObjectNotFound:
-        latest = None
-    last_run = None
-    if run is not None:
-        last_run = {
-            key: run.get(key)
-            for key in ("run_id", "kind", "as_of", "source", "outcome", "started_at", "finished_at", "duration_s", "universe", "ranked", "excluded", "quality", "error")
+class Reports:
+    """Stored runs and reports, read through the archive."""
+
+    def __init__(self, archive: Archive, *, storage_location: str, source: str, top_n: int) -> None:
+        self._archive = archive
+        self._storage_location = storage_location
+        self._source = source
+        self._top_n = top_n
+
+    def latest_summary(self) -> dict[str, Any]:
+        """The ``latest.json`` summary; NoReportYet before the first successful run."""
+        try:
+            return self._archive.read_latest()
+        except ObjectNotFound:
+            raise NoReportYet("no report has been collected yet; run `flask --app app collect`") from None
+
+    def last_collection(self) -> dict[str, Any] | None:
+        """The newest collection's manifest, whatever its outcome, or None before the first."""
+        return self._archive.latest_run(kind="collect")
+
+    def status(self) -> dict[str, Any]:
+        """The service's state: the last run (any outcome) and the latest report's summary."""
+        run = self.last_collection()
+        try:
+            latest: dict[str, Any] | None = self._archive.read_latest()
+        except ObjectNotFound:
+            latest = None
+        last_run = None
+        if run is not None:
+            counted = _counted(run)
+            last_run = {key: counted.get(key) for key in (*_RUN_FIELDS, "missing", "failed")}
+        return {
+            "service": "dipwatch",
+            "storage": self._storage_location,
+            "market_data": self._source,
+            "last_run": last_run,
+            "latest_report": None if latest is None else {k: v for k, v in latest.items() if k != "top"},
         }
-        last_run["missing"] = len(run.get("missing", []))
-        last_run["failed"] = len(run.get("failed", {}))
-    return {
-        "service": "dipwatch",
-        "storage": parts.store.location,
-        "market_data": parts.settings.market_data,
-        "last_run": last_run,
-        "latest_report": None if latest is None else {k: v for k, v in latest.items() if k != "top"},
-    }
+
+    def list_runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The newest run manifests, newest first, with their symbol lists as counts."""
+        keys = self._archive.list_runs()[-limit:][::-1]
+        return [_counted(self._archive.read_run(key)) for key in keys]
+
+    def report_days(self) -> list[date]:
+        """Days that have a stored report, oldest first."""
+        return self._archive.stored_days("reports")
+
+    def load_report(self, day: date | None = None) -> tuple[date, pd.DataFrame]:
+        """The report for ``day`` (default: the latest); NoReportYet if there is none."""
+        if day is None:
+            day = date.fromisoformat(str(self.latest_summary()["as_of"]))
+        try:
+            return day, self._archive.read_report(day)
+        except ObjectNotFound:
+            raise NoReportYet(f"no report for {day.isoformat()}") from None
+
+    def sector_summary(self, day: date | None = None) -> pd.DataFrame:
+        """Per sector of the report of ``day`` (default: the latest): ``sector, count,
+        median_drawdown_pct, share_below_20_pct``, deepest median first."""
+        _as_of, report = self.load_report(day)
+        return summarise_sectors(report)
+
+    def report_changes(self, day: date | None = None) -> dict[str, Any]:
+        """What changed in the report of ``day`` (default: the latest) against the previous one:
+        the stored ``reports/D.changes.json``, or computed when a report predates it."""
+        as_of, report = self.load_report(day)
+        try:
+            return self._archive.read_changes(as_of)
+        except ObjectNotFound:
+            return changes_since_previous(self._archive, as_of, report, self._top_n)
+
+    def track_record(self) -> pd.DataFrame:
+        """How each stored report's top 10 did 1, 3 and 6 months later against the universe
+        median, from the stored reports and bars (see ``shared.core.track_record``)."""
+        archive = self._archive
+        days = archive.stored_days("reports")
+        bar_days = archive.stored_days("bars")
+        if not days or not bar_days or bar_days[-1] <= days[0]:
+            return pd.DataFrame(columns=TRACK_RECORD_COLUMNS)
+        sessions = trading_days(days[0], bar_days[-1])
+        targets = horizon_targets(pd.DatetimeIndex([pd.Timestamp(d) for d in days]), sessions, HORIZONS)
+        if targets.empty:
+            return pd.DataFrame(columns=TRACK_RECORD_COLUMNS)
+        wanted = {stamp.date() for stamp in targets["as_of"]} | {stamp.date() for stamp in targets["target"]}
+        closes = archive.read_bars(sorted(wanted & set(bar_days))).loc[:, ["symbol", "date", "close"]]
+        report_days = sorted({stamp.date() for stamp in targets["as_of"]})
+        reports = pd.concat(
+            [archive.read_report(day).loc[:, ["symbol", "rank"]].assign(as_of=pd.Timestamp(day)) for day in report_days],
+            ignore_index=True,
+        )
+        return compute_track_record(reports, closes, sessions, HORIZONS)
 
 
-def list_runs(parts: Parts, limit: int = 20) -> list[dict[str, Any]]:
-    """The newest run manifests, newest first, without their long symbol lists."""
-    archive = parts.archive
-    keys = archive.list_runs()[-limit:][::-1]
-    runs = []
-    for key in keys:
-        run = archive.read_run(key)
-        run["missing"] = len(run.get("missing", []))
-        run["failed"] = len(run.get("failed", {}))
-        run["unknown"] = len(run.get("unknown", []))
-        runs.append(run)
-    return runs
-
-
-def report_days(parts: Parts) -> list[date]:
-    """Days that have a stored report, oldest first."""
-    return parts.archive.stored_days("reports")
-
-
-def load_report(parts: Parts, day: date | None = None) -> tuple[date, pd.DataFrame]:
-    """The report for ``day`` (default: the latest); NoReportYet if there is none."""
-    if day is None:
-        day = date.fromisoformat(latest_summary(parts)["as_of"])
-    try:
-        return day, parts.archive.read_report(day)
-    except ObjectNotFound:
-        raise NoReportYet(f"no report for {day.isoformat()}") from None
-
-
-def stock_detail(parts: Parts, query: str, day: date | None = None) -> dict[str, Any]:
-    """One symbol's row of the report, plus its window of closes for a chart."""
-    symbol = find_symbol(query, parts.universe)
-    as_of, report = load_report(parts, day)
-    rows = report[report["symbol"] == symbol]
-    if rows.empty:
-        raise NoReportYet(f"{symbol} has no bar dated {as_of.isoformat()} in the report")
-    row = rows.iloc[0].to_dict()
-    start = as_of - timedelta(days=parts.settings.lookback_days - 1)
-    window = [d for d in parts.archive.stored_days("bars") if start <= d <= as_of]
-    bars = parts.archive.read_bars(window)
-    closes = bars[bars["symbol"] == symbol].loc[:, ["date", "close"]].reset_index(drop=True)
-    return {"as_of": as_of, "row": row, "closes": closes}
-
-
-def report_download_url(parts: Parts, day: date, base_url: str) -> str:
-    """A time-limited link to the report CSV of ``day``; NoReportYet if there is none."""
-    key = report_key(day)
-    if not parts.store.exists(key):
-        raise NoReportYet(f"no report for {day.isoformat()}")
-    settings = parts.settings
-    return download_url(parts.store, settings.secret_key, key, settings.link_ttl_seconds, base_url)
-
-
-def open_download(parts: Parts, token: str) -> tuple[str, bytes]:
-    """The key and bytes a signed download token names; InvalidLink or ObjectNotFound otherwise."""
-    settings = parts.settings
-    key = read_token(settings.secret_key, token, settings.link_ttl_seconds)
-    return key, parts.store.get(key)
-
-
-# --- analytics: sectors, what changed, track record ---------------------------------------------
-
-
-def sector_summary(parts: Parts, day: date | None = None) -> pd.DataFrame:
-    """Per sector of the report of ``day`` (default: the latest): ``sector, count,
-    median_drawdown_pct, share_below_20_pct``, deepest median first."""
-    _as_of, report = load_report(parts, day)
-    return summarise_sectors(report)
-
-
-def compute_report_changes(parts: Parts, as_of: date, report: pd.DataFrame) -> dict[str, Any]:
+def changes_since_previous(archive: Archive, as_of: date, report: pd.DataFrame, top_n: int) -> dict[str, Any]:
     """Compare ``report`` (of ``as_of``) with the newest stored report before it, if any."""
-    earlier = [stored for stored in parts.archive.stored_days("reports") if stored < as_of]
-    previous_day = earlier[-1] if earlier else None
-    previous = parts.archive.read_report(previous_day) if previous_day is not None else None
-    return compare_reports(report, previous, as_of, previous_day, parts.settings.top_n)
-
-
-def report_changes(parts: Parts, day: date | None = None) -> dict[str, Any]:
-    """What changed in the report of ``day`` (default: the latest) against the previous one:
-    the stored ``reports/D.changes.json``, or computed when a report predates it."""
-    as_of, report = load_report(parts, day)
-    try:
-        return parts.archive.read_changes(as_of)
-    except ObjectNotFound:
-        return compute_report_changes(parts, as_of, report)
-
-
-def track_record(parts: Parts) -> pd.DataFrame:
-    """How each stored report's top 10 did 1, 3 and 6 months later against the universe median,
-    from the stored reports and bars (see ``shared.core.track_record``)."""
-    archive = parts.archive
-    days = archive.stored_days("reports")
-    bar_days = archive.stored_days("bars")
-    if not days or not bar_days or bar_days[-1] <= days[0]:
-        return pd.DataFrame(columns=TRACK_RECORD_COLUMNS)
-    sessions = trading_days(days[0], bar_days[-1])
-    targets = horizon_targets(pd.DatetimeIndex([pd.Timestamp(d) for d in days]), sessions, HORIZONS)
-    if targets.empty:
-        return pd.DataFrame(columns=TRACK_RECORD_COLUMNS)
-    wanted = {stamp.date() for stamp in targets["as_of"]} | {stamp.date() for stamp in targets["target"]}
-    closes = archive.read_bars(sorted(wanted & set(bar_days))).loc[:, ["symbol", "date", "close"]]
-    report_frames = [archive.read_report(day).loc[:, ["symbol", "rank"]].assign(as_of=pd.Timestamp(day)) for day in sorted({t.date() for t in targets["as_of"]})]
-    reports = pd.concat(report_frames, ignore_index=True)
-    return compute_track_record(reports, closes, sessions, HORIZONS)
+    previous_day = archive.previous_report_day(as_of)
+    previous = archive.read_report(previous_day) if previous_day is not None else None
+    return compare_reports(report, previous, as_of, previous_day, top_n)

@@ -1,15 +1,12 @@
 """AlpacaBroker over the real SDK and real HTTP, against the emulator."""
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from shared.adapters.alpaca import AlpacaBroker, AlpacaMarketData
+from shared.adapters.alpaca import AlpacaMarketData
+from shared.adapters.alpaca_account import AlpacaBroker
 from shared.bootstrap import bootstrap, build_broker
-from shared.bot.commands import dispatch
 from shared.ports import POSITION_COLUMNS
-from shared.services.collection import collect
 from shared.errors import BrokerError
 from tests.conftest import AS_OF, fixed_clock
 
@@ -40,13 +37,6 @@ def test_no_positions_is_an_empty_frame(broker) -> None:
     assert positions.empty and list(positions.columns) == POSITION_COLUMNS
 
 
-def test_clock_and_calendar(broker) -> None:
-    assert set(broker.clock()) == {"timestamp", "is_open", "next_open", "next_close"}
-    days = broker.calendar(date(2026, 11, 23), date(2026, 11, 30))
-    assert date(2026, 11, 26) not in days  # Thanksgiving
-    assert days == [date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 25), date(2026, 11, 27), date(2026, 11, 30)]
-
-
 def test_bad_keys_are_a_clear_broker_error(alpaca_settings, fake_time) -> None:
     broker = AlpacaBroker(alpaca_settings.with_overrides(alpaca_secret_key="nope"), sleep=fake_time.sleep)
     with pytest.raises(BrokerError, match="403"):
@@ -55,17 +45,20 @@ def test_bad_keys_are_a_clear_broker_error(alpaca_settings, fake_time) -> None:
 
 def test_the_composition_root_builds_it_only_with_keys(alpaca_settings) -> None:
     assert isinstance(build_broker(alpaca_settings), AlpacaBroker)
-    assert build_broker(alpaca_settings.with_overrides(alpaca_key_id=None)) is None
+    assert build_broker(alpaca_settings.with_overrides(alpaca_key_id=None, market_data="sim")) is None
 
 
 def test_the_bot_shows_the_alpaca_account_and_positions(alpaca_settings, fake_time, emulator) -> None:
     emulator.positions = POSITIONS
     settings = alpaca_settings.with_overrides(telegram_allowed_users=frozenset({7}), lookback_days=30)
-    parts = bootstrap(settings, market_data=AlpacaMarketData(settings, sleep=fake_time.sleep, clock=fake_time.time, wall_clock=fake_time.time), clock=fixed_clock)
-    collect(parts, AS_OF)
-    account = dispatch(parts, "/account", chat_id=7, user_id=7).text
+    container = bootstrap(settings, market_data=AlpacaMarketData(settings, sleep=fake_time.sleep, clock=fake_time.time, wall_clock=fake_time.time), clock=fixed_clock)
+    container.collection.collect(AS_OF)
+    def dispatch(text: str, user: int) -> str:
+        return container.commands.dispatch(text, chat_id=user, user_id=user, base_url="http://localhost/").text
+
+    account = dispatch("/account", 7)
     assert "25,000.25" in account
-    positions = dispatch(parts, "/positions", chat_id=7, user_id=7).text
+    positions = dispatch("/positions", 7)
     assert "AAPL" in positions and "KO" in positions and "rank #" in positions
-    assert "private" in dispatch(parts, "/account", chat_id=8, user_id=8).text
+    assert "private" in dispatch("/account", 8)
 

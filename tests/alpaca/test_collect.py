@@ -10,7 +10,6 @@ import pytest
 from shared.adapters.alpaca import AlpacaAuthError, AlpacaMarketData
 from shared.adapters.archive import positions_key
 from shared.bootstrap import bootstrap
-from shared.services.collection import backfill, collect
 from shared.errors import NothingCollected
 from shared.core.trading_calendar import trading_days
 from tests.conftest import AS_OF, SMALL_UNIVERSE, fixed_clock
@@ -29,22 +28,22 @@ def wire(settings, fake_time, **overrides):
     return bootstrap(settings, market_data=data, clock=fixed_clock)
 
 
-def window_days(parts, end: date = AS_OF) -> list[date]:
-    start = end - timedelta(days=parts.settings.lookback_days - 1)
+def window_days(container, end: date = AS_OF) -> list[date]:
+    start = end - timedelta(days=container.settings.lookback_days - 1)
     return [stamp.date() for stamp in trading_days(start, end)]
 
 
 def test_collect_stores_the_window_and_fetch_stats(alpaca_settings, fake_time, emulator, sim_bars) -> None:
-    parts = wire(alpaca_settings, fake_time, lookback_days=30)
-    summary = collect(parts, AS_OF)
+    container = wire(alpaca_settings, fake_time, lookback_days=30)
+    summary = container.collection.collect(AS_OF)
     assert summary.outcome == "complete" and summary.source == "alpaca"
-    days = window_days(parts)
-    assert parts.archive.stored_days("bars") == days
-    stored = parts.archive.read_bars(days)
+    days = window_days(container)
+    assert container.archive.stored_days("bars") == days
+    stored = container.archive.read_bars(days)
     want = sim_bars[sim_bars["date"].between(pd.Timestamp(days[0]), pd.Timestamp(AS_OF))]
     assert len(stored) == len(want) == len(days) * len(SMALL_UNIVERSE)
     assert stored["close"].sum() == pytest.approx(want["close"].sum())
-    run = parts.archive.latest_run("collect")
+    run = container.archive.latest_run("collect")
     for counter in ("requests", "retries", "rate_limited", "bytes", "pages", "duration_s"):
         assert counter in run["fetch"], counter
     assert run["fetch"]["requests"] == len(emulator.data_requests()) == 3
@@ -52,97 +51,97 @@ def test_collect_stores_the_window_and_fetch_stats(alpaca_settings, fake_time, e
 
 
 def test_daily_run_fetches_only_the_new_day_and_fills_gaps(alpaca_settings, fake_time, emulator) -> None:
-    parts = wire(alpaca_settings, fake_time, lookback_days=30)
-    collect(parts, date(2026, 11, 18))
+    container = wire(alpaca_settings, fake_time, lookback_days=30)
+    container.collection.collect(date(2026, 11, 18))
     emulator.requests.clear()
-    collect(parts, date(2026, 11, 20))  # 11-19 and 11-20 are new
+    container.collection.collect(date(2026, 11, 20))  # 11-19 and 11-20 are new
     assert {r.params["start"] for r in emulator.data_requests()} == {"2026-11-19T00:00:00Z"}
     assert {r.params["end"] for r in emulator.data_requests()} == {"2026-11-20T23:59:59Z"}
     emulator.requests.clear()
     # 11-23 .. 11-25 were missed (no run); 11-26 is Thanksgiving.
-    summary = collect(parts, AS_OF)
+    summary = container.collection.collect(AS_OF)
     assert {r.params["start"] for r in emulator.data_requests()} == {"2026-11-23T00:00:00Z"}
     assert summary.days_written == ["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-27"]
     assert len(emulator.data_requests()) == 3
     emulator.requests.clear()
-    again = collect(parts, AS_OF)
+    again = container.collection.collect(AS_OF)
     assert emulator.data_requests() == [] and again.days_written == []
 
 
 def test_a_failing_symbol_never_takes_the_rest_down(alpaca_settings, fake_time, emulator) -> None:
-    parts = wire(alpaca_settings, fake_time, lookback_days=30)
+    container = wire(alpaca_settings, fake_time, lookback_days=30)
     emulator.faults.failing_symbols = {"KO"}
-    summary = collect(parts, AS_OF)
+    summary = container.collection.collect(AS_OF)
     assert summary.outcome == "partial" and list(summary.failed) == ["KO"]
     assert summary.ranked + summary.excluded == len(SMALL_UNIVERSE) - 1
     # Days with a failed symbol are not frozen without it: nothing half-complete is stored.
-    assert parts.archive.stored_days("bars") == []
+    assert container.archive.stored_days("bars") == []
     emulator.faults.failing_symbols = set()
-    retry = collect(parts, AS_OF)
+    retry = container.collection.collect(AS_OF)
     assert not retry.failed
-    stored = parts.archive.read_bars(window_days(parts))
+    stored = container.archive.read_bars(window_days(container))
     assert set(stored["symbol"]) == set(SMALL_UNIVERSE)
 
 
 def test_breaker_open_fails_the_run_and_the_next_run_recovers(alpaca_settings, fake_time, emulator) -> None:
-    parts = wire(alpaca_settings, fake_time, lookback_days=30)
+    container = wire(alpaca_settings, fake_time, lookback_days=30)
     emulator.faults.statuses = [503] * 1000
     with pytest.raises(NothingCollected):
-        collect(parts, AS_OF)
-    run = parts.archive.latest_run("collect")
+        container.collection.collect(AS_OF)
+    run = container.archive.latest_run("collect")
     assert run["outcome"] == "failed" and len(run["failed"]) == len(SMALL_UNIVERSE)
-    assert parts.archive.stored_days("bars") == [] and parts.archive.stored_days("reports") == []
+    assert container.archive.stored_days("bars") == [] and container.archive.stored_days("reports") == []
     emulator.faults.statuses = []
-    assert collect(parts, AS_OF).outcome == "complete"
-    assert parts.archive.stored_days("bars") == window_days(parts)
+    assert container.collection.collect(AS_OF).outcome == "complete"
+    assert container.archive.stored_days("bars") == window_days(container)
 
 
 def test_rejected_keys_fail_the_run_with_the_reason(alpaca_settings, fake_time, emulator) -> None:
-    parts = wire(alpaca_settings, fake_time, alpaca_key_id="PKWRONG")
+    container = wire(alpaca_settings, fake_time, alpaca_key_id="PKWRONG")
     with pytest.raises(AlpacaAuthError):
-        collect(parts, AS_OF)
-    run = parts.archive.latest_run("collect")
+        container.collection.collect(AS_OF)
+    run = container.archive.latest_run("collect")
     assert run["outcome"] == "failed" and "403" in run["error"]
-    assert parts.archive.stored_days("bars") == []
+    assert container.archive.stored_days("bars") == []
 
 
 def test_unadjusted_split_is_flagged_and_not_ranked(alpaca_settings, fake_time, emulator) -> None:
     emulator.splits = {"NVDA": (date(2026, 11, 16), 4.0)}
-    parts = wire(alpaca_settings, fake_time, lookback_days=30, alpaca_adjustment="raw")
-    collect(parts, AS_OF)
-    report = parts.archive.read_report(AS_OF).set_index("symbol")
+    container = wire(alpaca_settings, fake_time, lookback_days=30, alpaca_adjustment="raw")
+    container.collection.collect(AS_OF)
+    report = container.archive.read_report(AS_OF).set_index("symbol")
     assert "split_suspect" in report.loc["NVDA", "flags"]
     assert pd.isna(report.loc["NVDA", "rank"])
 
 
 def test_positions_snapshot_is_stored_once_a_day(alpaca_settings, fake_time, emulator) -> None:
     emulator.positions = POSITIONS
-    parts = wire(alpaca_settings, fake_time, lookback_days=30)
-    summary = collect(parts, AS_OF)
+    container = wire(alpaca_settings, fake_time, lookback_days=30)
+    summary = container.collection.collect(AS_OF)
     assert summary.positions == positions_key(AS_OF)
-    first = parts.store.get(positions_key(AS_OF))
+    first = container.store.get(positions_key(AS_OF))
     snapshot = pd.read_csv(io.BytesIO(first))
     assert list(snapshot["symbol"]) == ["AAPL", "KO"]
     assert snapshot.loc[0, "unrealized_plpc"] == pytest.approx(0.1976744)
     emulator.positions = POSITIONS[:1]
-    again = collect(parts, AS_OF)
+    again = container.collection.collect(AS_OF)
     assert "kept" in again.positions
-    assert parts.store.get(positions_key(AS_OF)) == first
+    assert container.store.get(positions_key(AS_OF)) == first
 
 
 def test_no_keys_no_snapshot(settings) -> None:
-    parts = bootstrap(settings.with_overrides(lookback_days=30), clock=fixed_clock)
-    assert collect(parts, AS_OF).positions == ""
-    assert parts.archive.stored_days("positions") == []
+    container = bootstrap(settings.with_overrides(lookback_days=30), clock=fixed_clock)
+    assert container.collection.collect(AS_OF).positions == ""
+    assert container.archive.stored_days("positions") == []
 
 
 def test_backfill_fills_history_for_the_universe(alpaca_settings, fake_time, emulator) -> None:
-    parts = wire(alpaca_settings, fake_time)
-    summary = backfill(parts, end=AS_OF, days=60)
+    container = wire(alpaca_settings, fake_time)
+    summary = container.collection.backfill(end=AS_OF, days=60)
     days = [stamp.date() for stamp in trading_days(AS_OF - timedelta(days=59), AS_OF)]
-    assert summary.outcome == "complete" and parts.archive.stored_days("bars") == days
+    assert summary.outcome == "complete" and container.archive.stored_days("bars") == days
     emulator.requests.clear()
-    assert backfill(parts, end=AS_OF, days=60).days_written == [] and emulator.data_requests() == []
+    assert container.collection.backfill(end=AS_OF, days=60).days_written == [] and emulator.data_requests() == []
 
 
 FAULTS = {
@@ -159,13 +158,13 @@ FAULTS = {
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_every_fault_still_stores_exactly_the_source_data(fault, alpaca_settings, fake_time, emulator, sim_bars) -> None:
     FAULTS[fault](emulator.faults)
-    parts = wire(alpaca_settings, fake_time, lookback_days=20)
-    summary = collect(parts, AS_OF)
+    container = wire(alpaca_settings, fake_time, lookback_days=20)
+    summary = container.collection.collect(AS_OF)
     assert summary.outcome == "complete", summary.failed
-    days = window_days(parts)
-    assert parts.archive.stored_days("bars") == days
-    stored = parts.archive.read_bars(days).reset_index(drop=True)
+    days = window_days(container)
+    assert container.archive.stored_days("bars") == days
+    stored = container.archive.read_bars(days).reset_index(drop=True)
     want = sim_bars[sim_bars["date"].between(pd.Timestamp(days[0]), pd.Timestamp(AS_OF))]
     want = want.sort_values(["symbol", "date"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(stored.loc[:, list(want.columns)], want, check_dtype=False)
-    assert parts.archive.stored_days("reports") == [AS_OF]
+    assert container.archive.stored_days("reports") == [AS_OF]

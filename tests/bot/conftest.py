@@ -1,4 +1,5 @@
-"""Bot fixtures: the Bot API emulator, settings that point at it, collected parts, a webhook client."""
+"""Bot fixtures: the Bot API emulator, settings that point at it, a container over a collected
+store, a webhook client."""
 from __future__ import annotations
 
 import itertools
@@ -7,10 +8,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from app import create_app
-from shared.bootstrap import Parts, bootstrap
-from shared.services.collection import collect
+from shared.bootstrap import Container, bootstrap
 from shared.config import Settings
 from shared.adapters.universe import load_universe
 from tests.conftest import SMALL_UNIVERSE, fixed_clock
@@ -27,13 +29,6 @@ POSITIONS = [
     {"symbol": "KO", "qty": 5.0, "side": "long", "avg_entry_price": 60.0, "current_price": 66.0, "market_value": 330.0, "cost_basis": 300.0, "unrealized_pl": 30.0, "unrealized_plpc": 0.1},
     {"symbol": "ZZZZ", "qty": 1.0, "side": "long", "avg_entry_price": 10.0, "current_price": 5.0, "market_value": 5.0, "cost_basis": 10.0, "unrealized_pl": -5.0, "unrealized_plpc": -0.5},
 ]
-
-
-def close_messenger(parts: Parts) -> None:
-    """Stop the messenger's event-loop thread, if one was started."""
-    messenger = parts.extras.pop("telegram_messenger", None)
-    if messenger is not None:
-        messenger.close()
 
 
 @pytest.fixture
@@ -64,25 +59,57 @@ def collected_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     full = load_universe()
     full[full["symbol"].isin(SMALL_UNIVERSE)].to_csv(universe, index=False)
     settings = Settings(storage=str(root / "data"), market_data="sim", universe_path=str(universe))
-    collect(bootstrap(settings, clock=fixed_clock))
+    bootstrap(settings, clock=fixed_clock).collection.collect()
     return root / "data"
 
 
 @pytest.fixture
-def bot_parts(bot_settings: Settings, collected_store: Path) -> Iterator[Parts]:
-    """Parts with a fake broker, over a copy of the collected store."""
+def wire(bot_settings: Settings, collected_store: Path) -> Iterator[Callable[..., Container]]:
+    """Builds containers over one copy of the collected store, each closed after the test.
+
+    ``wire()`` is the bot's usual set-up (the fake broker); ``wire(settings=..., broker=...)``
+    replaces a part, as a test of another configuration needs."""
     shutil.copytree(collected_store, bot_settings.storage)
-    parts = bootstrap(bot_settings, clock=fixed_clock, broker=FakeBroker(POSITIONS))
-    yield parts
-    close_messenger(parts)
+    built: list[Container] = []
+
+    def build(settings: Settings | None = None, **parts: Any) -> Container:
+        parts.setdefault("broker", FakeBroker(POSITIONS))
+        container = bootstrap(settings or bot_settings, clock=fixed_clock, **parts)
+        built.append(container)
+        return container
+
+    yield build
+    for container in built:
+        container.close()
 
 
 @pytest.fixture
-def bot_client(bot_parts: Parts):
-    """A test client of the app around ``bot_parts``."""
-    app = create_app(parts=bot_parts)
+def bot_container(wire: Callable[..., Container]) -> Container:
+    """A container with the fake broker over a copy of the collected store."""
+    return wire()
+
+
+def client_of(container: Container) -> FlaskClient:
+    """A test client of the app around ``container``."""
+    app = create_app(container=container)
     app.config.update(TESTING=True)
     return app.test_client()
+
+
+def sender(client: FlaskClient) -> Callable[..., TestResponse]:
+    """Posts an update to ``client``'s webhook with the right secret (or ``secret``); returns the response."""
+
+    def post(payload: dict[str, Any], secret: str | None = SECRET) -> TestResponse:
+        headers = {} if secret is None else {"X-Telegram-Bot-Api-Secret-Token": secret}
+        return client.post("/telegram/webhook", json=payload, headers=headers)
+
+    return post
+
+
+@pytest.fixture
+def bot_client(bot_container: Container) -> FlaskClient:
+    """A test client of the app around ``bot_container``."""
+    return client_of(bot_container)
 
 
 _update_ids = itertools.count(10_000)
@@ -105,11 +132,6 @@ def message_update(text: str, user_id: int | None, chat_id: int | None = None, u
 
 
 @pytest.fixture
-def send(bot_client) -> Callable[..., Any]:
-    """Post an update to the webhook with the right secret; returns the response."""
-
-    def post(payload: dict[str, Any], secret: str | None = SECRET):
-        headers = {} if secret is None else {"X-Telegram-Bot-Api-Secret-Token": secret}
-        return bot_client.post("/telegram/webhook", json=payload, headers=headers)
-
-    return post
+def send(bot_client: FlaskClient) -> Callable[..., TestResponse]:
+    """Post an update to the webhook of ``bot_client``."""
+    return sender(bot_client)

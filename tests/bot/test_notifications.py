@@ -1,22 +1,25 @@
 """Pushed messages through the Bot API emulator: the digest under a 429, watch alerts, admin alerts."""
 from __future__ import annotations
 
-from shared.bootstrap import bootstrap
-from shared.services import bot_state as state
-from shared.bot.notifications import notify_after_collection, notify_latest_run
-from shared.services.collection import collect
-from tests.bot.conftest import ADMIN_CHAT, close_messenger
+from datetime import date
+from typing import Any, Callable, Iterator
+
+import pytest
+
+from shared.bootstrap import Container, bootstrap
+from shared.errors import NothingCollected
+from tests.bot.conftest import ADMIN_CHAT
 from tests.bot.html_check import check_html
 from tests.conftest import AS_OF, SMALL_UNIVERSE, fixed_clock
 from tests.fakes import RecordingMarketData
 
 
-def test_digest_reaches_100_subscribers_through_a_429(bot_parts, emulator) -> None:
+def test_digest_reaches_100_subscribers_through_a_429(bot_container, emulator) -> None:
     chats = list(range(5001, 5101))
     for chat in chats:
-        state.subscribe(bot_parts, chat, "2026-11-28")
+        bot_container.bot_state.subscribe(chat, "2026-11-28")
     emulator.fail("sendMessage", times=2, retry_after=1)
-    sent = notify_latest_run(bot_parts)
+    sent = bot_container.notifier.after_latest_run()
     assert sent["digest"] == 100
     delivered = emulator.of("sendMessage")
     assert sorted(int(call.params["chat_id"]) for call in delivered) == chats  # each exactly once
@@ -25,76 +28,89 @@ def test_digest_reaches_100_subscribers_through_a_429(bot_parts, emulator) -> No
     assert "top 8" in check_html(text) and "as of 2026-11-27 close" in check_html(text)
 
 
-def test_blocked_subscriber_is_dropped(bot_parts, emulator, monkeypatch) -> None:
-    state.subscribe(bot_parts, 42, "2026-11-28")
-    state.subscribe(bot_parts, 43, "2026-11-28")
-    original = emulator._result
-
-    def forbid(method, params):  # noqa: ANN001, ANN202
-        if method == "sendMessage" and int(params["chat_id"]) == 43:
-            return None  # answered 404 by the emulator: any failure, not only 403, is logged
-        return original(method, params)
-
-    monkeypatch.setattr(emulator, "_result", forbid)
-    assert notify_latest_run(bot_parts)["digest"] == 1
-    assert state.subscribers(bot_parts) == [42, 43]  # only "blocked by the user" (403) unsubscribes
+def test_digest_size_is_top_n(wire, bot_settings, emulator) -> None:
+    container = wire(bot_settings.with_overrides(top_n=3))
+    container.bot_state.subscribe(7, "2026-11-28")
+    assert container.notifier.after_latest_run()["digest"] == 1
+    text = check_html(emulator.of("sendMessage")[0].params["text"])
+    assert "top 3" in text and [line[:2] for line in text.splitlines() if line[:1].isdigit()] == ["1.", "2.", "3."]
 
 
-def test_watch_alert_once_a_day(bot_parts, emulator) -> None:
-    deepest = bot_parts.archive.read_report(AS_OF).iloc[0]
-    state.set_watch(bot_parts, 77, deepest["symbol"], abs(float(deepest["drawdown_pct"])) - 0.5)
-    state.set_watch(bot_parts, 77, "ZZZ", 1.0)  # a symbol not in the report is skipped
-    state.set_watch(bot_parts, 78, deepest["symbol"], 99.0)  # not reached
-    assert notify_latest_run(bot_parts)["watches"] == 1
+def test_blocked_subscriber_is_dropped(bot_container, emulator) -> None:
+    for chat in (42, 43, 44):
+        bot_container.bot_state.subscribe(chat, "2026-11-28")
+    emulator.block(43)
+    assert bot_container.notifier.after_latest_run()["digest"] == 2
+    assert len(emulator.of("sendMessage", status=403)) == 1
+    assert bot_container.bot_state.subscribers() == [42, 44]
+    assert bot_container.notifier.after_latest_run()["digest"] == 2  # the next digest does not try 43
+    assert len(emulator.of("sendMessage", status=403)) == 1
+
+
+def test_other_send_failures_keep_the_subscriber(bot_container, emulator) -> None:
+    bot_container.bot_state.subscribe(42, "2026-11-28")
+    emulator.fail("sendMessage", times=4, retry_after=0)  # one try and three retries, all refused
+    assert bot_container.notifier.after_latest_run()["digest"] == 0
+    assert bot_container.bot_state.subscribers() == [42]  # only "blocked by the user" (403) unsubscribes
+
+
+def test_watch_alert_once_a_day(bot_container, emulator) -> None:
+    deepest = bot_container.archive.read_report(AS_OF).iloc[0]
+    bot_container.bot_state.set_watch(77, deepest["symbol"], abs(float(deepest["drawdown_pct"])) - 0.5)
+    bot_container.bot_state.set_watch(77, "ZZZ", 1.0)  # a symbol not in the report is skipped
+    bot_container.bot_state.set_watch(78, deepest["symbol"], 99.0)  # not reached
+    assert bot_container.notifier.after_latest_run()["watches"] == 1
     (alert,) = [call for call in emulator.of("sendMessage") if int(call.params["chat_id"]) == 77]
     assert deepest["symbol"] in check_html(alert.params["text"])
-    assert state.watches(bot_parts)[77][deepest["symbol"]]["last_sent"] == "2026-11-27"
-    assert notify_latest_run(bot_parts)["watches"] == 0
+    assert bot_container.bot_state.watches()[77][deepest["symbol"]]["last_sent"] == "2026-11-27"
+    assert bot_container.notifier.after_latest_run()["watches"] == 0
 
 
-def test_partial_run_alerts_the_admin(bot_settings, emulator) -> None:
-    parts = bootstrap(bot_settings, clock=fixed_clock, market_data=RecordingMarketData(failing={"KO"}))
-    try:
-        summary = collect(parts)
-        assert summary.outcome == "partial"
-        sent = notify_after_collection(parts, summary.manifest())
-        assert sent["admin"] == 1
-        (alert,) = [call for call in emulator.of("sendMessage") if int(call.params["chat_id"]) == ADMIN_CHAT]
-        text = check_html(alert.params["text"])
-        assert "partial" in text and "KO" in text and "HTTP 503" in text
-    finally:
-        close_messenger(parts)
+@pytest.fixture
+def fresh(bot_settings) -> Iterator[Callable[..., Container]]:
+    """Builds containers over an empty store (a run's manifest is then the only one), closed after the test."""
+    built: list[Container] = []
+
+    def build(**parts: Any) -> Container:
+        built.append(bootstrap(bot_settings, clock=fixed_clock, **parts))
+        return built[-1]
+
+    yield build
+    for container in built:
+        container.close()
 
 
-def test_no_token_sends_nothing(bot_parts, emulator) -> None:
-    bot_parts.settings = bot_parts.settings.with_overrides(telegram_bot_token=None)
-    state.subscribe(bot_parts, 1, "2026-11-28")
-    assert notify_latest_run(bot_parts) == {"admin": 0, "digest": 0, "watches": 0}
+def test_partial_run_alerts_the_admin(fresh, emulator) -> None:
+    container = fresh(market_data=RecordingMarketData(failing={"KO"}))
+    summary = container.collection.collect()
+    assert summary.outcome == "partial"
+    sent = container.notifier.after_collection(summary.manifest())
+    assert sent["admin"] == 1
+    (alert,) = [call for call in emulator.of("sendMessage") if int(call.params["chat_id"]) == ADMIN_CHAT]
+    text = check_html(alert.params["text"])
+    assert "partial" in text and "KO" in text and "HTTP 503" in text
+
+
+def test_no_token_sends_nothing(wire, bot_settings, emulator) -> None:
+    container = wire(bot_settings.with_overrides(telegram_bot_token=None))
+    container.bot_state.subscribe(1, "2026-11-28")
+    assert container.notifier.after_latest_run() == {"admin": 0, "digest": 0, "watches": 0}
     assert emulator.calls == []
 
 
-def test_digest_carries_what_changed(bot_parts, emulator) -> None:
-    from datetime import date
-
-    collect(bot_parts, date(2026, 11, 30))
-    state.subscribe(bot_parts, 1, "2026-11-30")
-    notify_latest_run(bot_parts)
+def test_digest_carries_what_changed(bot_container, emulator) -> None:
+    bot_container.collection.collect(date(2026, 11, 30))
+    bot_container.bot_state.subscribe(1, "2026-11-30")
+    bot_container.notifier.after_latest_run()
     (call,) = emulator.of("sendMessage")
     text = check_html(call.params["text"])
     assert "What changed" in text and "since 2026-11-27" in text
 
 
-def test_failed_run_alerts_the_admin(bot_settings, emulator) -> None:
-    import pytest
-
-    from shared.errors import NothingCollected
-
-    parts = bootstrap(bot_settings, clock=fixed_clock, market_data=RecordingMarketData(failing=set(SMALL_UNIVERSE)))
-    try:
-        with pytest.raises(NothingCollected):
-            collect(parts)
-        assert notify_latest_run(parts) == {"admin": 1, "digest": 0, "watches": 0}
-        (alert,) = emulator.of("sendMessage")
-        assert "collection failed" in check_html(alert.params["text"])
-    finally:
-        close_messenger(parts)
+def test_failed_run_alerts_the_admin(fresh, emulator) -> None:
+    container = fresh(market_data=RecordingMarketData(failing=set(SMALL_UNIVERSE)))
+    with pytest.raises(NothingCollected):
+        container.collection.collect()
+    assert container.notifier.after_latest_run() == {"admin": 1, "digest": 0, "watches": 0}
+    (alert,) = emulator.of("sendMessage")
+    assert "collection failed" in check_html(alert.params["text"])

@@ -9,12 +9,10 @@ import pytest
 
 from app import create_app, jobs
 from shared.bootstrap import bootstrap
-from shared.services import bot_state as state
 from shared.config import Settings
-from tests.bot.conftest import ALLOWED, SECRET, close_messenger, message_update
+from tests.bot.conftest import ALLOWED, SECRET, message_update
 from tests.bot.html_check import check_call
 from tests.emulators.telegram import TelegramEmulator
-from tests.fakes import LambdaContext
 
 
 @pytest.fixture
@@ -34,23 +32,21 @@ def s3_bot_settings(moto_server: str, aws_env: None, monkeypatch: pytest.MonkeyP
     )
 
 
-def test_scheduled_job_then_webhook_on_s3(s3_bot_settings: Settings, emulator: TelegramEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_scheduled_job_then_webhook_on_s3(s3_bot_settings: Settings, emulator: TelegramEmulator) -> None:
     now = datetime(2026, 11, 30, 11, 0, tzinfo=timezone.utc)  # 06:00 in New York, a Monday
-    parts = bootstrap(s3_bot_settings, clock=lambda: now)
+    container = bootstrap(s3_bot_settings, clock=lambda: now)
     try:
-        state.subscribe(parts, 321, "2026-11-29")
-        monkeypatch.setattr(jobs.Settings, "from_env", classmethod(lambda cls: s3_bot_settings))
-        monkeypatch.setattr(jobs, "bootstrap", lambda _settings: parts)
-        assert jobs.collect_daily({}, LambdaContext())["outcome"] == "complete"
+        container.bot_state.subscribe(321, "2026-11-29")
+        assert jobs.daily_collection(container, {})["outcome"] == "complete"
         (digest,) = emulator.of("sendMessage")
         assert int(digest.params["chat_id"]) == 321 and "as of 2026-11-27 close" in digest.params["text"]
-        assert parts.store.exists("charts/2026-11-27.json")
+        assert container.store.exists("charts/2026-11-27.json")
 
-        client = create_app(parts=parts).test_client()
+        client = create_app(container=container).test_client()
         for text in ("/top 3", "/stock nvda"):
             response = client.post("/telegram/webhook", json=message_update(text, ALLOWED), headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
             assert response.status_code == 200
             check_call(response.get_json())
         assert "NVDA" in response.get_json()["text"] and "<pre>" in response.get_json()["text"]
     finally:
-        close_messenger(parts)
+        container.close()

@@ -1,14 +1,17 @@
 """The webhook end to end: secret, bad input, every command per kind of user, paging, redelivery."""
 from __future__ import annotations
 
-from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from shared.bot import commands
-from shared.services import bot_state as state
-from shared.bot.commands import COMMANDS
-from tests.bot.conftest import ALLOWED, SECRET, STRANGER, message_update
+from shared.adapters.storage import LocalStore
+from shared.bootstrap import Container
+from shared.errors import BrokerError
+from shared.services.bot_state import UPDATES
+from tests.bot.conftest import ALLOWED, SECRET, STRANGER, client_of, message_update, sender
 from tests.bot.html_check import check_call
 
 REFUSAL = "this command is private"
@@ -43,8 +46,8 @@ def reply_text(response) -> str:  # noqa: ANN001 - a Flask test response
     return check_call(call)
 
 
-def test_every_command_has_a_sample() -> None:
-    assert set(SAMPLES) == set(COMMANDS)
+def test_every_command_has_a_sample(bot_container: Container) -> None:
+    assert set(SAMPLES) == set(bot_container.commands.table)
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
@@ -56,9 +59,9 @@ def test_allowed_user_gets_every_command(send, name: str) -> None:
 
 @pytest.mark.parametrize("user", [STRANGER, None], ids=["refused", "anonymous"])
 @pytest.mark.parametrize("name", sorted(SAMPLES))
-def test_closed_bot_refuses_all_but_help(send, name: str, user: int | None) -> None:
+def test_closed_bot_refuses_all_but_help(bot_container: Container, send, name: str, user: int | None) -> None:
     text = reply_text(send(message_update(SAMPLES[name], user)))
-    if COMMANDS[name].level == "open":
+    if bot_container.commands.table[name].level == "open":
         assert REFUSAL not in text
     else:
         assert text.startswith("Sorry") and REFUSAL in text
@@ -66,15 +69,15 @@ def test_closed_bot_refuses_all_but_help(send, name: str, user: int | None) -> N
 
 @pytest.mark.parametrize("user", [STRANGER, None], ids=["refused", "anonymous"])
 @pytest.mark.parametrize("name", sorted(SAMPLES))
-def test_public_bot_opens_market_commands_only(bot_parts, send, name: str, user: int | None) -> None:
-    bot_parts.settings = bot_parts.settings.with_overrides(public_bot=True)
-    text = reply_text(send(message_update(SAMPLES[name], user)))
-    assert (REFUSAL in text) == (COMMANDS[name].level == "private")
+def test_public_bot_opens_market_commands_only(wire, bot_settings, name: str, user: int | None) -> None:
+    public = wire(bot_settings.with_overrides(public_bot=True))
+    text = reply_text(sender(client_of(public))(message_update(SAMPLES[name], user)))
+    assert (REFUSAL in text) == (public.commands.table[name].level == "private")
 
 
-def test_refused_attempt_changes_no_state(bot_parts, send) -> None:
+def test_refused_attempt_changes_no_state(bot_container, send) -> None:
     reply_text(send(message_update("/subscribe", STRANGER)))
-    assert state.subscribers(bot_parts) == []
+    assert bot_container.bot_state.subscribers() == []
 
 
 def test_help_lists_what_the_user_may_use(send) -> None:
@@ -95,11 +98,11 @@ def test_top_reply_carries_the_stamp_and_sector_filter(send) -> None:
     assert "Financials" in text and "as of 2026-11-27 close · 8/8 symbols · simulated" in text
 
 
-def test_wrong_or_missing_secret_is_refused_and_nothing_is_processed(bot_parts, send) -> None:
+def test_wrong_or_missing_secret_is_refused_and_nothing_is_processed(bot_container, send) -> None:
     assert send(message_update("/subscribe", ALLOWED), secret="wrong-secret").status_code == 403
     assert send(message_update("/subscribe", ALLOWED), secret=None).status_code == 403
-    assert state.subscribers(bot_parts) == []
-    assert bot_parts.archive.read_state(state.UPDATES)[0] == {}
+    assert bot_container.bot_state.subscribers() == []
+    assert bot_container.archive.read_state(UPDATES) == {}
 
 
 def test_bad_bodies(bot_client, send) -> None:
@@ -114,13 +117,14 @@ def test_bad_bodies(bot_client, send) -> None:
     assert send({"update_id": 5, "poll": {"id": "1"}}).data == b""
 
 
-def test_same_update_twice_is_handled_once(bot_parts, send) -> None:
+def test_same_update_twice_is_handled_once(bot_container, wire, send) -> None:
     update = message_update("/subscribe", ALLOWED, update_id=777)
     assert "Subscribed" in reply_text(send(update))
-    bot_parts.extras.pop("telegram_seen_updates")  # as if another Lambda instance got the redelivery
-    again = send(update)
+    assert send(update).data == b""  # this process remembers it
+    other_instance = sender(client_of(wire()))  # another Lambda instance over the same store
+    again = other_instance(update)
     assert again.status_code == 200 and again.data == b""
-    assert state.subscribers(bot_parts) == [ALLOWED]
+    assert bot_container.bot_state.subscribers() == [ALLOWED]
 
 
 def test_paging_round_trip(send, emulator) -> None:
@@ -163,24 +167,42 @@ def test_stale_button_is_answered(send, emulator) -> None:
     assert response["method"] == "answerCallbackQuery" and response["callback_query_id"] == "9"
 
 
-def test_handler_failure_apologises_with_200(monkeypatch: pytest.MonkeyPatch, send) -> None:
-    def broken(_request):  # noqa: ANN001, ANN202
+class BuggyBroker:
+    """A broker with a bug: not a domain error, so the bot must apologise, not explain."""
+
+    def account(self) -> dict[str, Any]:
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(commands.COMMANDS, "status", replace(COMMANDS["status"], handler=broken))
-    assert APOLOGY in reply_text(send(message_update("/status", ALLOWED)))
+    positions = account
 
 
-def test_storage_failure_apologises_with_200(monkeypatch: pytest.MonkeyPatch, bot_parts, send) -> None:
-    def broken(*_args):  # noqa: ANN002, ANN202
+class DiskGoneStore(LocalStore):
+    """A store whose reads of pointers fail with an OS error (a disk or network fault)."""
+
+    def get_with_etag(self, key: str) -> tuple[bytes, str]:
         raise OSError("disk gone")
 
-    monkeypatch.setattr(state, "mark_update", broken)
+
+def test_handler_failure_apologises_with_200(wire, caplog: pytest.LogCaptureFixture) -> None:
+    send = sender(client_of(wire(broker=BuggyBroker())))
+    assert APOLOGY in reply_text(send(message_update("/account", ALLOWED)))
+    assert "telegram handler failed" in caplog.text and "boom" in caplog.text
+
+
+def test_storage_failure_apologises_with_200(wire, bot_settings) -> None:
+    send = sender(client_of(wire(store=DiskGoneStore(bot_settings.storage))))
     assert APOLOGY in reply_text(send(message_update("/top", ALLOWED)))
 
 
-def test_per_chat_rate_limit(bot_parts, send) -> None:
-    bot_parts.settings = bot_parts.settings.with_overrides(bot_commands_per_minute=3)
+def test_corrupt_stored_object_gets_a_logged_apology_naming_the_key(bot_container, send, caplog: pytest.LogCaptureFixture) -> None:
+    Path(bot_container.store.location, "reports", "latest.json").write_text('{"as_of": "2026-11-27", trunc')
+    assert APOLOGY in reply_text(send(message_update("/top", ALLOWED)))
+    (logged,) = [record for record in caplog.records if record.getMessage() == "corrupt stored object"]
+    assert logged.key == "reports/latest.json" and logged.levelname == "ERROR"
+
+
+def test_per_chat_rate_limit(wire, bot_settings) -> None:
+    send = sender(client_of(wire(bot_settings.with_overrides(bot_commands_per_minute=3))))
     texts = [send(message_update("/help", ALLOWED)) for _ in range(5)]
     assert all(response.status_code == 200 for response in texts)
     assert "at most 3 commands a minute" in reply_text(texts[3])
@@ -188,12 +210,8 @@ def test_per_chat_rate_limit(bot_parts, send) -> None:
     assert "Commands" in reply_text(send(message_update("/help", ALLOWED, chat_id=-5)))  # other chats unaffected
 
 
-def test_changes_sectors_and_history_with_two_reports(bot_parts, send) -> None:
-    from datetime import date
-
-    from shared.services.collection import collect
-
-    collect(bot_parts, date(2026, 11, 30))
+def test_changes_sectors_and_history_with_two_reports(bot_container, send) -> None:
+    bot_container.collection.collect(date(2026, 11, 30))
     changes = reply_text(send(message_update("/changes", ALLOWED)))
     assert "since 2026-11-27 (top 10):" in changes and "as of 2026-11-30 close" in changes
     sectors = reply_text(send(message_update("/sectors", ALLOWED)))
@@ -201,12 +219,8 @@ def test_changes_sectors_and_history_with_two_reports(bot_parts, send) -> None:
     assert "No track record yet" in reply_text(send(message_update("/history", ALLOWED)))
 
 
-def test_history_shows_the_track_record(bot_parts, send) -> None:
-    from datetime import date
-
-    from shared.services.collection import collect
-
-    collect(bot_parts, date(2026, 10, 27))  # an older report; latest.json stays on 2026-11-27
+def test_history_shows_the_track_record(bot_container, send) -> None:
+    bot_container.collection.collect(date(2026, 10, 27))  # an older report; latest.json stays on 2026-11-27
     text = reply_text(send(message_update("/history", ALLOWED)))
     assert "1m: 1 list(s)" in text and "2026-10-27 1m:" in text
 
@@ -217,10 +231,8 @@ def test_group_chatter_is_ignored_but_private_text_gets_a_hint(send) -> None:
     assert "Top 1–2" in reply_text(send(message_update("/top@dipwatch_test_bot 2", ALLOWED, chat_id=-3003)))
 
 
-def test_stock_without_a_chart_object_draws_from_the_bars(bot_parts, send) -> None:
-    from pathlib import Path
-
-    Path(bot_parts.store.location, "charts", "2026-11-27.json").unlink()
+def test_stock_without_a_chart_object_draws_from_the_bars(bot_container, send) -> None:
+    Path(bot_container.store.location, "charts", "2026-11-27.json").unlink()
     text = reply_text(send(message_update("/stock KO", ALLOWED)))
     assert "high " in text and "low " in text and "27 Nov 26" in text
 
@@ -251,7 +263,7 @@ def test_watch_round_trip(send) -> None:
     assert "No watches" in reply_text(send(message_update("/watches", ALLOWED)))
 
 
-def test_download_link_fetches_the_report(bot_parts, bot_client, send) -> None:
+def test_download_link_fetches_the_report(bot_container, bot_client, send) -> None:
     import re
 
     call = send(message_update("/download 2026-11-27", ALLOWED)).get_json()
@@ -259,7 +271,7 @@ def test_download_link_fetches_the_report(bot_parts, bot_client, send) -> None:
     href = re.search(r'href="([^"]+)"', call["text"]).group(1).replace("&amp;", "&")
     path = href.split("://", 1)[1].split("/", 1)[1]
     response = bot_client.get("/" + path)
-    assert response.status_code == 200 and response.data == bot_parts.store.get("reports/2026-11-27.csv")
+    assert response.status_code == 200 and response.data == bot_container.store.get("reports/2026-11-27.csv")
 
 
 def test_account_positions_and_monitor_show_the_broker(send) -> None:
@@ -272,34 +284,31 @@ def test_account_positions_and_monitor_show_the_broker(send) -> None:
     assert "target 100%" in monitor and "average gain +36.7%" in monitor and "not there yet" in monitor
 
 
-def test_no_trading_account_is_explained(bot_parts, send) -> None:
-    bot_parts.extras["broker"] = None
+def test_no_trading_account_is_explained(wire) -> None:
+    send = sender(client_of(wire(broker=None)))  # the test settings carry no Alpaca keys
     assert "no trading account is configured" in reply_text(send(message_update("/positions", ALLOWED)))
 
 
-def test_an_unavailable_trading_account_gets_a_clear_reply(bot_parts, send) -> None:
-    from shared.errors import BrokerError
+class DownBroker:
+    """A broker that Alpaca's outage makes unavailable (a domain error the bot explains)."""
 
-    class DownBroker:
-        def account(self) -> dict:
-            raise BrokerError("Alpaca account is unavailable: server error 503")
+    def account(self) -> dict[str, Any]:
+        raise BrokerError("Alpaca account is unavailable: server error 503")
 
-        positions = clock = calendar = account
+    positions = account
 
-    bot_parts.extras["broker"] = DownBroker()
+
+def test_an_unavailable_trading_account_gets_a_clear_reply(wire) -> None:
+    send = sender(client_of(wire(broker=DownBroker())))
     response = send(message_update("/account", ALLOWED))
     assert response.status_code == 200
     text = reply_text(response)
     assert "Alpaca account is unavailable: server error 503" in text and "try again" in text
 
 
-def test_an_older_messages_buttons_page_the_report_it_showed(bot_parts, send) -> None:
-    from datetime import date
-
-    from shared.services.collection import collect
-
-    collect(bot_parts, date(2026, 11, 25))  # an older report; latest stays on 2026-11-27
-    older = bot_parts.archive.read_report(date(2026, 11, 25))
+def test_an_older_messages_buttons_page_the_report_it_showed(bot_container, send) -> None:
+    bot_container.collection.collect(date(2026, 11, 25))  # an older report; latest stays on 2026-11-27
+    older = bot_container.archive.read_report(date(2026, 11, 25))
     update = {
         "update_id": 96_000,
         "callback_query": {

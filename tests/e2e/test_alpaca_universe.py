@@ -9,11 +9,9 @@ from typing import Iterator
 import pytest
 
 from app import create_app
-from shared.bootstrap import Parts, bootstrap
-from shared.bot.commands import dispatch
+from shared.bootstrap import Container, bootstrap
 from shared.config import Settings
 from shared.errors import ConfigError
-from shared.services.collection import backfill, collect
 from tests.conftest import AS_OF, fixed_clock
 from tests.emulators.alpaca import AlpacaEmulator, random_walk_bars
 from tests.emulators.alpaca_assets import generate_assets
@@ -41,21 +39,21 @@ def environment(server: AlpacaEmulator, root: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def wide_parts(listing: AlpacaEmulator, tmp_path: Path) -> Parts:
+def wide_parts(listing: AlpacaEmulator, tmp_path: Path) -> Container:
     listing.requests.clear()
     return bootstrap(Settings.from_env(environment(listing, tmp_path)), clock=fixed_clock)
 
 
 @pytest.mark.slow
-def test_backfill_collect_and_read_the_whole_listing(wide_parts: Parts, listing: AlpacaEmulator) -> None:
-    assert backfill(wide_parts, end=AS_OF, days=300).outcome == "complete"
-    summary = collect(wide_parts, AS_OF)
+def test_backfill_collect_and_read_the_whole_listing(wide_parts: Container, listing: AlpacaEmulator) -> None:
+    assert wide_parts.collection.backfill(end=AS_OF, days=300).outcome == "complete"
+    summary = wide_parts.collection.collect(AS_OF)
     assert summary.outcome == "complete"
     assert summary.universe == len(LISTED) == 2_000
     assert summary.ranked + summary.excluded == len(LISTED)
     assert len([r for r in listing.requests if r.path == "/v2/assets"]) == 1  # read once, then kept
 
-    client = create_app(parts=wide_parts).test_client()
+    client = create_app(container=wide_parts).test_client()
     report = client.get(f"/api/reports/{AS_OF.isoformat()}").get_json()
     assert {row["symbol"] for row in report["rows"]} == set(LISTED)
     made_up = next(s for s in LISTED if s not in {"AAPL", "MSFT"} and report["rows"][0]["symbol"] != s)
@@ -63,10 +61,13 @@ def test_backfill_collect_and_read_the_whole_listing(wide_parts: Parts, listing:
     assert stock.status_code == 200 and stock.get_json()["row"]["symbol"] == made_up
     assert client.get("/").status_code == 200
 
-    top = dispatch(wide_parts, "/top 25", 5, 5)
+    def dispatch(text: str) -> str:
+        return wide_parts.commands.dispatch(text, 5, 5, "http://127.0.0.1/").text
+
+    top = dispatch("/top 25")
     deepest = min((row for row in report["rows"] if row["rank"] is not None), key=lambda row: row["rank"])
-    assert deepest["symbol"] in top.text and "/2000" in top.text.replace(",", "")
-    assert made_up in dispatch(wide_parts, f"/stock {made_up.lower()}", 5, 5).text
+    assert deepest["symbol"] in top and "/2000" in top.replace(",", "")
+    assert made_up in dispatch(f"/stock {made_up.lower()}")
 
 
 def test_a_web_process_reads_the_listing_only_when_it_needs_it(listing: AlpacaEmulator, tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from shared.services.collection import collect
 from tests.e2e.browser import LiveServer, chromium_path, run_chromium, screenshot
 
 pytestmark = pytest.mark.skipif(
@@ -46,8 +45,8 @@ class TableRows(HTMLParser):
             self._cell.append(data)
 
 
-def test_index_page_shows_last_run_and_top_rows(app, parts, tmp_path: Path) -> None:
-    summary = collect(parts)
+def test_index_page_shows_last_run_and_top_rows(app, container, tmp_path: Path) -> None:
+    summary = container.collection.collect()
     with LiveServer(app) as server:
         dom = run_chromium(server.url + "/", "--dump-dom")
         picture = screenshot(server.url + "/", tmp_path / "index.png")

@@ -5,12 +5,11 @@ import json
 from pathlib import Path
 
 
-from shared.services.collection import collect
 from tests.conftest import AS_OF, SMALL_UNIVERSE
 
 
-def test_collect_then_read_through_app(parts, client) -> None:
-    summary = collect(parts)
+def test_collect_then_read_through_app(container, client) -> None:
+    summary = container.collection.collect()
     assert summary.as_of == AS_OF.isoformat()
     assert summary.outcome == "complete"
     assert summary.ranked == len(SMALL_UNIVERSE)
@@ -34,11 +33,11 @@ def test_collect_then_read_through_app(parts, client) -> None:
     assert "simulated" in html.lower()
 
 
-def test_rerun_same_day_rewrites_nothing(parts) -> None:
-    collect(parts)
-    root = Path(parts.store.location)
+def test_rerun_same_day_rewrites_nothing(container) -> None:
+    container.collection.collect()
+    root = Path(container.store.location)
     before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and not p.name.startswith(".") and "runs" not in p.parts}
-    second = collect(parts)
+    second = container.collection.collect()
     after = {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and not p.name.startswith(".") and "runs" not in p.parts}
     assert before == after
     assert second.days_written == [] and second.report_written is False

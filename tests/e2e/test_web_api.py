@@ -1,17 +1,20 @@
 """The HTTP edges: status, reports, errors, and time-limited download links."""
 from __future__ import annotations
 
-import time
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
-from itsdangerous import TimestampSigner
 
-from shared.services.collection import collect
+from app import create_app
+from shared.adapters.storage import LocalStore
+from shared.bootstrap import bootstrap
+from tests.conftest import FIXED_NOW
 
 
 @pytest.fixture
-def collected(parts) -> None:
-    collect(parts)
+def collected(container) -> None:
+    container.collection.collect()
 
 
 def test_healthz(client) -> None:
@@ -64,13 +67,13 @@ def test_stock_detail_has_window_closes(client) -> None:
 
 
 @pytest.mark.usefixtures("collected")
-def test_signed_download_link_round_trip(client, parts) -> None:
+def test_signed_download_link_round_trip(client, container) -> None:
     link = client.get("/api/reports/2026-11-27/download").get_json()
-    assert link["expires_in"] == parts.settings.link_ttl_seconds
+    assert link["expires_in"] == container.settings.link_ttl_seconds
     path = link["url"].split("localhost", 1)[1]
     response = client.get(path)
     assert response.status_code == 200
-    assert response.data == parts.store.get("reports/2026-11-27.csv")
+    assert response.data == container.store.get("reports/2026-11-27.csv")
     assert "attachment" in response.headers["Content-Disposition"]
 
 
@@ -85,15 +88,53 @@ def test_tampered_download_link_is_403(client) -> None:
 
 
 @pytest.mark.usefixtures("collected")
-def test_expired_download_link_is_403(client, parts, monkeypatch: pytest.MonkeyPatch) -> None:
-    issued = time.time() - parts.settings.link_ttl_seconds - 5
-    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(issued))
-    url = client.get("/api/reports/2026-11-27/download").get_json()["url"]
-    monkeypatch.undo()
-    response = client.get("/download/" + url.rsplit("/", 1)[1])
-    assert response.status_code == 403
-    assert "expired" in response.get_json()["error"]["message"]
+def test_expired_download_link_is_403(client, container) -> None:
+    token = client.get("/api/reports/2026-11-27/download").get_json()["url"].rsplit("/", 1)[1]
+    ttl = container.settings.link_ttl_seconds
+
+    def open_at(seconds_later: int):  # noqa: ANN202 - a Flask test response
+        later = FIXED_NOW + timedelta(seconds=seconds_later)
+        app = create_app(container=bootstrap(container.settings, store=container.store, clock=lambda: later))
+        return app.test_client().get("/download/" + token)
+
+    assert open_at(ttl - 5).status_code == 200
+    expired = open_at(ttl + 5)
+    assert expired.status_code == 403 and "expired" in expired.get_json()["error"]["message"]
 
 
 def test_download_link_for_a_missing_day_is_404(client) -> None:
     assert client.get("/api/reports/2026-11-27/download").status_code == 404
+
+
+@pytest.mark.usefixtures("collected")
+def test_corrupt_stored_object_is_a_logged_500_naming_the_key(client, container, caplog: pytest.LogCaptureFixture) -> None:
+    Path(container.store.location, "reports", "latest.json").write_text('{"as_of": "2026-11-27", "top": [')
+    for path in ("/api/status", "/api/reports/latest", "/api/stocks/KO"):
+        response = client.get(path)
+        assert response.status_code == 500, path
+        assert "reports/latest.json" in response.get_json()["error"]["message"]
+    logged = [record for record in caplog.records if record.getMessage() == "corrupt stored object"]
+    assert [record.key for record in logged] == ["reports/latest.json"] * 3
+    Path(container.store.location, "reports", "latest.json").write_text("[1, 2]")  # JSON, but not the document
+    assert client.get("/api/reports/latest").status_code == 500
+
+
+class FailingStore(LocalStore):
+    """A store whose listing fails with an error that is nobody's domain: a bug or an outage."""
+
+    def list(self, prefix: str) -> list[str]:
+        raise OSError("input/output error")
+
+
+def test_anything_else_is_logged_once_and_answered_500(settings, caplog: pytest.LogCaptureFixture) -> None:
+    client = create_app(container=bootstrap(settings, store=FailingStore(settings.storage))).test_client()
+    response = client.get("/api/runs")
+    assert response.status_code == 500 and response.get_json() == {"error": {"status": 500, "message": "internal error"}}
+    failures = [record for record in caplog.records if record.getMessage() == "request failed"]
+    assert len(failures) == 1 and failures[0].exc_info is not None and "input/output error" in caplog.text
+
+
+def test_bad_input_is_400_and_unknown_days_and_symbols_404(client) -> None:
+    assert client.get("/api/sectors?day=2026-02-30").status_code == 400
+    assert client.get("/api/reports/2026-11-27/download").status_code == 404
+    assert client.get("/api/stocks/ZZZZZZ").status_code == 404

@@ -4,8 +4,8 @@ It speaks the wire format of ``../shared/specs/alpaca.md``: the multi-symbol
 ``GET /v2/stocks/bars`` (``limit`` counts bars across symbols, results sorted by symbol then
 time, ``next_page_token`` to the end), daily timestamps at midnight New York in UTC, split-
 adjusted or raw prices, a request line limit (414 beyond ``Faults.max_url_bytes``, like nginx's
-default 8 KB buffer), and the trading endpoints ``/v2/account``, ``/v2/positions``,
-``/v2/clock``, ``/v2/calendar`` and ``/v2/assets`` (see ``tests/emulators/alpaca_assets.py``).
+default 8 KB buffer), and the trading endpoints ``/v2/account``, ``/v2/positions`` and
+``/v2/assets`` (see ``tests/emulators/alpaca_assets.py``).
 Faults are injected through ``Faults``.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -176,8 +176,6 @@ class AlpacaEmulator:
         routes = {
             "/v2/account": self._account,
             "/v2/positions": lambda _p: self.positions,
-            "/v2/clock": self._clock,
-            "/v2/calendar": self._calendar,
             "/v2/assets": lambda p: filter_assets(self.assets, p),
         }
         if path in routes:
@@ -333,15 +331,6 @@ class AlpacaEmulator:
             "trading_blocked": False,
             "account_blocked": False,
         }
-
-    def _clock(self, _params: dict[str, str]) -> dict[str, Any]:
-        now = datetime.fromtimestamp(self.clock(), timezone.utc)
-        return {"timestamp": now.isoformat(), "is_open": False, "next_open": "2026-11-30T09:30:00-05:00", "next_close": "2026-11-30T16:00:00-05:00"}
-
-    def _calendar(self, params: dict[str, str]) -> list[dict[str, str]]:
-        start = date.fromisoformat(params["start"][:10])
-        end = date.fromisoformat(params["end"][:10])
-        return [{"date": stamp.date().isoformat(), "open": "09:30", "close": "16:00"} for stamp in trading_days(start, end)]
 
     # --- wire ---------------------------------------------------------------------------------
 

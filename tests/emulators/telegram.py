@@ -1,8 +1,9 @@
 """A local Telegram Bot API server for tests: real HTTP on a free loopback port.
 
-It answers ``POST /bot<TOKEN>/<method>`` (form-encoded, nested values as JSON strings, or a
-JSON body) with ``{"ok": ..., "result": ...}``, records every call, and can be told to answer
-a method with 429 and ``parameters.retry_after`` a number of times.
+It answers ``POST /bot<TOKEN>/<method>`` (form-encoded, nested values and booleans as JSON
+strings, or a JSON body) with ``{"ok": ..., "result": ...}`` and records every call. It can be
+told to answer a method with 429 and ``parameters.retry_after`` a number of times, and to answer
+messages to a chat with 403 as Telegram does once a user blocks the bot.
 """
 from __future__ import annotations
 
@@ -16,6 +17,14 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "dipwatch", "username": "dipwatch_test_bot"}
+#: Parameters sent as JSON text in a form body (objects, arrays, numbers, booleans).
+_JSON_PARAMS = {"chat_id", "message_id", "offset", "timeout", "limit", "max_connections", "drop_pending_updates", "show_alert"}
+#: Methods that deliver to a chat: a chat that blocked the bot refuses them.
+_DELIVERY = {"sendMessage", "editMessageText", "sendPhoto", "sendDocument"}
+
+
+class BadRequest(ValueError):
+    """A parameter Telegram would refuse: answered with 400."""
 
 
 @dataclass
@@ -36,6 +45,7 @@ class TelegramEmulator:
     calls: list[Call] = field(default_factory=list)
     webhook: dict[str, Any] = field(default_factory=dict)
     updates: list[dict[str, Any]] = field(default_factory=list)
+    blocked: set[int] = field(default_factory=set)
     _failures: dict[str, list[int]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: Any = field(default_factory=lambda: itertools.count(1000))
@@ -77,6 +87,11 @@ class TelegramEmulator:
         with self._lock:
             self._failures.setdefault(method, []).extend([retry_after] * times)
 
+    def block(self, chat_id: int) -> None:
+        """The user of ``chat_id`` blocked the bot: messages to it are answered with 403."""
+        with self._lock:
+            self.blocked.add(chat_id)
+
     def of(self, method: str, status: int = 200) -> list[Call]:
         """Recorded calls of ``method`` that were answered with ``status``."""
         with self._lock:
@@ -90,7 +105,11 @@ class TelegramEmulator:
         token = prefix[len("/bot") :] if prefix.startswith("/bot") else ""
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
-        params = self._params(body, handler.headers.get("Content-Type", ""))
+        try:
+            params = self._params(body, handler.headers.get("Content-Type", ""))
+        except BadRequest as error:
+            self._answer(handler, Call(token, method, {}, 400), {"ok": False, "error_code": 400, "description": f"Bad Request: {error}"})
+            return
         if token != self.token:
             self._answer(handler, Call(token, method, params, 401), {"ok": False, "error_code": 401, "description": "Unauthorized"})
             return
@@ -100,6 +119,10 @@ class TelegramEmulator:
         if retry_after is not None:
             payload = {"ok": False, "error_code": 429, "description": f"Too Many Requests: retry after {retry_after}", "parameters": {"retry_after": retry_after}}
             self._answer(handler, Call(token, method, params, 429), payload)
+            return
+        if method in _DELIVERY and params.get("chat_id") in self.blocked:
+            payload = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
+            self._answer(handler, Call(token, method, params, 403), payload)
             return
         result = self._result(method, params)
         if result is None:
@@ -115,9 +138,17 @@ class TelegramEmulator:
             return json.loads(body)
         params: dict[str, Any] = {}
         for key, value in parse_qsl(body.decode(), keep_blank_values=True):
-            try:
-                params[key] = json.loads(value) if value[:1] in "[{" or key in ("chat_id", "message_id", "offset", "timeout", "limit") else value
-            except json.JSONDecodeError:
+            if key in _JSON_PARAMS:
+                try:
+                    params[key] = json.loads(value)
+                except json.JSONDecodeError:
+                    raise BadRequest(f"can't parse {key} {value!r}") from None
+            elif value[:1] in "[{":  # reply_markup, allowed_updates, link_preview_options
+                try:
+                    params[key] = json.loads(value)
+                except json.JSONDecodeError:
+                    params[key] = value  # text that merely starts with a bracket
+            else:
                 params[key] = value
         return params
 

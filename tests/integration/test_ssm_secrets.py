@@ -5,15 +5,16 @@ from typing import Iterator
 
 import boto3
 import pytest
-from shared import config
+from shared.adapters.ssm import ssm_provider
 from shared.config import Settings
 
 
 @pytest.fixture(autouse=True)
-def fresh_parameter_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def fresh_parameter_cache() -> Iterator[None]:
     """The SSM provider (and its cache) lives per process: each test starts with a new one."""
-    monkeypatch.setattr(config, "_ssm_provider", None)
+    ssm_provider.cache_clear()
     yield
+    ssm_provider.cache_clear()
 
 
 def put_secrets(client, prefix: str) -> None:
@@ -38,7 +39,7 @@ def test_ssm_values_are_cached_in_process(mocked_aws: None) -> None:
     Settings.from_env({"DIPWATCH_SSM_PREFIX": "/dipwatch/cache"})
     client.put_parameter(Name="/dipwatch/cache/TELEGRAM_BOT_TOKEN", Value="456:rotated", Type="SecureString", Overwrite=True)
     assert Settings.from_env({"DIPWATCH_SSM_PREFIX": "/dipwatch/cache"}).telegram_bot_token == "123:from-ssm"
-    config._ssm().clear_cache()
+    ssm_provider().clear_cache()
     assert Settings.from_env({"DIPWATCH_SSM_PREFIX": "/dipwatch/cache"}).telegram_bot_token == "456:rotated"
 
 

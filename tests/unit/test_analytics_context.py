@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shared.core.analytics import SCORE_WEIGHTS, build_report, compare_reports, compute_scores, has_excluding_flag, summarise_sectors
+from shared.core.analytics import SCORE_WEIGHTS, build_report, compare_reports, compute_scores, has_excluding_flag
+from shared.core.sectors import summarise_sectors
 from shared.core.track_record import compute_track_record
 from tests.conftest import make_bars
 

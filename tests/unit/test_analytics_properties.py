@@ -8,7 +8,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared.core.analytics import HISTORY_DAYS, REPORT_COLUMNS, build_report
+from shared.core.analytics import REPORT_COLUMNS, build_report
+from shared.core.window import HISTORY_DAYS
 from tests.conftest import make_bars
 
 AS_OF = date(2026, 3, 2)

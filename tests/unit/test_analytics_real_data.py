@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shared.core.analytics import HISTORY_DAYS, build_report
+from shared.core.analytics import build_report
+from shared.core.window import HISTORY_DAYS
 from shared.core.trading_calendar import trading_days
 
 FULL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "daily_bars.csv.gz"

@@ -7,9 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from shared.services import reports as services
 from shared.core.analytics import REPORT_COLUMNS
-from shared.services.collection import collect
 from shared.bootstrap import bootstrap
 from shared.errors import NoReportYet
 from shared.adapters.market_data import FetchResult, SimulatedMarketData
@@ -20,9 +18,9 @@ from tests.conftest import fixed_clock
 PREVIOUS = date(2026, 11, 25)  # the trading day before AS_OF (Thanksgiving is 2026-11-26)
 
 
-def test_report_has_the_contract_columns_in_order(parts) -> None:
-    collect(parts)
-    _day, report = services.load_report(parts)
+def test_report_has_the_contract_columns_in_order(container) -> None:
+    container.collection.collect()
+    _day, report = container.reports.load_report()
     assert list(report.columns) == REPORT_COLUMNS
     assert REPORT_COLUMNS[:10] == ["rank", "symbol", "name", "sector", "close", "peak_close", "peak_date", "drawdown_pct", "days_since_peak", "flags"]
     assert report["score_rank"].dropna().astype(int).sort_values().tolist() == list(range(1, int(report["rank"].notna().sum()) + 1))
@@ -30,37 +28,37 @@ def test_report_has_the_contract_columns_in_order(parts) -> None:
     assert names <= set(FLAG_NAMES)
 
 
-def test_latest_and_manifest_carry_quality_counts_and_changes(parts) -> None:
-    summary = collect(parts)
-    latest = services.latest_summary(parts)
+def test_latest_and_manifest_carry_quality_counts_and_changes(container) -> None:
+    summary = container.collection.collect()
+    latest = container.reports.latest_summary()
     assert set(latest["quality"]) == set(FLAG_NAMES)
     assert latest["quality"] == summary.quality
-    manifest = json.loads(parts.store.get(parts.archive.list_runs()[-1]))
+    manifest = json.loads(container.store.get(container.archive.list_runs()[-1]))
     assert manifest["quality"] == latest["quality"]
-    assert services.status(parts)["last_run"]["quality"] == latest["quality"]
-    assert latest["changes"] == json.loads(parts.store.get("reports/2026-11-27.changes.json"))
+    assert container.reports.status()["last_run"]["quality"] == latest["quality"]
+    assert latest["changes"] == json.loads(container.store.get("reports/2026-11-27.changes.json"))
 
 
-def test_sector_summary_shape_and_order(parts) -> None:
-    collect(parts)
-    sectors = services.sector_summary(parts)
+def test_sector_summary_shape_and_order(container) -> None:
+    container.collection.collect()
+    sectors = container.reports.sector_summary()
     assert list(sectors.columns) == ["sector", "count", "median_drawdown_pct", "share_below_20_pct"]
     assert sectors["median_drawdown_pct"].is_monotonic_increasing
-    _day, report = services.load_report(parts)
+    _day, report = container.reports.load_report()
     assert int(sectors["count"].sum()) == int(report["rank"].notna().sum())
     assert sectors["share_below_20_pct"].between(0, 100).all()
 
 
-def test_report_changes_against_the_previous_trading_day(parts) -> None:
-    collect(parts, PREVIOUS)
-    collect(parts)
-    changes = services.report_changes(parts)
+def test_report_changes_against_the_previous_trading_day(container) -> None:
+    container.collection.collect(PREVIOUS)
+    container.collection.collect()
+    changes = container.reports.report_changes()
     assert set(changes) == {"as_of", "previous", "top_n", "entered", "left", "rank_moves", "new_flags"}
     assert changes["as_of"] == "2026-11-27" and changes["previous"] == "2026-11-25"
-    assert changes["top_n"] == parts.settings.top_n
-    _d, now = services.load_report(parts)
-    _d, before = services.load_report(parts, PREVIOUS)
-    top = parts.settings.top_n
+    assert changes["top_n"] == container.settings.top_n
+    _d, now = container.reports.load_report()
+    _d, before = container.reports.load_report(PREVIOUS)
+    top = container.settings.top_n
     now_top = set(now.loc[now["rank"] <= top, "symbol"])
     before_top = set(before.loc[before["rank"] <= top, "symbol"])
     assert set(changes["entered"]) == now_top - before_top
@@ -72,39 +70,39 @@ def test_report_changes_against_the_previous_trading_day(parts) -> None:
     assert sizes == sorted(sizes, reverse=True)
     for item in changes["new_flags"]:
         assert set(item) == {"symbol", "flags"} and isinstance(item["flags"], list)
-    first = services.report_changes(parts, PREVIOUS)
+    first = container.reports.report_changes(PREVIOUS)
     assert first["previous"] is None and first["entered"] == [] and first["left"] == []
 
 
-def test_services_raise_no_report_yet_before_any_run(parts) -> None:
+def test_services_raise_no_report_yet_before_any_run(container) -> None:
     with pytest.raises(NoReportYet):
-        services.sector_summary(parts)
+        container.reports.sector_summary()
     with pytest.raises(NoReportYet):
-        services.report_changes(parts)
-    empty = services.track_record(parts)
+        container.reports.report_changes()
+    empty = container.reports.track_record()
     assert list(empty.columns) == TRACK_RECORD_COLUMNS and empty.empty
 
 
-def test_track_record_from_stored_reports_and_bars(parts) -> None:
+def test_track_record_from_stored_reports_and_bars(container) -> None:
     early = date(2026, 5, 1)
-    collect(parts, early)
-    collect(parts)
-    record = services.track_record(parts)
+    container.collection.collect(early)
+    container.collection.collect()
+    record = container.reports.track_record()
     assert list(record.columns) == TRACK_RECORD_COLUMNS
     rows = record[record["as_of"] == early]
     assert rows["horizon"].tolist() == ["1m", "3m", "6m"]
     assert rows["horizon_days"].tolist() == [21, 63, 126]
-    ranked_count = int(parts.archive.read_report(early)["rank"].notna().sum())
+    ranked_count = int(container.archive.read_report(early)["rank"].notna().sum())
     assert (rows["symbols"] == min(10, ranked_count)).all()
     assert (rows["excess_pct"] - (rows["top_return_pct"] - rows["universe_median_pct"])).abs().max() < 1e-9
     # Independent check of the 1-month row from the stored files.
-    report = parts.archive.read_report(early)
+    report = container.archive.read_report(early)
     top = report.loc[report["rank"] <= 10, "symbol"]
     from shared.core.trading_calendar import trading_days
 
     target = trading_days(early, date(2026, 7, 1))[21].date()
-    start = parts.archive.read_bars([early]).set_index("symbol")["close"]
-    end = parts.archive.read_bars([target]).set_index("symbol")["close"]
+    start = container.archive.read_bars([early]).set_index("symbol")["close"]
+    end = container.archive.read_bars([target]).set_index("symbol")["close"]
     forward = (end / start - 1) * 100
     one_month = rows[rows["horizon"] == "1m"].iloc[0]
     assert one_month["top_return_pct"] == pytest.approx(forward[top].mean())
@@ -131,10 +129,10 @@ class UnadjustedSplitMarketData:
 
 
 def test_latest_lists_excluded_symbols_with_reasons_and_top_scores(settings) -> None:
-    parts = bootstrap(settings, clock=fixed_clock, market_data=UnadjustedSplitMarketData("NVDA", date(2026, 10, 1)))
-    summary = collect(parts)
-    latest = services.latest_summary(parts)
-    _day, report = services.load_report(parts)
+    container = bootstrap(settings, clock=fixed_clock, market_data=UnadjustedSplitMarketData("NVDA", date(2026, 10, 1)))
+    summary = container.collection.collect()
+    latest = container.reports.latest_summary()
+    _day, report = container.reports.load_report()
     assert latest["excluded_symbols"] == [{"symbol": "NVDA", "flags": report.loc[report["symbol"] == "NVDA", "flags"].item()}]
     assert "split_suspect" in latest["excluded_symbols"][0]["flags"].split(";")
     assert summary.excluded == 1 and latest["quality"]["split_suspect"] == 1
@@ -143,16 +141,15 @@ def test_latest_lists_excluded_symbols_with_reasons_and_top_scores(settings) -> 
     assert first["score_rank"] == int(row["score_rank"]) and first["score"] == round(row["score"], 2)
 
 
-def test_collect_reads_stored_history_before_the_window_for_the_200_day_average(parts) -> None:
-    collect(parts)
-    _day, short = services.load_report(parts)
+def test_collect_reads_stored_history_before_the_window_for_the_200_day_average(container) -> None:
+    container.collection.collect()
+    _day, short = container.reports.load_report()
     assert short["dist_ma200_pct"].isna().all()  # only the 180-day window is stored
     other = date(2026, 11, 25)
-    from shared.services.collection import backfill
 
-    backfill(parts, start=date(2025, 12, 1), end=other)
-    collect(parts, other)
-    _day, full = services.load_report(parts, other)
+    container.collection.backfill(start=date(2025, 12, 1), end=other)
+    container.collection.collect(other)
+    _day, full = container.reports.load_report(other)
     assert full["dist_ma200_pct"].notna().all()
 
 
@@ -168,8 +165,8 @@ def test_a_failed_changes_write_does_not_fail_the_collection(settings, tmp_path)
                 raise StorageError(f"simulated outage writing {key}")
             return super().put_immutable(key, data)
 
-    parts = bootstrap(settings, store=ChangesFailStore(str(tmp_path / "failing")), clock=fixed_clock)
-    summary = collect(parts)
+    container = bootstrap(settings, store=ChangesFailStore(str(tmp_path / "failing")), clock=fixed_clock)
+    summary = container.collection.collect()
     assert summary.outcome == "complete" and summary.changes_key == ""
-    assert services.latest_summary(parts)["changes"] is None
-    assert services.report_changes(parts)["as_of"] == "2026-11-27"  # recomputed on demand
+    assert container.reports.latest_summary()["changes"] is None
+    assert container.reports.report_changes()["as_of"] == "2026-11-27"  # recomputed on demand

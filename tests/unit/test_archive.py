@@ -88,11 +88,12 @@ def test_state_documents_update_with_compare_and_swap(tmp_path: Path) -> None:
     archive = Archive(LocalStore(tmp_path))
     archive.update_state("subscribers", lambda doc: {**doc, "ids": [1]})
     archive.update_state("subscribers", lambda doc: {**doc, "ids": doc["ids"] + [2]})
-    assert archive.read_state("subscribers")[0] == {"ids": [1, 2]}
+    assert archive.read_state("subscribers") == {"ids": [1, 2]}
 
 
 def test_the_days_of_a_backfill_are_written_byte_for_byte_as_one_day_at_a_time(tmp_path) -> None:
-    from shared.adapters.archive import Archive, bars_csv_by_day, bars_to_csv
+    from shared.adapters.archive import Archive
+    from shared.adapters.formats import bars_csv_by_day, bars_to_csv
     from shared.adapters.market_data import SimulatedMarketData
     from shared.adapters.storage import LocalStore
 
@@ -111,7 +112,8 @@ def test_the_days_of_a_backfill_are_written_byte_for_byte_as_one_day_at_a_time(t
 
 
 def test_the_parsed_object_cache_is_bounded_by_bytes(tmp_path) -> None:
-    from shared.adapters.archive import Archive, _size
+    from shared.adapters.archive import Archive
+    from shared.adapters.parsed_cache import _size
     from shared.adapters.market_data import SimulatedMarketData
     from shared.adapters.storage import LocalStore
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from shared.config import Settings
-from shared.errors import ConfigError
+from shared.errors import ConfigError, SettingError
 
 
 def test_defaults_use_local_storage_and_sim_without_keys() -> None:
@@ -84,3 +84,37 @@ def test_ssm_fills_missing_secrets_and_env_wins() -> None:
     assert settings.telegram_bot_token == "from-ssm"
     assert settings.alpaca_key_id == "env-key"
     assert settings.lookback_days == 180  # only secrets come from SSM
+
+
+@pytest.mark.parametrize(
+    ("changes", "variable"),
+    [
+        ({"lookback_days": 1}, "DIPWATCH_LOOKBACK_DAYS"),
+        ({"top_n": 0}, "DIPWATCH_TOP_N"),
+        ({"market_data": "bloomberg"}, "DIPWATCH_MARKET_DATA"),
+        ({"market_data": "alpaca"}, "DIPWATCH_MARKET_DATA"),  # no keys
+        ({"storage": "s3://"}, "DIPWATCH_STORAGE"),
+        ({"telegram_api_url": "ftp://x"}, "TELEGRAM_API_URL"),
+        ({"telegram_timeout_seconds": 0.0}, "DIPWATCH_TELEGRAM_TIMEOUT"),
+        ({"telegram_webhook_secret": "has space"}, "TELEGRAM_WEBHOOK_SECRET"),
+        ({"secret_key": "short"}, "DIPWATCH_SECRET_KEY"),
+        ({"ssm_prefix": "dipwatch"}, "DIPWATCH_SSM_PREFIX"),
+        ({"alpaca_feed": "nasdaq"}, "DIPWATCH_ALPACA_FEED"),
+    ],
+)
+def test_every_settings_is_validated_when_it_is_made(changes: dict[str, object], variable: str) -> None:
+    with pytest.raises(SettingError, match=variable) as direct:
+        Settings(**changes)
+    assert direct.value.variable == variable
+    with pytest.raises(SettingError, match=variable):
+        Settings().with_overrides(**changes)
+
+
+def test_settings_made_directly_are_normalised_like_the_environment() -> None:
+    assert Settings(alpaca_data_url="http://127.0.0.1:9999/").alpaca_data_url == "http://127.0.0.1:9999"
+    assert Settings().with_overrides(telegram_api_url="https://api.example.com/").telegram_api_url == "https://api.example.com"
+
+
+def test_telegram_has_its_own_timeout() -> None:
+    settings = Settings.from_env({"DIPWATCH_TELEGRAM_TIMEOUT": "4.5", "DIPWATCH_HTTP_TIMEOUT": "30"})
+    assert (settings.telegram_timeout_seconds, settings.alpaca_timeout_seconds) == (4.5, 30.0)

@@ -50,7 +50,7 @@ def test_retry_policy_backs_off_exponentially_with_jitter_and_gives_up() -> None
 def test_retry_policy_honours_the_servers_hint() -> None:
     clock = FakeTime(start=0.0)
     policy = RetryPolicy(retries=2, base_seconds=1.0, sleep=clock.sleep)
-    answers = iter([RetryableError("429", wait_hint=7.0, rate_limited=True), "ok"])
+    answers = iter([RetryableError("429", wait_hint=7.0), "ok"])
 
     def call() -> str:
         answer = next(answers)

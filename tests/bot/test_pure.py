@@ -8,14 +8,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.services import portfolio
+from shared.adapters.messenger import TelegramMessenger
 from shared.bootstrap import bootstrap
-from shared.bot.access import MARKET, OPEN, PRIVATE, ChatRateLimiter, is_allowed
+from shared.bot import callbacks
+from shared.bot.access import MARKET, OPEN, PRIVATE, Access, ChatRateLimiter
 from shared.bot.formatting import MISSING, bold, code, escape, link, percent, pre, split_message, stamp
 from shared.core.charts import CHART_WIDTH, chart_points, downsample, render_chart
 from shared.config import Settings
+from shared.errors import NoTradingAccount
+from tests.bot.conftest import ALLOWED, client_of
 from tests.bot.html_check import check_html
 from tests.conftest import make_bars
+from tests.fakes import FakeTime
 
 
 def test_chart_points_reduce_each_symbol_to_the_width() -> None:
@@ -72,33 +76,33 @@ def test_split_message_cuts_between_lines() -> None:
     [(False, 1, (True, True, True)), (False, 2, (True, False, False)), (False, None, (True, False, False)), (True, 2, (True, True, False)), (True, None, (True, True, False))],
 )
 def test_access_rules(public: bool, user: int | None, expected: tuple[bool, bool, bool]) -> None:
-    settings = Settings(public_bot=public, telegram_allowed_users=frozenset({1}))
-    assert tuple(is_allowed(settings, level, user) for level in (OPEN, MARKET, PRIVATE)) == expected
+    access = Access(allowed_users=frozenset({1}), public=public)
+    assert tuple(access.allows(level, user) for level in (OPEN, MARKET, PRIVATE)) == expected
 
 
 def test_rate_limiter_window() -> None:
-    now = [0.0]
-    limiter = ChatRateLimiter(2, clock=lambda: now[0])
+    clock = FakeTime(start=0.0)
+    limiter = ChatRateLimiter(2, clock=clock.time)
     assert [limiter.admit(1) for _ in range(4)] == ["ok", "ok", "warn", "drop"]
     assert limiter.admit(2) == "ok"
-    now[0] = 61.0
+    clock.sleep(61.0)
     assert limiter.admit(1) == "ok"
 
 
-def test_portfolio_views(bot_parts) -> None:
-    positions = portfolio.positions_with_ranks(bot_parts)
+def test_portfolio_views(bot_container) -> None:
+    positions = bot_container.portfolio.positions_with_ranks()
     assert positions["symbol"].tolist() == ["AAPL", "KO", "ZZZZ"]
     assert positions.loc[0, "gain_pct"] == pytest.approx(150.0)
     assert pd.notna(positions.loc[0, "rank"]) and pd.isna(positions.loc[2, "rank"])
-    check = portfolio.monitor(bot_parts)
+    check = bot_container.portfolio.monitor()
     assert check["average_gain_pct"] == pytest.approx((150 + 10 - 50) / 3) and check["reached"] is False
-    assert portfolio.monitor(bot_parts, target_pct=30)["reached"] is True
-    assert portfolio.account_overview(bot_parts)["day_change"] == pytest.approx(500.0)
+    assert bot_container.portfolio.monitor(target_pct=30)["reached"] is True
+    assert bot_container.portfolio.account_overview()["day_change"] == pytest.approx(500.0)
 
 
 def test_no_broker_is_a_clear_error(settings: Settings) -> None:
-    with pytest.raises(portfolio.NoTradingAccount, match="APCA_API_KEY_ID"):
-        portfolio.account_overview(bootstrap(settings))
+    with pytest.raises(NoTradingAccount, match="APCA_API_KEY_ID"):
+        bootstrap(settings).portfolio.account_overview()
 
 
 def test_bot_settings_from_env() -> None:
@@ -116,3 +120,28 @@ def test_bot_settings_from_env() -> None:
 def test_any_dynamic_text_survives_escaping(text: str) -> None:
     visible = check_html(f"{bold(text)} {code(text)}\n{pre(text)} {link('https://x.test/?q=' + text, text)}")
     assert visible == f"{text} {text}\n{text} {text}"
+
+
+def test_callback_data_round_trips_and_stale_data_is_refused() -> None:
+    page = callbacks.TopPage(date(2026, 11, 27), 25, 25, 10)
+    assert callbacks.decode(callbacks.encode(page)) == page
+    assert callbacks.decode(callbacks.encode(callbacks.TopPage(date(2026, 11, 27), 0, 10))).sector is None
+    assert len(callbacks.encode(page).encode()) <= 64
+    for stale in ("nonsense", "top:2026-13-01:0:10:-", "top:2026-11-27:x:10:-", "other:2026-11-27:0:10:-", ""):
+        with pytest.raises(callbacks.StaleButton):
+            callbacks.decode(stale)
+
+
+def test_the_window_length_in_replies_comes_from_the_settings(wire, bot_settings) -> None:
+    container = wire(bot_settings.with_overrides(lookback_days=90))
+    start = container.commands.dispatch("/start", 1, ALLOWED, "http://localhost/").text
+    assert "90-day peak close" in start and "180" not in start
+    assert "90-day chart" in container.commands.dispatch("/help", 1, ALLOWED, "http://localhost/").text
+    page = client_of(container).get("/").get_data(as_text=True)
+    assert "90-day peak close" in page and "180-day" not in page
+
+
+def test_telegram_calls_use_their_own_timeout(wire, bot_settings) -> None:
+    container = wire(bot_settings.with_overrides(telegram_timeout_seconds=2.5, alpaca_timeout_seconds=40.0))
+    assert isinstance(container.messenger, TelegramMessenger)
+    assert container.messenger.bot.request.read_timeout == 2.5

@@ -1,0 +1,115 @@
+"""How dipwatch's records are written as bytes and read back.
+
+Writing is deterministic (same frame, same bytes), which is what makes a rerun a no-op on
+immutable objects. Reading raises ``CorruptObject`` naming the key when the bytes do not parse
+as what the key says they are.
+"""
+from __future__ import annotations
+
+import io
+import json
+import sys
+from datetime import date
+from typing import Any, Callable, Iterator, TypeVar
+
+import pandas as pd
+
+from shared.core.bars import BAR_COLUMNS, normalise_bars
+from shared.errors import CorruptObject
+
+T = TypeVar("T")
+
+
+def parsed(key: str, data: bytes, parse: Callable[[bytes], T]) -> T:
+    """``parse(data)``, or CorruptObject naming ``key`` when the bytes do not parse."""
+    try:
+        return parse(data)
+    except (ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError) as error:
+        # pandas' ParserError and json's JSONDecodeError are ValueErrors.
+        raise CorruptObject(key, f"{type(error).__name__}: {str(error)[:200]}") from error
+
+
+def bars_to_csv(bars: pd.DataFrame) -> bytes:
+    """Deterministic CSV bytes for a bars frame."""
+    frame = normalise_bars(bars).assign(date=lambda f: f["date"].dt.strftime("%Y-%m-%d"))
+    return str(frame.to_csv(index=False, lineterminator="\n")).encode()
+
+
+#: Rows formatted at once when writing many days: bounds the memory of a wide backfill.
+_FORMAT_ROWS = 100_000
+
+
+def bars_csv_by_day(bars: pd.DataFrame) -> Iterator[tuple[date, bytes]]:
+    """Each day's object, byte for byte what ``bars_to_csv`` writes for that day's rows, in date
+    order. Days are formatted a batch at a time (one ``to_csv`` per ~100,000 rows, not one per
+    day), so a backfill of 125 days costs a few calls and little memory."""
+    by_day = normalise_bars(bars).sort_values("date", kind="stable")  # stable: symbol order kept
+    if by_day.empty:
+        return
+    counts = by_day.groupby("date", sort=True).size()
+    sizes = [(day.date(), int(size)) for day, size in zip(pd.DatetimeIndex(counts.index), counts.to_numpy())]
+    first = 0
+    while first < len(by_day):
+        batch = [sizes.pop(0)]
+        while sizes and sum(count for _day, count in batch) + sizes[0][1] <= _FORMAT_ROWS:
+            batch.append(sizes.pop(0))
+        rows = sum(count for _day, count in batch)
+        part = by_day.iloc[first : first + rows]
+        text = str(part.assign(date=part["date"].dt.strftime("%Y-%m-%d")).to_csv(index=False, lineterminator="\n"))
+        header, _, body = text.partition("\n")
+        lines = body.split("\n")
+        start = 0
+        for day, count in batch:
+            yield day, "\n".join([header, *lines[start : start + count], ""]).encode()
+            start += count
+        first += rows
+
+
+def bars_from_csv(data: bytes) -> pd.DataFrame:
+    """Parse a stored bars object."""
+    frame = pd.read_csv(io.BytesIO(data), dtype={"symbol": str}, keep_default_na=False, na_values=[""])
+    # One string object per symbol across all days read (sys.intern): a window of 10,000 symbols
+    # holds 10,000 strings, not two million, and their hashes are computed once for every groupby.
+    frame["symbol"] = [sys.intern(str(symbol)) for symbol in frame["symbol"].tolist()]
+    return normalise_bars(frame.loc[:, BAR_COLUMNS])
+
+
+def report_to_csv(report: pd.DataFrame) -> bytes:
+    """Deterministic CSV bytes for a report; ``rank`` is empty for unranked rows."""
+    frame = report.assign(peak_date=pd.to_datetime(report["peak_date"]).dt.strftime("%Y-%m-%d"))
+    if "trough_date" in frame:
+        frame = frame.assign(trough_date=pd.to_datetime(frame["trough_date"]).dt.strftime("%Y-%m-%d"))
+    return str(frame.to_csv(index=False, lineterminator="\n", float_format="%.10g")).encode()
+
+
+def report_from_csv(data: bytes) -> pd.DataFrame:
+    """Parse a stored report."""
+    frame = pd.read_csv(io.BytesIO(data), dtype={"symbol": str, "name": str, "sector": str, "flags": str}, keep_default_na=False, na_values=[""])
+    if "trough_date" in frame:
+        frame = frame.assign(trough_date=pd.to_datetime(frame["trough_date"]))
+    if "score_rank" in frame:
+        frame = frame.assign(score_rank=frame["score_rank"].astype("Int64"))
+    return frame.assign(
+        rank=frame["rank"].astype("Int64"),
+        peak_date=pd.to_datetime(frame["peak_date"]),
+        flags=frame["flags"].fillna(""),
+        name=frame["name"].fillna(""),
+    )
+
+
+def positions_to_csv(positions: pd.DataFrame) -> bytes:
+    """CSV bytes for a positions snapshot."""
+    return str(positions.to_csv(index=False, lineterminator="\n")).encode()
+
+
+def json_bytes(payload: dict[str, Any]) -> bytes:
+    """Deterministic, readable JSON bytes for a document."""
+    return (json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n").encode()
+
+
+def json_document(data: bytes) -> dict[str, Any]:
+    """Parse a JSON document; it must be an object."""
+    document = json.loads(data)
+    if not isinstance(document, dict):
+        raise ValueError(f"expected a JSON object, found {type(document).__name__}")
+    return document

@@ -1,0 +1,33 @@
+"""Time-limited downloads of report CSVs: S3 presigned URLs, or signed links the app serves."""
+from __future__ import annotations
+
+from datetime import date
+
+from shared.adapters.archive import report_key
+from shared.adapters.links import LinkSigner, download_url
+from shared.errors import NoReportYet, NotFound, ObjectNotFound
+from shared.ports import Store
+
+
+class Downloads:
+    """Hands out and serves expiring links to stored objects."""
+
+    def __init__(self, store: Store, signer: LinkSigner, *, ttl_seconds: int) -> None:
+        self._store = store
+        self._signer = signer
+        self.ttl_seconds = ttl_seconds
+
+    def report_url(self, day: date, base_url: str) -> str:
+        """A link to the report CSV of ``day`` that works for ``ttl_seconds``; NoReportYet if none."""
+        key = report_key(day)
+        if not self._store.exists(key):
+            raise NoReportYet(f"no report for {day.isoformat()}")
+        return download_url(self._store, self._signer, key, self.ttl_seconds, base_url)
+
+    def open(self, token: str) -> tuple[str, bytes]:
+        """The key and bytes a signed token names; InvalidLink, or NotFound when the object is gone."""
+        key = self._signer.read(token, self.ttl_seconds)
+        try:
+            return key, self._store.get(key)
+        except ObjectNotFound:
+            raise NotFound("the linked file no longer exists") from None
