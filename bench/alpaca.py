@@ -79,8 +79,8 @@ def _ask(conn: Connection, message: Any) -> Any:
     return conn.recv()
 
 
-def _parts(root: str, url: str, key: str, secret: str, size: int) -> Any:
-    """The collector's parts on ``root``, warmed: the asset list (alpaca:us_equity), the SDK's
+def _container(root: str, url: str, key: str, secret: str, size: int) -> Any:
+    """The collector's container on ``root``, warmed: the asset list (alpaca:us_equity), the SDK's
     import and the calendar's first load are paid before any clock starts, as by any process."""
     os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
     from shared.bootstrap import bootstrap
@@ -91,26 +91,26 @@ def _parts(root: str, url: str, key: str, secret: str, size: int) -> Any:
         storage=root, market_data="alpaca", universe_path=None if size == 1_000 else ALPACA_US_EQUITY,
         alpaca_key_id=key, alpaca_secret_key=secret, alpaca_base_url=url, alpaca_data_url=url,
     )
-    parts = bootstrap(settings)
-    parts.universe
-    parts.market_data
+    container = bootstrap(settings)
+    container.universe
+    container.market_data
     trading_days(END - timedelta(days=400), NEXT)
-    return parts
+    return container
 
 
 def _backfill_run(conn: Connection, root: str, url: str, key: str, secret: str, size: int) -> dict[str, float]:
     """A fresh process: the timed backfill, then the first report (not timed)."""
     
-    parts = _parts(root, url, key, secret, size)
+    container = _container(root, url, key, secret, size)
     _ask(conn, "count")
     started = time.perf_counter()
-    summary = parts.collection.backfill(end=END, days=BACKFILL_DAYS)
+    summary = container.collection.backfill(end=END, days=BACKFILL_DAYS)
     backfill_s = time.perf_counter() - started
     backfilled = _ask(conn, "count")
     assert summary.outcome == "complete", summary.line()
-    stored = sum(len(parts.archive.read_bars([date.fromisoformat(day)])) for day in summary.days_written)
+    stored = sum(len(container.archive.read_bars([date.fromisoformat(day)])) for day in summary.days_written)
     rss = peak_rss_mb()
-    parts.collection.collect(END)
+    container.collection.collect(END)
     _ask(conn, "count")
     return {
         "backfill_s": backfill_s,
@@ -125,10 +125,10 @@ def _backfill_run(conn: Connection, root: str, url: str, key: str, secret: str, 
 def _daily_run(conn: Connection, root: str, url: str, key: str, secret: str, size: int) -> dict[str, float]:
     """A fresh process, as the scheduled job is: the next day's run over the stored history."""
 
-    parts = _parts(root, url, key, secret, size)
+    container = _container(root, url, key, secret, size)
     _ask(conn, "count")
     started = time.perf_counter()
-    daily = parts.collection.collect(NEXT)
+    daily = container.collection.collect(NEXT)
     daily_s = time.perf_counter() - started
     counted = _ask(conn, "count")
     assert daily.outcome == "complete", daily.line()

@@ -87,10 +87,10 @@ def _measure(section: Section, tag: str, runs: int) -> None:
     from shared.bootstrap import bootstrap
     from shared.config import Settings
 
-    parts = bootstrap(Settings.from_env())
-    parts.collection.collect(date(2026, 11, 27))
+    container = bootstrap(Settings.from_env())
+    container.collection.collect(date(2026, 11, 27))
     client = create_app(container=bootstrap(Settings.from_env())).test_client()
-    symbols = parts.universe["symbol"].tolist()
+    symbols = container.universe["symbol"].tolist()
     ids = itertools.count(1)
     rng = random.Random(7)
 

@@ -20,10 +20,10 @@ def _run() -> dict[str, float]:
     from shared.config import Settings
 
     with tempfile.TemporaryDirectory() as root:
-        parts = bootstrap(Settings(storage=root, market_data="sim"))
-        first, first_s = timed(lambda: parts.collection.collect(FIRST))
-        _, rerun_s = timed(lambda: parts.collection.collect(FIRST))
-        _, next_s = timed(lambda: parts.collection.collect(NEXT))
+        container = bootstrap(Settings(storage=root, market_data="sim"))
+        first, first_s = timed(lambda: container.collection.collect(FIRST))
+        _, rerun_s = timed(lambda: container.collection.collect(FIRST))
+        _, next_s = timed(lambda: container.collection.collect(NEXT))
     return {"symbols": first.universe, "ranked": first.ranked, "first_s": first_s, "rerun_s": rerun_s, "next_s": next_s, "rss_mb": peak_rss_mb()}
 
 

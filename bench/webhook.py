@@ -72,11 +72,11 @@ def _serve(conn: Connection, endpoint: str) -> None:
 
     logging.getLogger("waitress").setLevel(logging.ERROR)
     boto3.client("s3").create_bucket(Bucket="dipwatch-bench")
-    parts = bootstrap(Settings.from_env())
-    parts.collection.collect(AS_OF)
+    container = bootstrap(Settings.from_env())
+    container.collection.collect(AS_OF)
     app = create_app(container=bootstrap(Settings.from_env()))
     server = create_server(app, host="127.0.0.1", port=0)
-    conn.send((f"http://127.0.0.1:{server.effective_port}", parts.universe["symbol"].tolist()))  # type: ignore[union-attr]
+    conn.send((f"http://127.0.0.1:{server.effective_port}", container.universe["symbol"].tolist()))  # type: ignore[union-attr]
     server.run()
 
 
