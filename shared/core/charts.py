@@ -42,11 +42,12 @@ def chart_points(bars: pd.DataFrame, as_of: date, lookback_days: int, width: int
     peak_slice = high.idxmax().to_numpy()
     holds_peak = (high.index.to_numpy()[:, None] == peak_slice[None, :]) & (high.index.to_numpy()[:, None] < high.index[-1])
     points = last.where(~holds_peak, high).round(4)
-    symbols = {
-        symbol: [None if pd.isna(value) else float(value) for value in points[symbol].to_numpy()]
-        for symbol in points.columns
-        if points[symbol].notna().any()
-    }
+    values = points.to_numpy(dtype=float).T  # one row per symbol
+    present = ~np.isnan(values)
+    cells = values.astype(object)
+    cells[~present] = None
+    keep = present.any(axis=1)
+    symbols = dict(zip(points.columns[keep].tolist(), cells[keep].tolist()))
     return {
         "as_of": as_of.isoformat(),
         "lookback_days": lookback_days,
