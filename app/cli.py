@@ -41,7 +41,8 @@ def _configured(source: str | None, universe: str | None) -> Container:
         return container
     try:
         settings = container.settings.with_overrides(**changes)
-        return bootstrap(settings, store=container.store, clock=container.clock)
+        same_store = settings.storage == container.settings.storage  # else the source's own store
+        return bootstrap(settings, store=container.store if same_store else None, clock=container.clock)
     except SettingError as error:
         raise click.UsageError(f"{_FLAGS.get(error.variable, error.variable)} {error.problem}") from None
     except ConfigError as error:
@@ -52,9 +53,9 @@ _SOURCE_HELP = "Market data: sim, alpaca or csv:PATH (default: DIPWATCH_MARKET_D
 _UNIVERSE_HELP = "CSV with a symbol column (default: DIPWATCH_UNIVERSE or the Russell 1000)."
 
 
-def _where(container: Container) -> None:
-    """Say which store and source a run uses (data of different sources never share a store)."""
-    click.echo(f"store {container.store.location} · source {container.settings.market_data}")
+def _summary(container: Container, line: str) -> str:
+    """The run's summary line, ending with the store it wrote to (each source has its own)."""
+    return f"{line} · store {container.store.location}"
 
 
 @click.command("collect")
@@ -66,7 +67,6 @@ def collect_command(as_of: date | None, source: str | None, universe: str | None
     """Run the daily collection and print one summary line."""
     container = _configured(source, universe)
     logger.append_keys(command="collect")
-    _where(container)
     try:
         summary = container.collection.collect(as_of)
     except NothingCollected as error:
@@ -77,7 +77,7 @@ def collect_command(as_of: date | None, source: str | None, universe: str | None
         raise SystemExit(1) from None
     finally:
         container.notifier.after_latest_run()
-    click.echo(summary.line())
+    click.echo(_summary(container, summary.line()))
 
 
 @click.command("backfill")
@@ -93,13 +93,12 @@ def backfill_command(start: date | None, end: date | None, days: int | None, sou
         raise click.UsageError("give either --start (with optional --end) or --days")
     container = _configured(source, universe)
     logger.append_keys(command="backfill")
-    _where(container)
     try:
         summary = container.collection.backfill(start=start, end=end, days=days)
     except DipwatchError as error:
         click.echo(f"backfill: failed: {error}")
         raise SystemExit(1) from None
-    click.echo(summary.line())
+    click.echo(_summary(container, summary.line()))
     if summary.outcome == "failed":
         raise SystemExit(1)
 

@@ -48,7 +48,7 @@ class AlertCommands:
         if request.chat_id == NO_CHAT:
             raise _no_chat()
         added = self._state.subscribe(request.chat_id, self._clock().isoformat())
-        return Reply("✅ Subscribed: the digest arrives after each daily collection." if added else "You are already subscribed.")
+        return Reply("✅ Subscribed to the daily digest.\nIt comes after each collection." if added else "You are already subscribed.")
 
     def unsubscribe(self, request: Request) -> Reply:
         """Remove this chat from the daily digest."""
@@ -78,11 +78,11 @@ class AlertCommands:
             raise _no_chat()
         symbol, drawdown = found.symbol, float(found.row["drawdown_pct"])
         self._state.set_watch(chat_id, symbol, pct)
-        reached = " It is there already: the first alert comes after the next collection." if drawdown <= -pct else ""
+        reached = "\nIt is there already: the first alert\ncomes after the next collection." if drawdown <= -pct else ""
         return (
             f"👀 Watching {code(symbol)} at {escape(percent(-pct))}.\n"
             f"Now {bold(percent(drawdown))} from its peak ({escape(found.as_of.isoformat())}).\n"
-            f"One alert a day while it is {escape(percent(-pct))} or deeper.{escape(reached)}"
+            f"One alert a day at {escape(percent(-pct))} or deeper.{escape(reached)}"
         )
 
     def unwatch(self, request: Request) -> Reply:

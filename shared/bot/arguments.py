@@ -46,8 +46,16 @@ SECTOR_ALIASES = {
 #: What ``sort=`` accepts for each order.
 _SORT_NAMES = {"drawdown": "drawdown", "dd": "drawdown", "rank": "drawdown", "score": "score", "days": "days", "age": "days"}
 _SORT_NAMES.update({"ret5": "ret5", "5d": "ret5", "ret20": "ret20", "20d": "ret20"})
-_NUMBER = re.compile(r"^[-+−]?[\d.,]+%?$")
 _WORD = re.compile(r"[a-z0-9]+")
+
+
+def is_number(token: str) -> bool:
+    """Whether ``token`` reads as a number (``5``, ``-3``, ``2.5%``, ``1e6``, ``1,000``): never a sector."""
+    try:
+        float(token.replace("−", "-").replace(",", "").rstrip("%"))
+    except ValueError:
+        return False
+    return any(char.isdigit() for char in token)
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,7 @@ def parse_top(args: list[str]) -> TopArgs:
             if value not in _SORT_NAMES:
                 raise usage_error(f"Unknown order “{value}”; {SORT_HELP}.")
             sort = _SORT_NAMES[value]
-        elif _NUMBER.match(token):
+        elif is_number(token):
             if position != 0:
                 raise usage_error(f"“{token}” is not a sector; N comes first.")
             size = whole_number(token, "N", 1, MAX_PAGE, TOP_USAGE)

@@ -201,7 +201,7 @@ def status(state: dict[str, Any], now: datetime) -> Reply:
 def version(release: str, build: str, source: str, store: str, run: dict[str, Any] | None, now: datetime) -> Reply:
     """``/version``: the release and build, the data source and store, and the last run."""
     lines = [bold(f"dipwatch {release}"), escape(f"build {shorten(build, 34)}"), escape(f"source {source_label(source)}")]
-    lines.append(escape(f"store {shorten(store, 34)}"))
+    lines.append(escape(f"store {store if len(store) <= 34 else '…' + store[-33:]}"))  # the tail names the source
     if run is None:
         lines.append("no collection has run yet")
     else:

@@ -350,3 +350,62 @@ def test_an_older_messages_buttons_page_the_report_it_showed(bot_container, send
     assert first_three(text, skip=0) == expected
     gone = dict(update, update_id=96_001, callback_query=dict(update["callback_query"], id="13", data="top:2026-01-05:0:3:-"))
     assert "out of date" in check_call(send(gone).get_json())
+
+
+def press_update(data: str, user_id: int, query_id: str, update_id: int) -> dict[str, Any]:
+    """A press of an inline button under message 60 of the user's private chat."""
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": query_id,
+            "from": {"id": user_id, "is_bot": False, "first_name": "Ada"},
+            "chat_instance": "ci",
+            "data": data,
+            "message": {"message_id": 60, "date": 1_790_000_000, "chat": {"id": user_id, "type": "private"}, "text": "old"},
+        },
+    }
+
+
+def test_taps_from_a_list_to_a_stock_to_a_watch_and_back(bot_container, send, emulator) -> None:
+    listed = send(message_update("/top 3", ALLOWED)).get_json()
+    first_symbol = listed["reply_markup"]["inline_keyboard"][0][0]
+    opened = send(press_update(first_symbol["callback_data"], ALLOWED, "21", 97_000)).get_json()
+    assert opened["method"] == "editMessageText" and opened["message_id"] == 60
+    assert check_call(opened).startswith(f"{first_symbol['text']} · ")
+    refresh, watch = opened["reply_markup"]["inline_keyboard"][0]
+    (back,) = opened["reply_markup"]["inline_keyboard"][1]
+    assert (refresh["text"], watch["text"], back["text"]) == ("↻ Refresh", "👀 Watch −20%", "◀ Back to the list")
+    assert send(press_update(refresh["callback_data"], ALLOWED, "22", 97_001)).get_json()["text"] == opened["text"]
+    watched = send(press_update(watch["callback_data"], ALLOWED, "23", 97_002)).get_json()
+    assert watched["method"] == "sendMessage" and f"Watching {first_symbol['text']} at −20.0%" in check_call(watched)
+    assert bot_container.bot_state.watches()[ALLOWED][first_symbol["text"]]["pct"] == 20.0
+    returned = send(press_update(back["callback_data"], ALLOWED, "24", 97_003)).get_json()
+    assert returned["method"] == "editMessageText" and returned["text"] == listed["text"]
+    answers = {call.params["callback_query_id"]: call.params.get("text") for call in emulator.of("answerCallbackQuery")}
+    assert answers == {"21": None, "22": None, "23": f"Watching {first_symbol['text']} at −20%", "24": None}
+
+
+def test_a_stranger_may_page_a_public_bot_but_not_watch(wire, bot_settings, emulator) -> None:
+    send = sender(client_of(wire(bot_settings.with_overrides(public_bot=True))))
+    opened = send(press_update("s:KO", STRANGER, "31", 98_000)).get_json()
+    assert check_call(opened).startswith("KO · ")
+    (watch,) = [b for b in opened["reply_markup"]["inline_keyboard"][0] if b["text"].startswith("👀")]
+    refused = send(press_update(watch["callback_data"], STRANGER, "32", 98_001)).get_json()
+    assert refused["method"] == "answerCallbackQuery" and f"user id is {STRANGER}" in refused["text"] and len(refused["text"]) <= 200
+
+
+def test_list_symbols_are_one_tap_commands(send) -> None:
+    assert reply_text(send(message_update("/s_BRK_B", ALLOWED))).startswith("BRK.B · Berkshire")
+    assert reply_text(send(message_update("/s_brk_b@dipwatch_test_bot", ALLOWED, chat_id=-3003))).startswith("BRK.B · ")
+    assert "I don't know the symbol" in reply_text(send(message_update("/s_NOPE", ALLOWED)))
+
+
+def test_watch_refuses_a_symbol_without_data(wire, bot_settings, tmp_path: Path) -> None:
+    from tests.fakes import RecordingMarketData
+
+    container = wire(bot_settings.with_overrides(storage=str(tmp_path / "other")), market_data=RecordingMarketData(failing={"KO"}))
+    container.collection.collect()  # KO fails: the report has no row for it
+    send = sender(client_of(container))
+    assert reply_text(send(message_update("/watch KO 5", ALLOWED))).startswith("Not watching: KO has no bar dated 2026-11-27")
+    assert container.bot_state.watches() == {}
+    assert "Watching JPM at −5.0%" in reply_text(send(message_update("/watch JPM 5", ALLOWED)))
