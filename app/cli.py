@@ -178,3 +178,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backfill_command)
     app.cli.add_command(bot_command)
     app.cli.add_command(telegram_group)
+    from app.ops import ops_group
+
+    app.cli.add_command(ops_group)

@@ -1,48 +1,54 @@
-"""Scheduled entry points for Zappa's events. Each takes Zappa's ``(event, context)``."""
+"""Scheduled entry points for Zappa's events. Each takes Zappa's ``(event, context)``.
+
+``collect_daily`` is scheduled at 10:00, 11:00 and 12:00 UTC every day. From 06:00 New York on a
+trading day it collects the previous session, and the later slots retry until that session is
+complete (see ``shared.core.schedule``). By hand, ``zappa invoke prod app.jobs.collect_daily``
+collects the last completed session unless it is already complete; ``"force": true`` in the
+event collects it again anyway.
+"""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-
 from shared.bootstrap import Container, bootstrap
-from shared.core.trading_calendar import NEW_YORK, is_trading_day
-from shared.errors import NothingCollected
+from shared.core.run_metrics import OUTCOME_METRICS
 from shared.telemetry import logger, metrics
 
-#: The collector is scheduled at 10:00 and 11:00 UTC; only the one that is 6 AM in New York runs.
-RUN_HOUR_NEW_YORK = 6
+
+def scheduled_time(event: dict[str, Any]) -> datetime | None:
+    """The slot of an EventBridge scheduled event (its ``time``), None for any other event."""
+    if event.get("detail-type") != "Scheduled Event" or not event.get("time"):
+        return None
+    return datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00")).astimezone(timezone.utc)
+
+
+def daily_collection(container: Container, event: dict[str, Any], memory_mb: int = 0) -> dict[str, Any]:
+    """One invocation with ``container``'s parts; publishes its metrics and returns what it did."""
+    slot = scheduled_time(event)
+    at = slot or container.clock()
+    logger.append_keys(command="collect_daily", scheduled_at=at.isoformat())
+    result = container.morning.run(at, scheduled=slot is not None, force=bool(event.get("force")), memory_mb=memory_mb)
+    for name, unit, value in result.metrics:
+        metrics.add_metric(name=name, unit=unit, value=value)
+    if slot is not None:
+        metrics.add_metric(name="CollectionOverdue", unit="Count", value=container.morning.heartbeat(at))
+    logger.info(f"collect_daily: {result.outcome}", extra={"outcome": result.outcome, "reason": result.reason, "session": str(result.session)})
+    return result.reply()
 
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def collect_daily(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
-    """Run the daily collection at 6 AM New York time on trading days; return the summary."""
-    container = bootstrap()
+    """The morning collection (see the module docstring); exactly one outcome metric, even on error."""
+    outcome = "failed"
+    container = None
     try:
-        return daily_collection(container, event or {})
+        container = bootstrap()
+        reply = daily_collection(container, event or {}, int(getattr(context, "memory_limit_in_mb", 0) or 0))
+        outcome = str(reply["outcome"])
+        return reply
     finally:
-        container.close()
-
-
-def daily_collection(container: Container, event: dict[str, Any]) -> dict[str, Any]:
-    """The scheduled collection with ``container``'s parts: skipped unless it is 6 AM on a New York
-    trading day (or the event says ``force``), then the collection and its notifications."""
-    logger.append_keys(command="collect_daily")
-    local = container.clock().astimezone(NEW_YORK)
-    if not event.get("force") and (local.hour != RUN_HOUR_NEW_YORK or not is_trading_day(local.date())):
-        logger.info("skipped: not 6 AM on a New York trading day", extra={"local_time": local.isoformat()})
-        metrics.add_metric(name="RunsSkipped", unit=MetricUnit.Count, value=1)
-        return {"skipped": True, "local_time": local.isoformat()}
-    try:
-        summary = container.collection.collect()
-    except NothingCollected as error:
-        metrics.add_metric(name="RunsFailed", unit=MetricUnit.Count, value=1)
-        return {"outcome": "failed", "error": str(error)}
-    finally:
-        container.notifier.after_latest_run()  # digest, watches, and the admin alert for a failed or partial run
-    metrics.add_metric(name="SymbolsRanked", unit=MetricUnit.Count, value=summary.ranked)
-    metrics.add_metric(name="SymbolsMissing", unit=MetricUnit.Count, value=len(summary.missing))
-    metrics.add_metric(name="SymbolsFailed", unit=MetricUnit.Count, value=len(summary.failed))
-    metrics.add_metric(name="RunSeconds", unit=MetricUnit.Seconds, value=summary.duration_s)
-    return {"outcome": summary.outcome, "line": summary.line(), "as_of": summary.as_of}
+        metrics.add_metric(name=OUTCOME_METRICS[outcome], unit="Count", value=1)
+        if container is not None:
+            container.close()

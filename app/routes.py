@@ -9,18 +9,21 @@ from __future__ import annotations
 import hmac
 import json
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from app import container_of
-from shared.bootstrap import Container
+from app.observability import note_command, note_failure
 from shared.errors import BadInput, CorruptObject, InvalidLink, NoReportYet, NotFound
 from shared.telemetry import logger
+
+if TYPE_CHECKING:  # the web path imports pandas only when a route needs data
+    import pandas as pd
+
+    from shared.bootstrap import Container
 
 web = Blueprint("web", __name__)
 api = Blueprint("api", __name__, url_prefix="/api")
@@ -52,6 +55,9 @@ def parse_day(text: str) -> date:
 
 def plain(value: Any) -> Any:
     """A frame's cell as JSON: dates as YYYY-MM-DD, NaN and NA as null, numpy scalars as numbers."""
+    import numpy as np
+    import pandas as pd
+
     if isinstance(value, (datetime, date)):
         return None if pd.isna(value) else value.strftime("%Y-%m-%d")
     if isinstance(value, np.generic):
@@ -61,7 +67,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-def json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def json_rows(frame: "pd.DataFrame") -> list[dict[str, Any]]:
     """A frame's rows as JSON-ready dicts."""
     return [{str(key): plain(value) for key, value in row.items()} for row in frame.to_dict(orient="records")]
 
@@ -144,7 +150,7 @@ def stock(symbol: str) -> ResponseReturnValue:
     found = stocks.row(symbol)
     return {
         "as_of": found.as_of.isoformat(),
-        "row": json_rows(pd.DataFrame([found.row]))[0],
+        "row": {str(key): plain(value) for key, value in found.row.items()},
         "closes": json_rows(stocks.closes(found.symbol, found.as_of)),
     }
 
@@ -189,8 +195,27 @@ def telegram_webhook() -> ResponseReturnValue:
         return error_response(400, "body is not JSON")
     if not isinstance(payload, dict):
         return error_response(400, "body is not a JSON object")
+    note_command(_command_of(payload))
     call = container.webhook.answer(payload, request.host_url)
+    if call and call.get("text") == _apology():
+        note_failure()  # answered, with an apology: a webhook error all the same
     return jsonify(call) if call else ("", 200)
+
+
+def _apology() -> str:
+    from shared.bot.views import APOLOGY
+
+    return APOLOGY.text
+
+
+def _command_of(payload: dict[str, Any]) -> str | None:
+    """The bot command an update carries (``top`` for ``/top 5``), for the ``Commands`` metric."""
+    message = payload.get("message") or payload.get("edited_message")
+    if isinstance(message, dict) and isinstance(message.get("text"), str) and message["text"].startswith("/"):
+        return message["text"][1:].split()[0].split("@")[0].lower()[:32] or None
+    if isinstance(payload.get("callback_query"), dict):
+        return "button"
+    return None
 
 
 # --- errors ------------------------------------------------------------------------------------

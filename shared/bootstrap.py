@@ -23,6 +23,7 @@ from shared.errors import ConfigError
 from shared.ports import Broker, MarketData, Messenger, Store
 from shared.services.bot_state import BotState
 from shared.services.collection import Collection
+from shared.services.morning import Morning
 from shared.services.downloads import Downloads
 from shared.services.portfolio import Portfolio
 from shared.services.reports import Reports
@@ -144,8 +145,19 @@ class Container:
         )
 
     @cached_property
+    def morning(self) -> Morning:
+        return Morning(
+            self.collection,
+            self.archive,
+            self.portfolio,
+            lambda: self.notifier,
+            lambda: float(getattr(self.store, "requests", 0)),
+            stop_pct=self.settings.stop_pct,
+        )
+
+    @cached_property
     def portfolio(self) -> Portfolio:
-        return Portfolio(self.broker, self.reports, monitor_target_pct=self.settings.monitor_target_pct)
+        return Portfolio(lambda: self.broker, self.reports, monitor_target_pct=self.settings.monitor_target_pct)
 
     @cached_property
     def bot_state(self) -> BotState:
@@ -201,7 +213,7 @@ class Container:
 
         limiter = ChatRateLimiter(self.settings.bot_commands_per_minute)
         buttons = Buttons(self.market_commands, self.alert_commands, self.access)
-        return Webhook(self.commands, buttons, self.bot_state, limiter, self.messenger)
+        return Webhook(self.commands, buttons, self.bot_state, limiter, lambda: self.messenger)
 
     @cached_property
     def operations(self) -> Operations:
@@ -217,7 +229,9 @@ class Container:
         from shared.bot.notifications import Notifier
 
         settings = self.settings
-        return Notifier(self.messenger, self.reports, self.bot_state, admin_chat=settings.telegram_admin_chat, digest_rows=settings.top_n)
+        return Notifier(
+            self.messenger, self.reports, self.bot_state, admin_chat=settings.telegram_admin_chat, digest_rows=settings.top_n, stop_pct=settings.stop_pct
+        )
 
     def check(self) -> Container:
         """Build what must fail at start-up rather than on first use (the universe list)."""

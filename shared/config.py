@@ -25,12 +25,21 @@ SECRET_NAMES = (
     "TELEGRAM_WEBHOOK_SECRET",
     "DIPWATCH_SECRET_KEY",
 )
+def service_name() -> str:
+    """The service in logs and the metrics' ``service`` dimension: Powertools' own variable
+    ``POWERTOOLS_SERVICE_NAME`` (``dipwatch-prod`` on Lambda, per stage), else ``dipwatch``."""
+    return os.environ.get("POWERTOOLS_SERVICE_NAME", "").strip() or "dipwatch"
+
+
+#: Plain settings that may also come from SSM (String parameters): per-deployment, not secret.
+SSM_SETTING_NAMES = ("TELEGRAM_ALLOWED_USERS", "TELEGRAM_ADMIN_CHAT")
 
 #: Numeric settings: field -> (variable, lowest, highest).
 _RANGES: dict[str, tuple[str, float, float]] = {
     "lookback_days": ("DIPWATCH_LOOKBACK_DAYS", 5, 3650),
     "link_ttl_seconds": ("DIPWATCH_LINK_TTL", 60, 7 * 24 * 3600),
     "monitor_target_pct": ("DIPWATCH_MONITOR_TARGET", 1, 10000),
+    "stop_pct": ("DIPWATCH_STOP_PCT", 0.1, 100),
     "top_n": ("DIPWATCH_TOP_N", 1, 100),
     "alpaca_chunk_size": ("DIPWATCH_ALPACA_CHUNK", 1, 2000),
     "alpaca_requests_per_minute": ("DIPWATCH_ALPACA_RPM", 1, 10000),
@@ -101,6 +110,7 @@ class Settings:
     secret_key: str = field(default_factory=lambda: _secrets.token_urlsafe(32), repr=False)
     link_ttl_seconds: int = 3600
     monitor_target_pct: float = 100.0
+    stop_pct: float = 20.0  # a held position this far below its cost is past its stop
     top_n: int = 10
 
     alpaca_key_id: str | None = field(default=None, repr=False)
@@ -175,7 +185,7 @@ class Settings:
 
                 ssm_loader = load_ssm_secrets
             loaded = ssm_loader(ssm_prefix)
-            for name in SECRET_NAMES:
+            for name in SECRET_NAMES + SSM_SETTING_NAMES:
                 if not env.get(name) and loaded.get(name):
                     env[name] = loaded[name]
 

@@ -10,7 +10,10 @@ import sys
 
 from aws_lambda_powertools import Logger, Metrics
 
-SERVICE = "dipwatch"
+from shared.config import service_name
+
+#: ``dipwatch-prod`` or ``dipwatch-dev`` on Lambda (each stage's alarms watch its own), else ``dipwatch``.
+SERVICE = service_name()
 NAMESPACE = "dipwatch"
 
 logger = Logger(service=SERVICE, logger_handler=logging.StreamHandler(sys.stderr))

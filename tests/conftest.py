@@ -112,3 +112,17 @@ def moto_server() -> Iterator[str]:
 def server_s3(moto_server: str, aws_env: None):
     """A boto3 S3 client that talks to the moto server over HTTP."""
     return boto3.client("s3", endpoint_url=moto_server, region_name=REGION)
+
+
+# --- the Lambda package: built once per session (slow), shared by every test that opens it ------
+
+
+@pytest.fixture(scope="session")
+def lambda_package() -> Path:
+    """`make package` (the prod stage's zip, bytecode added and checked by Zappa's zip callback)."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    completed = subprocess.run(["make", "--no-print-directory", "package"], cwd=root, capture_output=True, text=True, timeout=1800)
+    assert completed.returncode == 0, (completed.stdout + completed.stderr)[-4000:]
+    return root / "build" / "dipwatch-prod.zip"

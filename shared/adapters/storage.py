@@ -132,6 +132,12 @@ class S3Store:
             "s3",
             config=Config(connect_timeout=5, read_timeout=20, retries={"max_attempts": 4, "mode": "standard"}),
         )
+        #: HTTP requests sent to S3 through this store (retries included): the run's cost metric.
+        self.requests = 0
+        self._client.meta.events.register("before-send.s3", self._count)
+
+    def _count(self, **_kwargs: object) -> None:
+        self.requests += 1
 
     def _key(self, key: str) -> str:
         check_key(key)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 from telegram.error import Forbidden
@@ -89,10 +89,35 @@ def admin_reply(summary: dict[str, Any], previous: dict[str, Any] | None = None)
     return Reply("\n".join(lines))
 
 
+def violations_reply(violations: dict[str, Any], coverage_pct: float | None, stop_pct: float) -> Reply | None:
+    """The admin alert about broken rules after a collection, or None when all is well."""
+    lines = []
+    if coverage_pct is not None and coverage_pct < 95.0:
+        lines.append(escape(f"coverage {coverage_pct:.1f}%, below 95%"))
+    for item in violations.get("beyond_stop", []):
+        lines.append(escape(f"{stock_command(item['symbol'])} {percent(item['gain_pct'])} · past the {percent(-stop_pct)} stop"))
+    if violations.get("monitor_reached"):
+        lines += ["/monitor target reached:", escape(f"the best five average {percent(violations.get('average_gain_pct'))}")]
+    if not lines:
+        return None
+    return Reply("\n".join([bold("🚨 dipwatch rules"), *lines]))
+
+
+def _always(_kind: str) -> bool:
+    return True
+
+
+#: ``claim(kind)``: whether this caller may send the ``kind`` notification ("admin", "digest",
+#: "watches", "rules"). The scheduled job passes the session ledger's, so each goes out once
+#: per trading day whichever invocation sends it.
+Claim = Callable[[str], bool]
+
+
 class Notifier:
     """Sends the notifications of a collection through the messenger."""
 
-    def __init__(self, messenger: Messenger | None, reports: Reports, state: BotState, *, admin_chat: int | None, digest_rows: int) -> None:
+    def __init__(self, messenger: Messenger | None, reports: Reports, state: BotState, *, admin_chat: int | None, digest_rows: int, stop_pct: float = 20.0) -> None:
+        self.stop_pct = stop_pct
         self._messenger = messenger
         self._reports = reports
         self._state = state
@@ -133,8 +158,9 @@ class Notifier:
         reached = sorted({chat for chat, _reply in targets} - failed)
         return reached, sorted(blocked)
 
-    def after_collection(self, summary: dict[str, Any]) -> dict[str, int]:
-        """Send the admin alert (failed or partial run), the digest and the watch alerts.
+    def after_collection(self, summary: dict[str, Any], claim: Claim = _always) -> dict[str, int]:
+        """Send the admin alert (what changed since the previous run, see ``admin_reply``), the
+        digest and the watch alerts, each only if ``claim`` grants it.
 
         Does nothing without ``TELEGRAM_BOT_TOKEN``. Never raises: a notification problem is logged
         and must not turn a good collection into a failed one.
@@ -145,14 +171,14 @@ class Notifier:
             return sent
         try:
             admin = admin_reply(summary, self._reports.previous_collection(summary)) if self._admin_chat is not None else None
-            if self._admin_chat is not None and admin is not None:
+            if self._admin_chat is not None and admin is not None and claim("admin"):
                 reached, _blocked = self._broadcast(messenger, [(self._admin_chat, admin)])
                 sent["admin"] = len(reached)
             if summary.get("outcome") == "failed":
                 return sent
             as_of, report = self._reports.load_report(date.fromisoformat(summary["as_of"]))
             subscribers = self._state.subscribers()
-            if subscribers:
+            if subscribers and claim("digest"):
                 latest = self._reports.latest_summary()
                 _day, latest_report = self._reports.load_report(date.fromisoformat(str(latest["as_of"])))
                 digest = digest_reply(latest, latest_report, self._digest_rows)
@@ -161,7 +187,7 @@ class Notifier:
                 if blocked:
                     self._state.unsubscribe(blocked)  # the user blocked the bot: stop trying
             alerts = self.watch_alerts(report, summary)
-            if alerts:
+            if alerts and claim("watches"):
                 reached, _blocked = self._broadcast(messenger, [(chat, reply) for chat, _symbols, reply in alerts])
                 done = [(chat, symbol) for chat, symbols, _reply in alerts if chat in set(reached) for symbol in symbols]
                 self._state.mark_watches_sent(done, as_of)
@@ -170,6 +196,18 @@ class Notifier:
             logger.exception("telegram notifications failed")
         logger.info("telegram notifications sent", extra=sent)
         return sent
+
+    def after_rules(self, violations: dict[str, Any], coverage_pct: float | None, claim: Claim = _always) -> bool:
+        """Tell the admin chat about broken rules (if any, and if ``claim`` grants it); never raises."""
+        reply = violations_reply(violations, coverage_pct, self.stop_pct)
+        if reply is None or self._messenger is None or self._admin_chat is None or not claim("rules"):
+            return False
+        try:
+            reached, _blocked = self._broadcast(self._messenger, [(self._admin_chat, reply)])
+        except Exception:  # noqa: BLE001 - the edge of the notification step; logged once
+            logger.exception("telegram rule alert failed")
+            return False
+        return bool(reached)
 
     def after_latest_run(self) -> dict[str, int]:
         """Notifications for the newest collection run, whatever its outcome (CLI and scheduled job)."""

@@ -6,7 +6,7 @@ then any that must be sent with the messenger (the callback answer, extra messag
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
@@ -65,13 +65,13 @@ class Webhook:
         buttons: Buttons,
         state: BotState,
         limiter: ChatRateLimiter,
-        messenger: Messenger | None,
+        messenger: Callable[[], Messenger | None],
     ) -> None:
         self._commands = commands
         self._buttons = buttons
         self._state = state
         self._limiter = limiter
-        self._messenger = messenger
+        self._messenger_of = messenger  # built on first follow-up: inline answers need no client
 
     def handle(self, payload: dict[str, Any], base_url: str) -> list[BotCall]:
         """The calls that answer one update; empty when it is ignored (unparsable, unhandled, redelivered)."""
@@ -131,10 +131,11 @@ class Webhook:
 
     def send_quietly(self, calls: list[BotCall]) -> None:
         """Send follow-up calls when a messenger is configured; log failures instead of raising."""
-        if self._messenger is None:
+        messenger = self._messenger_of() if calls else None
+        if messenger is None:
             return
         for call in calls:
             try:
-                self._messenger.call(call)
+                messenger.call(call)
             except (TelegramError, TimeoutError, RuntimeError) as error:
                 logger.warning("telegram call failed", extra={"method": call.get("method"), "error": str(error)})

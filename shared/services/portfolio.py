@@ -5,7 +5,7 @@ NoTradingAccount when no trading keys are configured.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -20,15 +20,16 @@ MONITOR_POSITIONS = 5
 class Portfolio:
     """The user's trading account next to the latest report."""
 
-    def __init__(self, broker: Broker | None, reports: Reports, *, monitor_target_pct: float) -> None:
-        self._broker = broker
+    def __init__(self, broker: Callable[[], Broker | None], reports: Reports, *, monitor_target_pct: float) -> None:
+        self._broker_of = broker  # built on first use: the Alpaca client is slow to import
         self._reports = reports
         self.monitor_target_pct = monitor_target_pct
 
     def _account(self) -> Broker:
-        if self._broker is None:
+        broker = self._broker_of()
+        if broker is None:
             raise NoTradingAccount("no trading account is configured (set APCA_API_KEY_ID and APCA_API_SECRET_KEY)")
-        return self._broker
+        return broker
 
     def _positions(self) -> pd.DataFrame:
         positions = self._account().positions()
@@ -71,4 +72,18 @@ class Portfolio:
             "top": top.loc[:, ["symbol", "gain_pct", "market_value"]].to_dict(orient="records"),
             "average_gain_pct": average,
             "reached": average is not None and average >= target,
+        }
+
+    def rule_violations(self, stop_pct: float) -> dict[str, Any]:
+        """The account's rules after a collection: positions ``stop_pct`` or more below their
+        cost, and whether the monitor's target is reached. Empty without a trading account."""
+        if self._broker_of() is None:
+            return {"beyond_stop": [], "monitor_reached": False, "average_gain_pct": None}
+        gains = self._positions()
+        beyond = gains[gains["gain_pct"] <= -stop_pct].sort_values("gain_pct", kind="stable")
+        check = self.monitor()
+        return {
+            "beyond_stop": beyond.loc[:, ["symbol", "gain_pct"]].to_dict(orient="records"),
+            "monitor_reached": bool(check["reached"]),
+            "average_gain_pct": check["average_gain_pct"],
         }

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-
+from app import container_of
 from tests.conftest import AS_OF, SMALL_UNIVERSE
 
 
@@ -58,5 +58,5 @@ def test_cli_collect_exits_nonzero_when_nothing_collected(app, tmp_path) -> None
     result = app.test_cli_runner().invoke(args=["collect", "--source", f"csv:{empty}"])
     assert result.exit_code == 1
     assert "nothing collected" in result.output
-    manifests = list((Path(app.extensions["dipwatch"].store.location) / "runs").glob("*.json"))
+    manifests = list((Path(container_of(app).store.location) / "runs").glob("*.json"))
     assert [json.loads(p.read_text())["outcome"] for p in manifests] == ["failed"]

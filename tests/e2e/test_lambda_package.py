@@ -1,140 +1,115 @@
-"""The Zappa package, built offline and invoked as Lambda would: API Gateway and scheduled events.
+"""The Lambda package: built for the runtime's Python and glibc, with its bytecode, within Lambda's limits.
 
-The package is unzipped and its handler run by a bare interpreter (-I -S: no site-packages), so
-anything missing from the zip fails here. S3 and SSM are moto's server, over HTTP.
+``inspect_package`` is the check ``make package`` runs; here it runs on the real zip, and on
+doctored copies to show that each rule catches what it is for.
 """
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-import sys
 import zipfile
-from datetime import datetime
 from pathlib import Path
 
-import boto3
 import pytest
 
-from app.jobs import RUN_HOUR_NEW_YORK
-from shared.core.trading_calendar import NEW_YORK, is_trading_day
+from deploy.lambda_target import UNZIPPED_LIMIT, ZIPPED_LIMIT, Target, target_for
+from deploy.lambda_zip import inspect_package
+from deploy.stage import StageResources
 
-ROOT = Path(__file__).resolve().parents[2]
-PACKAGE = ROOT / "build" / "dipwatch-lambda.zip"
-LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
-
-INVOKE = r"""
-import json, sys
-sys.path.insert(0, ".")
-from handler import lambda_handler
-
-class Context:
-    function_name = "dipwatch-production"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:dipwatch-production"
-    aws_request_id = "11111111-2222-3333-4444-555555555555"
-    def get_remaining_time_in_millis(self):
-        return 300000
-
-results = [lambda_handler(event, Context()) for event in json.load(sys.stdin)]
-print("RESULTS=" + json.dumps(results, default=str))
-"""
+RUNTIME = target_for("prod")
 
 
-def api_event(path: str) -> dict:
-    """An API Gateway (REST, v1) proxy event."""
-    return {
-        "resource": "/{proxy+}",
-        "path": path,
-        "httpMethod": "GET",
-        "headers": {"Host": "abc123.execute-api.us-east-1.amazonaws.com", "X-Forwarded-Proto": "https"},
-        "multiValueHeaders": {},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": {"proxy": path.lstrip("/")},
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": "/{proxy+}",
-            "httpMethod": "GET",
-            "path": f"/production{path}",
-            "stage": "production",
-            "identity": {"sourceIp": "203.0.113.9", "userAgent": "pytest"},
-            "requestId": "req-1",
-        },
-        "body": None,
-        "isBase64Encoded": False,
-    }
-
-
-@pytest.fixture(scope="module")
-def unzipped(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`make package` once, unzipped into a temporary directory."""
-    subprocess.run(["make", "--no-print-directory", "package"], cwd=ROOT, check=True, capture_output=True, timeout=900)
-    target = tmp_path_factory.mktemp("lambda")
-    with zipfile.ZipFile(PACKAGE) as archive:
-        archive.extractall(target)
+def copy_with(package: Path, target: Path, change) -> Path:  # noqa: ANN001 - (name, bytes) -> (name, bytes) | None
+    """A copy of the zip with every entry passed through ``change`` (None drops it)."""
+    with zipfile.ZipFile(package) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as copy:
+        for info in source.infolist():
+            changed = change(info.filename, source.read(info))
+            if changed is not None:
+                copy.writestr(changed[0], changed[1])
     return target
 
 
-def scheduled_hour_now() -> bool:
-    """Whether it is now the hour in which the scheduled collection runs (6 AM on a New York trading day)."""
-    local = datetime.now(NEW_YORK)
-    return local.hour == RUN_HOUR_NEW_YORK and is_trading_day(local.date())
+def first_extension(package: Path) -> str:
+    with zipfile.ZipFile(package) as archive:
+        return next(name for name in archive.namelist() if name.endswith(f".{RUNTIME.abi_tag}.so") and "numpy/_core/" in name)
 
 
-def invoke(unzipped: Path, events: list[dict], moto_server: str) -> list:
-    python = shutil.which("python3.11") or sys.executable
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "AWS_ENDPOINT_URL": moto_server,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-        "HOME": str(unzipped),
-    }
-    completed = subprocess.run(
-        [python, "-I", "-S", "-c", INVOKE], cwd=unzipped, env=env, input=json.dumps(events), capture_output=True, text=True, timeout=300
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    line = next(line for line in completed.stdout.splitlines() if line.startswith("RESULTS="))
-    return json.loads(line.removeprefix("RESULTS="))
+def test_both_stages_deploy_to_amazon_linux_2023_with_python_312() -> None:
+    assert target_for("prod") == target_for("dev") == Target("python3.12", "x86_64")
+    assert RUNTIME.glibc == (2, 34) and RUNTIME.abi_tag == "cpython-312-x86_64-linux-gnu"
 
 
-def test_package_fits_lambda_and_holds_the_app(unzipped: Path) -> None:
-    size = sum(path.stat().st_size for path in unzipped.rglob("*") if path.is_file())
-    assert size < LAMBDA_UNZIPPED_LIMIT
-    assert (unzipped / "handler.py").is_file() and (unzipped / "app" / "jobs.py").is_file()
-    assert (unzipped / "shared" / "data" / "russell1000.csv").is_file()
-    assert not (unzipped / "tests").exists() and not (unzipped / ".venv").exists()
+def test_the_package_loads_on_its_runtime(lambda_package: Path) -> None:
+    report = inspect_package(lambda_package, RUNTIME)
+    assert report.problems == []
+    assert report.elf_files > 50  # numpy, pandas, aiohttp ... were all opened
+    assert (2, 17) <= report.newest_glibc <= RUNTIME.glibc
+    assert report.zipped_bytes <= ZIPPED_LIMIT and report.unzipped_bytes <= UNZIPPED_LIMIT
+    with zipfile.ZipFile(lambda_package) as archive:
+        names = set(archive.namelist())
+    assert {"handler.py", "zappa_settings.py", "app/jobs.py", "shared/data/russell1000.csv"} <= names
+    assert "app/__pycache__/jobs.cpython-312.pyc" in names and "__pycache__/handler.cpython-312.pyc" in names
 
 
-def test_packaged_handler_serves_http_and_runs_the_collector(unzipped: Path, moto_server: str, aws_env: None, monkeypatch) -> None:
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
-    s3 = boto3.client("s3", region_name="us-east-1")
-    if "dipwatch-data" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
-        s3.create_bucket(Bucket="dipwatch-data")
-    scheduled = {
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "resources": ["arn:aws:events:us-east-1:123456789012:rule/dipwatch-production-app.jobs.collect_daily"],
-    }
-    before = scheduled_hour_now()
-    health, forced, status, timed = invoke(
-        unzipped,
-        [api_event("/healthz"), {"command": "app.jobs.collect_daily", "force": True}, api_event("/api/status"), scheduled],
-        moto_server,
-    )
-    assert health["statusCode"] == 200 and json.loads(health["body"]) == {"status": "ok"}
-    assert forced["outcome"] == "complete", forced
-    assert status["statusCode"] == 200
-    last_run = json.loads(status["body"])["last_run"]
-    assert last_run["ranked"] == 1000 and last_run["source"] == "simulated"
-    if before == scheduled_hour_now():  # the hour did not turn during the invocation
-        # The scheduled event runs the collection only when it is 6 AM on a New York trading day.
-        if before:
-            assert timed["outcome"] == "complete" and timed["as_of"] == forced["as_of"]
-        else:
-            assert timed["skipped"] is True and "outcome" not in timed
-    keys = [item["Key"] for item in s3.list_objects_v2(Bucket="dipwatch-data", Prefix="prod/reports/")["Contents"]]
-    assert f"prod/reports/{forced['as_of']}.csv" in keys
+def test_build_only_packages_stay_out(lambda_package: Path) -> None:
+    with zipfile.ZipFile(lambda_package) as archive:
+        tops = {name.split("/", 1)[0] for name in archive.namelist()}
+    for build_only in ("pip", "setuptools", "wheel", "elftools", "troposphere", "cfn_flip", "tqdm", "tests", "deploy", "bench", ".venv"):
+        assert build_only not in tops
+    assert not any(top.startswith(".venv") for top in tops)
+
+
+def test_a_file_needing_a_newer_glibc_is_caught(lambda_package: Path, tmp_path: Path) -> None:
+    victim = first_extension(lambda_package)
+
+    def newer_glibc(name: str, data: bytes):
+        # Same length, so the string table stays valid: the file now asks for GLIBC_2.97.
+        return name, data.replace(b"GLIBC_2.17", b"GLIBC_2.97").replace(b"GLIBC_2.14", b"GLIBC_2.97") if name == victim else data
+
+    problems = inspect_package(copy_with(lambda_package, tmp_path / "glibc.zip", newer_glibc), RUNTIME).problems
+    assert any(victim in problem and "GLIBC_2.97" in problem for problem in problems), problems
+
+
+def test_another_python_abi_or_machine_is_caught(lambda_package: Path, tmp_path: Path) -> None:
+    victim = first_extension(lambda_package)
+
+    def other_abi(name: str, data: bytes):
+        if name != victim:
+            return name, data
+        arm = data[:18] + (183).to_bytes(2, "little") + data[20:]  # e_machine = EM_AARCH64
+        return name.replace("cpython-312", "cpython-311"), arm
+
+    problems = inspect_package(copy_with(lambda_package, tmp_path / "abi.zip", other_abi), RUNTIME).problems
+    assert any("cpython-311-x86_64-linux-gnu" in problem and "CPython ABI" in problem for problem in problems), problems
+    assert any("EM_AARCH64" in problem for problem in problems), problems
+
+
+def test_missing_or_foreign_bytecode_is_caught(lambda_package: Path, tmp_path: Path) -> None:
+    def strip_app_bytecode(name: str, data: bytes):
+        if name == "app/__pycache__/jobs.cpython-312.pyc":
+            return None
+        if name == "app/__pycache__/routes.cpython-312.pyc":
+            return name.replace("cpython-312", "cpython-311"), data[:4] + b"\x00\x00\x00\x00" + data[8:]  # timestamp-based
+        return name, data
+
+    problems = inspect_package(copy_with(lambda_package, tmp_path / "pyc.zip", strip_app_bytecode), RUNTIME).problems
+    assert "app/jobs.py: no cpython-312 bytecode" in problems
+    assert any("routes.cpython-311.pyc" in problem for problem in problems)
+    assert any("not unchecked hash-based" in problem for problem in problems)
+
+
+def test_sizes_over_lambdas_limits_are_caught(tmp_path: Path) -> None:
+    import os
+
+    big = tmp_path / "big.zip"
+    with zipfile.ZipFile(big, "w") as archive:
+        archive.writestr("noise.bin", os.urandom(ZIPPED_LIMIT + 1), zipfile.ZIP_STORED)  # over 50 MB zipped
+        archive.writestr("zeros.bin", bytes(UNZIPPED_LIMIT), zipfile.ZIP_DEFLATED)  # tiny zipped, 250 MB unzipped
+    problems = inspect_package(big, RUNTIME).problems
+    assert any("over Lambda's 50,000,000" in problem for problem in problems)
+    assert any("over Lambda's 250,000,000" in problem for problem in problems)
+
+
+@pytest.mark.parametrize("stage", ["prod", "dev"])
+def test_each_stage_has_its_own_prefix_parameters_and_role(stage: str) -> None:
+    resources = StageResources.of(stage)
+    assert resources.prefix == stage and resources.ssm_path == f"/dipwatch/{stage}"
+    assert resources.function_name == f"dipwatch-{stage}" and resources.role_name == f"dipwatch-{stage}-lambda"

@@ -48,3 +48,12 @@ def test_settings_read_ssm_over_http_from_moto_server(moto_server: str, aws_env:
     put_secrets(boto3.client("ssm", region_name="us-east-1"), "/dipwatch/server")
     settings = Settings.from_env({"DIPWATCH_SSM_PREFIX": "/dipwatch/server"})
     assert settings.telegram_bot_token == "123:from-ssm"
+
+
+def test_allowed_users_and_admin_chat_may_come_from_ssm_and_the_environment_wins(mocked_aws: None) -> None:
+    client = boto3.client("ssm", region_name="us-east-1")
+    client.put_parameter(Name="/dipwatch/plain/TELEGRAM_ALLOWED_USERS", Value="11,22", Type="String")
+    client.put_parameter(Name="/dipwatch/plain/TELEGRAM_ADMIN_CHAT", Value="-100", Type="String")
+    settings = Settings.from_env({"DIPWATCH_SSM_PREFIX": "/dipwatch/plain"})
+    assert settings.telegram_allowed_users == frozenset({11, 22}) and settings.telegram_admin_chat == -100
+    assert Settings.from_env({"DIPWATCH_SSM_PREFIX": "/dipwatch/plain", "TELEGRAM_ADMIN_CHAT": "-7"}).telegram_admin_chat == -7
