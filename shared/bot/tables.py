@@ -50,17 +50,21 @@ def short_sector(name: Any) -> str:
     return SHORT_SECTORS.get(text, shorten(text, 13))
 
 
-def pre_table(rows: Sequence[Sequence[str]], left: Sequence[bool], shrink: int = 0) -> str:
-    """Plain-text rows aligned in columns (``left[i]``: left-aligned) and escaped in a ``<pre>``;
-    column ``shrink`` is cut so that no line is wider than ``PRE_WIDTH``."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(left))]
-    over = sum(widths) + len(widths) - 1 - PRE_WIDTH
-    if over > 0:
-        widths[shrink] = max(1, widths[shrink] - over)
-    lines = []
-    for row in rows:
-        cells = [shorten(cell, widths[i]) for i, cell in enumerate(row)]
-        lines.append(" ".join(cell.ljust(widths[i]) if left[i] else cell.rjust(widths[i]) for i, cell in enumerate(cells)).rstrip())
+def pre_table(rows: Sequence[Sequence[str]], left: Sequence[bool], drop: Sequence[int] = ()) -> str:
+    """Plain-text rows aligned in columns (``left[i]``: left-aligned), escaped in a ``<pre>``.
+    While a line would be wider than ``PRE_WIDTH``, the columns in ``drop`` are left out, in
+    order (a value is never cut); a table still too wide keeps its lines whole."""
+    keep = list(range(len(left)))
+
+    def width(columns: list[int]) -> int:
+        return sum(max(len(row[i]) for row in rows) for i in columns) + len(columns) - 1
+
+    for column in drop:
+        if width(keep) <= PRE_WIDTH:
+            break
+        keep.remove(column)
+    widths = {i: max(len(row[i]) for row in rows) for i in keep}
+    lines = [" ".join(row[i].ljust(widths[i]) if left[i] else row[i].rjust(widths[i]) for i in keep).rstrip() for row in rows]
     return pre("\n".join(lines))
 
 
@@ -92,7 +96,7 @@ def ranking_table(rows: pd.DataFrame, first: int, sort: str, with_rank: bool) ->
         rank = [f"#{int(row['rank'])}"] if with_rank else []
         table.append([str(position), *rank, symbol, percent(row["drawdown_pct"]), _metric(row, column, kind)])
     left = [False, *([False] if with_rank else []), True, False, False]
-    return pre_table(table, left, shrink=2 if with_rank else 1)
+    return pre_table(table, left, drop=[1] if with_rank else [])  # at 10,000 symbols a deep page may lose the rank
 
 
 def symbol_buttons(symbols: Sequence[str], back: callbacks.TopPage | None) -> list[list[Button]]:

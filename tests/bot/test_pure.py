@@ -184,3 +184,16 @@ def test_telegram_calls_use_their_own_timeout(wire, bot_settings) -> None:
     container = wire(bot_settings.with_overrides(telegram_timeout_seconds=2.5, alpaca_timeout_seconds=40.0))
     assert isinstance(container.messenger, TelegramMessenger)
     assert container.messenger.bot.request.read_timeout == 2.5
+
+
+def test_a_ranking_table_at_10000_symbols_drops_the_rank_rather_than_cut_a_value() -> None:
+    from shared.bot.tables import ranking_table
+
+    rows = pd.DataFrame(
+        {"symbol": ["GOOGL", "BRK.B"], "rank": [9876, 10000], "drawdown_pct": [-45.25, -99.9], "ret_5d_pct": [123.4, -50.0], "flags": ["stale", ""]}
+    )
+    narrow = check_html(ranking_table(rows.assign(rank=[3, 12]), 1, "ret5", with_rank=True))
+    assert narrow.split("\n")[1].split() == ["1", "#3", "GOOGL*", "−45.2%", "+123.4%"]
+    wide = check_html(ranking_table(rows, 9999, "ret5", with_rank=True))
+    assert all(len(line) <= 32 for line in wide.split("\n"))
+    assert wide.split("\n")[1].split() == ["9999", "GOOGL*", "−45.2%", "+123.4%"] and "BRK.B" in wide

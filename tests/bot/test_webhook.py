@@ -11,7 +11,7 @@ from shared.adapters.storage import LocalStore
 from shared.bootstrap import Container
 from shared.errors import BrokerError
 from shared.services.bot_state import UPDATES
-from tests.bot.conftest import ALLOWED, SECRET, STRANGER, client_of, message_update, sender
+from tests.bot.conftest import ALLOWED, SECRET, STRANGER, callback_update, client_of, message_update, sender
 from tests.bot.html_check import check_call
 
 REFUSAL = "this command is private"
@@ -136,17 +136,7 @@ def test_paging_round_trip(send, emulator) -> None:
     assert forward["text"] == "▶" and [button["text"] for button in symbols[0]] == first_three(first["text"])
 
     def press(data: str, query_id: str) -> dict:
-        update = {
-            "update_id": 90_000 + int(query_id),
-            "callback_query": {
-                "id": query_id,
-                "from": {"id": ALLOWED, "is_bot": False, "first_name": "Ada"},
-                "chat_instance": "ci",
-                "data": data,
-                "message": {"message_id": 55, "date": 1_790_000_000, "chat": {"id": ALLOWED, "type": "private"}, "text": "old"},
-            },
-        }
-        response = send(update)
+        response = send(callback_update(data, ALLOWED, query_id, 90_000 + int(query_id), message_id=55))
         assert response.status_code == 200
         return response.get_json()
 
@@ -334,16 +324,7 @@ def test_an_unavailable_trading_account_gets_a_clear_reply(wire) -> None:
 def test_an_older_messages_buttons_page_the_report_it_showed(bot_container, send) -> None:
     bot_container.collection.collect(date(2026, 11, 25))  # an older report; latest stays on 2026-11-27
     older = bot_container.archive.read_report(date(2026, 11, 25))
-    update = {
-        "update_id": 96_000,
-        "callback_query": {
-            "id": "12",
-            "from": {"id": ALLOWED, "is_bot": False, "first_name": "Ada"},
-            "chat_instance": "ci",
-            "data": "top:2026-11-25:3:3:-",
-            "message": {"message_id": 56, "date": 1_790_000_000, "chat": {"id": ALLOWED, "type": "private"}, "text": "old"},
-        },
-    }
+    update = callback_update("top:2026-11-25:3:3:-", ALLOWED, "12", 96_000, message_id=56)
     text = check_call(send(update).get_json())
     assert "as of 2026-11-25 close" in text
     expected = older[older["rank"].between(4, 6)].sort_values("rank")["symbol"].tolist()
@@ -352,34 +333,20 @@ def test_an_older_messages_buttons_page_the_report_it_showed(bot_container, send
     assert "out of date" in check_call(send(gone).get_json())
 
 
-def press_update(data: str, user_id: int, query_id: str, update_id: int) -> dict[str, Any]:
-    """A press of an inline button under message 60 of the user's private chat."""
-    return {
-        "update_id": update_id,
-        "callback_query": {
-            "id": query_id,
-            "from": {"id": user_id, "is_bot": False, "first_name": "Ada"},
-            "chat_instance": "ci",
-            "data": data,
-            "message": {"message_id": 60, "date": 1_790_000_000, "chat": {"id": user_id, "type": "private"}, "text": "old"},
-        },
-    }
-
-
 def test_taps_from_a_list_to_a_stock_to_a_watch_and_back(bot_container, send, emulator) -> None:
     listed = send(message_update("/top 3", ALLOWED)).get_json()
     first_symbol = listed["reply_markup"]["inline_keyboard"][0][0]
-    opened = send(press_update(first_symbol["callback_data"], ALLOWED, "21", 97_000)).get_json()
+    opened = send(callback_update(first_symbol["callback_data"], ALLOWED, "21", 97_000)).get_json()
     assert opened["method"] == "editMessageText" and opened["message_id"] == 60
     assert check_call(opened).startswith(f"{first_symbol['text']} · ")
     refresh, watch = opened["reply_markup"]["inline_keyboard"][0]
     (back,) = opened["reply_markup"]["inline_keyboard"][1]
     assert (refresh["text"], watch["text"], back["text"]) == ("↻ Refresh", "👀 Watch −20%", "◀ Back to the list")
-    assert send(press_update(refresh["callback_data"], ALLOWED, "22", 97_001)).get_json()["text"] == opened["text"]
-    watched = send(press_update(watch["callback_data"], ALLOWED, "23", 97_002)).get_json()
+    assert send(callback_update(refresh["callback_data"], ALLOWED, "22", 97_001)).get_json()["text"] == opened["text"]
+    watched = send(callback_update(watch["callback_data"], ALLOWED, "23", 97_002)).get_json()
     assert watched["method"] == "sendMessage" and f"Watching {first_symbol['text']} at −20.0%" in check_call(watched)
     assert bot_container.bot_state.watches()[ALLOWED][first_symbol["text"]]["pct"] == 20.0
-    returned = send(press_update(back["callback_data"], ALLOWED, "24", 97_003)).get_json()
+    returned = send(callback_update(back["callback_data"], ALLOWED, "24", 97_003)).get_json()
     assert returned["method"] == "editMessageText" and returned["text"] == listed["text"]
     answers = {call.params["callback_query_id"]: call.params.get("text") for call in emulator.of("answerCallbackQuery")}
     assert answers == {"21": None, "22": None, "23": f"Watching {first_symbol['text']} at −20%", "24": None}
@@ -387,10 +354,10 @@ def test_taps_from_a_list_to_a_stock_to_a_watch_and_back(bot_container, send, em
 
 def test_a_stranger_may_page_a_public_bot_but_not_watch(wire, bot_settings, emulator) -> None:
     send = sender(client_of(wire(bot_settings.with_overrides(public_bot=True))))
-    opened = send(press_update("s:KO", STRANGER, "31", 98_000)).get_json()
+    opened = send(callback_update("s:KO", STRANGER, "31", 98_000)).get_json()
     assert check_call(opened).startswith("KO · ")
     (watch,) = [b for b in opened["reply_markup"]["inline_keyboard"][0] if b["text"].startswith("👀")]
-    refused = send(press_update(watch["callback_data"], STRANGER, "32", 98_001)).get_json()
+    refused = send(callback_update(watch["callback_data"], STRANGER, "32", 98_001)).get_json()
     assert refused["method"] == "answerCallbackQuery" and f"user id is {STRANGER}" in refused["text"] and len(refused["text"]) <= 200
 
 
