@@ -55,6 +55,12 @@ class Buttons:
         if isinstance(button, callbacks.StockView):
             view = button
             return Press(run_safely(lambda: self._market.stock_view(view), "button:stock"))
-        watch = button
-        reply = run_safely(lambda: Reply(self._alerts.start_watch(chat_id, watch.symbol, watch.pct)), "button:watch")
-        return Press(reply, edit=False, answer=f"Watching {watch.symbol} at {percent(-watch.pct, 0)}")
+        watch, started = button, []
+
+        def start() -> Reply:
+            reply = Reply(self._alerts.start_watch(chat_id, watch.symbol, watch.pct))
+            started.append(watch.symbol)
+            return reply
+
+        reply = run_safely(start, "button:watch")  # a refusal (no data, no chat) comes as the message
+        return Press(reply, edit=False, answer=f"Watching {watch.symbol} at {percent(-watch.pct, 0)}" if started else None)

@@ -27,7 +27,7 @@ def digest_reply(latest: dict[str, Any], report: pd.DataFrame, rows: int) -> Rep
     and what changed, with the source in the header and the stamp at the end."""
     ranked = ranked_rows(report).head(rows)
     day = date.fromisoformat(str(latest["as_of"]))
-    header = fit_parts([f"📉 Top {len(ranked)} · {day:%a %d %b}", source_label(latest.get("source"))])
+    header = fit_parts([f"📉 dipwatch daily · {day:%a %d %b}", source_label(latest.get("source"))])
     lines = [bold(line) for line in header]
     lines.append(tables.ranking_table(ranked, 1, callbacks.DEFAULT_SORT, with_rank=False))
     changes = latest.get("changes")

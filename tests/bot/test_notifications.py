@@ -25,7 +25,7 @@ def test_digest_reaches_100_subscribers_through_a_429(bot_container, emulator) -
     assert sorted(int(call.params["chat_id"]) for call in delivered) == chats  # each exactly once
     assert len(emulator.of("sendMessage", status=429)) == 2
     text = check_html(delivered[0].params["text"])
-    assert text.startswith("📉 Top 8 · Fri 27 Nov · simulated") and "as of 2026-11-27 close" in text
+    assert text.startswith("📉 dipwatch daily · Fri 27 Nov\nsimulated\n") and "as of 2026-11-27 close" in text
     assert not too_wide(delivered[0].params["text"])
     symbols = [button["text"] for row in delivered[0].params["reply_markup"]["inline_keyboard"] for button in row]
     assert len(symbols) == 8 and all(symbol in text for symbol in symbols)  # one tap from each to /stock
@@ -36,7 +36,7 @@ def test_digest_size_is_top_n(wire, bot_settings, emulator) -> None:
     container.bot_state.subscribe(7, "2026-11-28")
     assert container.notifier.after_latest_run()["digest"] == 1
     text = check_html(emulator.of("sendMessage")[0].params["text"])
-    assert "Top 3" in text and [line.split()[0] for line in text.splitlines() if line.split()[0].isdigit()] == ["1", "2", "3"]
+    assert [line.split()[0] for line in text.splitlines() if line.split()[0].isdigit()] == ["1", "2", "3"]
 
 
 def test_blocked_subscriber_is_dropped(bot_container, emulator) -> None:

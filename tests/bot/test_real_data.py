@@ -159,7 +159,7 @@ def test_pushed_messages_fit_a_phone_on_real_data(real: Container) -> None:
     latest = real.reports.latest_summary()
     _day, report = real.reports.load_report(AS_OF)
     digest = digest_reply(latest, report, 10)
-    assert check_fits(digest).startswith("📉 Top 10 · Fri 08 Mar · CSV replay")
+    assert check_fits(digest).startswith("📉 dipwatch daily · Fri 08 Mar\nCSV replay\n")
     run = real.reports.last_collection()
     assert run is not None
     hits = [(str(row["symbol"]), float(row["drawdown_pct"]), 5.0) for row in report.head(12).to_dict(orient="records")]
