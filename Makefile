@@ -12,7 +12,7 @@ DEPLOY := .venv-deploy
 help:
 	@echo "make run    - set up, collect today's report (simulated data unless Alpaca keys are set), serve the app"
 	@echo "make test   - set up and run the whole test suite"
-	@echo "make bench  - run the benchmarks and print their numbers"
+	@echo "make bench  - run the benchmarks (median of RUNS=5 runs, min, max) and record them in BENCHMARKS.md"
 	@echo "make deploy  - package, then zappa deploy (first time) or update the stage (STAGE=prod)"
 	@echo "make package - build and check the Lambda package with Zappa (build/dipwatch-STAGE.zip, STAGE=prod by default)"
 
@@ -53,8 +53,10 @@ test: $(VENV)/.dev
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
+RUNS ?= 5
+
 bench: $(VENV)/.dev
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench --runs $(RUNS)
 
 # The Lambda package, for the runtime that zappa_settings.json names (python3.12 = Amazon Linux 2023,
 # glibc 2.34). It is built from its own virtualenv, made with that Python version, holding wheels

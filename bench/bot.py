@@ -10,11 +10,12 @@ import itertools
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import time
 from datetime import date
+
+from bench._harness import Section, percentile, start
 
 _FRESH = r"""
 import time, json, sys
@@ -35,14 +36,8 @@ SECRET = "bench-secret"
 REQUESTS = 100
 
 
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
-
-
-def main() -> None:
-    """Print warm p50/p95 and fresh-interpreter first-request times."""
-    import boto3
+def main(runs: int) -> Section:
+    """Warm p50/p95 and fresh-interpreter first-request times, at 1,000 and 10,000 symbols."""
     import logging
 
     from moto.server import ThreadedMotoServer
@@ -55,46 +50,71 @@ def main() -> None:
     env = {
         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ENDPOINT_URL": f"http://{host}:{port}", "DIPWATCH_STORAGE": "s3://dipwatch-bench/prod",
-        "DIPWATCH_PUBLIC_BOT": "1", "TELEGRAM_WEBHOOK_SECRET": SECRET, "DIPWATCH_BOT_RATE": "600",
+        "DIPWATCH_PUBLIC_BOT": "1", "TELEGRAM_WEBHOOK_SECRET": SECRET, "DIPWATCH_BOT_RATE": "600", "POWERTOOLS_LOG_LEVEL": "WARNING",
     }
     os.environ.update(env)
-    try:
-        from app import create_app
-        from shared.bootstrap import bootstrap
-        from shared.config import Settings
+    section = start(
+        "bot",
+        "bot: the Telegram webhook on S3 (moto's server over HTTP), 1,000 and 10,000 symbols",
+        f"`python -m bench bot`. Simulated data for the universe collected into a moto bucket (the Russell 1000, then the "
+        f"10,000 listed US equities of the emulator's asset list as a universe file); webhook updates through the "
+        f"Flask app with the secret header, from random chats. Warm: one app, {REQUESTS} requests per command and run, "
+        "server-side time per request. Fresh: a new interpreter per command, time to its first answer.",
+        runs,
+    )
+    import tempfile
 
-        boto3.client("s3").create_bucket(Bucket="dipwatch-bench")
-        container = bootstrap(Settings.from_env())
-        started = time.perf_counter()
-        container.collection.collect(date(2026, 11, 27))
-        print(f"{'collect to S3 (setup)':<34} {time.perf_counter() - started:6.2f} s")
+    import boto3
 
-        client = create_app(container=bootstrap(Settings.from_env())).test_client()
-        symbols = container.universe["symbol"].tolist()
-        ids = itertools.count(1)
-        rng = random.Random(7)
+    from shared.adapters.universe import universe_from_assets
+    from tests.emulators.alpaca_assets import generate_assets
 
-        def post(text: str) -> float:
-            update = {"update_id": next(ids), "message": {"message_id": 1, "date": 1790000000, "chat": {"id": rng.randint(1, 10**6), "type": "private"},
-                      "from": {"id": 9, "is_bot": False, "first_name": "B"}, "text": text}}
-            begin = time.perf_counter()
-            response = client.post("/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
-            elapsed = time.perf_counter() - begin
-            assert response.status_code == 200 and response.get_json()["method"] == "sendMessage"
-            return elapsed
+    boto3.client("s3").create_bucket(Bucket="dipwatch-bench")
+    with tempfile.TemporaryDirectory() as scratch:
+        wide = f"{scratch}/us_equity.csv"
+        universe_from_assets(generate_assets()).to_csv(wide, index=False)
+        try:
+            for size, universe in ((1_000, ""), (10_000, wide)):
+                os.environ.update({"DIPWATCH_STORAGE": f"s3://dipwatch-bench/u{size}", "DIPWATCH_UNIVERSE": universe})
+                _measure(section, f"{size:,}", runs)
+        finally:
+            server.stop()
+    return section
 
-        post("/top")
-        post(f"/stock {symbols[0]}")  # warm-up: the first read of the report and chart objects
+
+def _measure(section: Section, tag: str, runs: int) -> None:
+    from app import create_app
+    from shared.bootstrap import bootstrap
+    from shared.config import Settings
+
+    container = bootstrap(Settings.from_env())
+    container.collection.collect(date(2026, 11, 27))
+    client = create_app(container=bootstrap(Settings.from_env())).test_client()
+    symbols = container.universe["symbol"].tolist()
+    ids = itertools.count(1)
+    rng = random.Random(7)
+
+    def post(text: str) -> float:
+        update = {"update_id": next(ids), "message": {"message_id": 1, "date": 1790000000, "chat": {"id": rng.randint(1, 10**6), "type": "private"},
+                  "from": {"id": 9, "is_bot": False, "first_name": "B"}, "text": text}}
+        begin = time.perf_counter()
+        response = client.post("/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+        elapsed = time.perf_counter() - begin
+        assert response.status_code == 200 and response.get_json()["method"] == "sendMessage"
+        return elapsed
+
+    post("/top")
+    post(f"/stock {symbols[0]}")  # warm-up: the first read of the report and chart objects
+    for _ in range(runs):
         for label, make in (("/top 10", lambda: "/top 10"), ("/stock SYMBOL", lambda: f"/stock {rng.choice(symbols)}")):
             times = [post(make()) * 1000 for _ in range(REQUESTS)]
-            print(f"{'warm ' + label:<34} p50 {statistics.median(times):5.1f} ms   p95 {_percentile(times, 0.95):5.1f} ms   ({REQUESTS} requests)")
+            section.figure(f"{tag}: warm {label}, p50", "ms").add(percentile(times, 0.5))
+            section.figure(f"{tag}: warm {label}, p95", "ms", target=50).add(percentile(times, 0.95))
 
+    for _ in range(runs):
         for text in ("/top 10", f"/stock {symbols[len(symbols) // 2]}"):
-            result = subprocess.run([sys.executable, "-c", _FRESH, text], capture_output=True, text=True, env={**os.environ}, timeout=120, check=False)
-            if result.returncode != 0:
-                print(f"fresh {text}: failed: {result.stderr[-500:]}")
-                continue
+            result = subprocess.run([sys.executable, "-c", _FRESH, text], capture_output=True, text=True, env={**os.environ}, timeout=120, check=True)
             numbers = json.loads(result.stdout.strip().splitlines()[-1])
-            print(f"{'fresh ' + text.split()[0]:<34} first request {numbers['first_request']:5.2f} s   (import + create_app {numbers['startup']:4.2f} s, total {numbers['total']:4.2f} s)")
-    finally:
-        server.stop()
+            command = text.split()[0]
+            section.figure(f"{tag}: fresh interpreter, first {command} request", "s").add(numbers["first_request"])
+            section.figure(f"{tag}: fresh interpreter, imports + create_app + first {command}", "s", target=1.5).add(numbers["total"])

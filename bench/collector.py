@@ -1,28 +1,44 @@
-"""The daily collection on simulated data for the whole Russell 1000: first run, rerun, next day."""
+"""The daily collection on simulated data for the whole Russell 1000: first run, rerun, next day.
+
+Each run is a fresh process on fresh local storage, so its peak RSS is the collector's own.
+"""
 from __future__ import annotations
 
-import resource
+import os
 import tempfile
-import time
 from datetime import date
 
-from shared.bootstrap import bootstrap
-from shared.config import Settings
+from bench._harness import Section, in_fresh_process, peak_rss_mb, start, timed
+
+FIRST = date(2026, 11, 25)
+NEXT = date(2026, 11, 27)
 
 
-def _timed(label: str, action) -> None:  # noqa: ANN001 - a thunk
-    started = time.perf_counter()
-    summary = action()
-    elapsed = time.perf_counter() - started
-    print(f"{label:<34} {elapsed:6.2f} s   ranked {summary.ranked}/{summary.universe}, {len(summary.days_written)} new day(s)")
+def _run() -> dict[str, float]:
+    os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+    from shared.bootstrap import bootstrap
+    from shared.config import Settings
 
-
-def main() -> None:
-    """Print wall times and the process's peak RSS."""
     with tempfile.TemporaryDirectory() as root:
         container = bootstrap(Settings(storage=root, market_data="sim"))
-        _timed("first run (180-day window)", lambda: container.collection.collect(date(2026, 11, 25)))
-        _timed("rerun, same day (no-op)", lambda: container.collection.collect(date(2026, 11, 25)))
-        _timed("next trading day (incremental)", lambda: container.collection.collect(date(2026, 11, 27)))
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{'peak RSS':<34} {peak_mb:6.0f} MB")
+        first, first_s = timed(lambda: container.collection.collect(FIRST))
+        _, rerun_s = timed(lambda: container.collection.collect(FIRST))
+        _, next_s = timed(lambda: container.collection.collect(NEXT))
+    return {"symbols": first.universe, "ranked": first.ranked, "first_s": first_s, "rerun_s": rerun_s, "next_s": next_s, "rss_mb": peak_rss_mb()}
+
+
+def main(runs: int) -> Section:
+    section = start(
+        "collector",
+        "collector: simulated data, whole Russell 1000, local storage",
+        "`python -m bench collector`. A first run (the 180-day window: 125 sessions simulated and stored, the report), "
+        "a rerun the same day (nothing new), and the next trading day (one new session).",
+        runs,
+    )
+    for _ in range(runs):
+        result = in_fresh_process(_run)
+        section.figure("first run, 180-day window", "s").add(result["first_s"])
+        section.figure("rerun, same day (no-op)", "s").add(result["rerun_s"])
+        section.figure("next trading day (incremental)", "s").add(result["next_s"])
+        section.figure("peak RSS of the process", "MB", target=200).add(result["rss_mb"])
+    return section

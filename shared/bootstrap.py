@@ -18,7 +18,7 @@ from shared.adapters.links import LinkSigner
 from shared.adapters.market_data import CsvMarketData, SimulatedMarketData
 from shared.adapters.storage import open_store
 from shared.adapters.universe import load_universe
-from shared.config import Settings
+from shared.config import ALPACA_US_EQUITY, Settings
 from shared.errors import ConfigError
 from shared.ports import Broker, MarketData, Messenger, Store
 from shared.services.bot_state import BotState
@@ -56,6 +56,16 @@ def build_market_data(settings: Settings, universe: pd.DataFrame) -> MarketData:
 
         return AlpacaMarketData(settings)
     return SimulatedMarketData(dict(zip(universe["symbol"], universe["sector"])))
+
+
+def build_universe(settings: Settings) -> pd.DataFrame:
+    """The universe ``DIPWATCH_UNIVERSE`` names: a CSV file, the packaged Russell 1000, or
+    ``alpaca:us_equity``, Alpaca's asset list (one request, made when a part first needs it)."""
+    if settings.universe_path == ALPACA_US_EQUITY:
+        from shared.adapters.alpaca_assets import AlpacaAssetList
+
+        return AlpacaAssetList(settings).universe()
+    return load_universe(settings.universe_path)
 
 
 def build_broker(settings: Settings) -> Broker | None:
@@ -104,7 +114,7 @@ class Container:
 
     @cached_property
     def universe(self) -> pd.DataFrame:
-        return load_universe(self.settings.universe_path)
+        return build_universe(self.settings)
 
     @cached_property
     def archive(self) -> Archive:
@@ -234,8 +244,9 @@ class Container:
         )
 
     def check(self) -> Container:
-        """Build what must fail at start-up rather than on first use (the universe list)."""
-        if self.universe.empty:
+        """Build what must fail at start-up rather than on first use (a universe file; the Alpaca
+        asset list is not read at start-up, so a web process that never needs it never asks)."""
+        if self.settings.universe_path != ALPACA_US_EQUITY and self.universe.empty:
             raise ConfigError("the universe lists no symbols")
         return self
 

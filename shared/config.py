@@ -41,7 +41,7 @@ _RANGES: dict[str, tuple[str, float, float]] = {
     "monitor_target_pct": ("DIPWATCH_MONITOR_TARGET", 1, 10000),
     "stop_pct": ("DIPWATCH_STOP_PCT", 0.1, 100),
     "top_n": ("DIPWATCH_TOP_N", 1, 100),
-    "alpaca_chunk_size": ("DIPWATCH_ALPACA_CHUNK", 1, 2000),
+    "alpaca_chunk_size": ("DIPWATCH_ALPACA_CHUNK", 1, 10000),
     "alpaca_requests_per_minute": ("DIPWATCH_ALPACA_RPM", 1, 10000),
     "alpaca_timeout_seconds": ("DIPWATCH_HTTP_TIMEOUT", 0.1, 300),
     "alpaca_retries": ("DIPWATCH_ALPACA_RETRIES", 0, 10),
@@ -75,6 +75,8 @@ _TEXTS: dict[str, str] = {
     "telegram_webhook_secret": "TELEGRAM_WEBHOOK_SECRET",
     "build": "DIPWATCH_BUILD",
 }
+#: ``DIPWATCH_UNIVERSE`` for the built-in universe: every active, tradable US equity on Alpaca.
+ALPACA_US_EQUITY = "alpaca:us_equity"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -119,7 +121,7 @@ class Settings:
     alpaca_data_url: str = "https://data.alpaca.markets"
     alpaca_feed: str = "sip"
     alpaca_adjustment: str = "split"
-    alpaca_chunk_size: int = 200
+    alpaca_chunk_size: int = 10_000  # at most this many symbols a request (10,000: whole pages and the URL cap decide)
     alpaca_requests_per_minute: int = 180
     alpaca_timeout_seconds: float = 15.0
     alpaca_retries: int = 4
@@ -155,6 +157,11 @@ class Settings:
             raise SettingError("DIPWATCH_SECRET_KEY", f"must be at least {_MIN_SECRET_KEY} characters")
         if self.market_data == "alpaca" and not self.has_alpaca_keys:
             raise SettingError("DIPWATCH_MARKET_DATA", "is alpaca, which needs APCA_API_KEY_ID and APCA_API_SECRET_KEY")
+        if self.universe_path is not None and self.universe_path.startswith("alpaca:"):
+            if self.universe_path != ALPACA_US_EQUITY:
+                raise SettingError("DIPWATCH_UNIVERSE", f"the built-in Alpaca universe is {ALPACA_US_EQUITY}, got {self.universe_path!r}")
+            if not self.has_alpaca_keys:
+                raise SettingError("DIPWATCH_UNIVERSE", f"is {ALPACA_US_EQUITY}, which needs APCA_API_KEY_ID and APCA_API_SECRET_KEY")
 
     @property
     def has_alpaca_keys(self) -> bool:

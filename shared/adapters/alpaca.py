@@ -26,17 +26,26 @@ import requests
 from alpaca_trade_api.common import URL
 from alpaca_trade_api.rest import REST, TimeFrame
 
+from shared.adapters.bar_requests import minimum_requests, plan_requests
 from shared.adapters.resilience import CircuitBreaker, RequestStats, RetryableError, RetryPolicy, TokenBucket
 from shared.config import Settings
 from shared.core.bars import empty_bars, normalise_bars
+from shared.core.trading_calendar import trading_days
 from shared.errors import MarketDataError
 from shared.ports import FetchResult
 
-#: Bars a page may hold (Alpaca's maximum for ``limit``).
-PAGE_LIMIT = 10_000
 #: The SDK's ``limit`` is a total across pages; this large total makes every page a full one.
 _UNBOUNDED = 10**9
 NEW_YORK = "America/New_York"
+#: Alpaca's requests per minute on the free plan.
+ALPACA_FREE_LIMIT = 200
+
+
+def burst_for(per_minute: int) -> int:
+    """The token bucket's burst: the headroom between our pace and Alpaca's 200/min, so that no
+    60-second window holds more than 200 requests (pace 180 -> burst 20). At least 10, for paid
+    plans whose limits are far higher."""
+    return max(10, ALPACA_FREE_LIMIT - per_minute)
 
 
 class AlpacaRequestError(MarketDataError):
@@ -183,18 +192,20 @@ def bars_from_rows(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 @dataclass
 class _ChunkOutcome:
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    # Each chunk's bars become a frame at once: a frame holds a bar in ~60 bytes, a dict in ~700.
+    frames: list[pd.DataFrame] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)
 
     def absorb(self, other: "_ChunkOutcome") -> None:
-        self.rows.extend(other.rows)
+        self.frames.extend(other.frames)
         self.failed.update(other.failed)
         self.unknown.extend(other.unknown)
 
 
 class AlpacaMarketData:
-    """Daily bars from Alpaca's multi-symbol endpoint, in chunks, concurrently, to the last page."""
+    """Daily bars from Alpaca's multi-symbol endpoint, to the last page, in requests sized to fill
+    whole pages (see ``bar_requests``), several at a time within the rate budget."""
 
     label = "alpaca"
 
@@ -219,7 +230,7 @@ class AlpacaMarketData:
         started = self._clock()
         transport = Transport(
             timeout=settings.alpaca_timeout_seconds,
-            bucket=TokenBucket(settings.alpaca_requests_per_minute, clock=self._clock, sleep=self._sleep),
+            bucket=TokenBucket(settings.alpaca_requests_per_minute, burst=burst_for(settings.alpaca_requests_per_minute), clock=self._clock, sleep=self._sleep),
             policy=RetryPolicy(retries=settings.alpaca_retries, base_seconds=settings.alpaca_backoff_seconds, sleep=self._sleep),
             wall_clock=self._wall_clock,
         )
@@ -266,11 +277,11 @@ class AlpacaMarketData:
                 return _ChunkOutcome(failed=dict.fromkeys(chunk, str(error)))
             breaker.record(ok=True)
             seen = {row["S"] for row in rows}
-            return _ChunkOutcome(rows=rows, unknown=[symbol for symbol in chunk if symbol not in seen])
+            return _ChunkOutcome(frames=[bars_from_rows(rows)], unknown=[symbol for symbol in chunk if symbol not in seen])
 
         wanted = list(dict.fromkeys(symbols))
-        size = settings.alpaca_chunk_size
-        chunks = [wanted[i : i + size] for i in range(0, len(wanted), size)]
+        sessions = len(trading_days(start, end))
+        chunks = plan_requests(wanted, sessions, max_symbols=settings.alpaca_chunk_size)
         total = _ChunkOutcome()
         try:
             with ThreadPoolExecutor(max_workers=max(1, min(settings.alpaca_workers, len(chunks) or 1))) as pool:
@@ -280,5 +291,6 @@ class AlpacaMarketData:
             for each in clients.values():
                 each.close()
         stats = transport.stats.snapshot()
-        stats.update(chunks=len(chunks), duration_s=round(self._clock() - started, 3))
-        return FetchResult(bars=bars_from_rows(total.rows), failed=total.failed, unknown=sorted(set(total.unknown)), stats=stats)
+        stats.update(chunks=len(chunks), minimum_requests=minimum_requests(wanted, sessions), duration_s=round(self._clock() - started, 3))
+        bars = normalise_bars(pd.concat(total.frames, ignore_index=True)) if total.frames else empty_bars()
+        return FetchResult(bars=bars, failed=total.failed, unknown=sorted(set(total.unknown)), stats=stats)

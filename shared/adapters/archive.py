@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any, Callable, Iterable, TypeVar
 
 import pandas as pd
 
+from shared.adapters.parsed_cache import ParsedCache
 from shared.adapters.formats import (
+    bars_csv_by_day,
     bars_from_csv,
     bars_to_csv,
     json_bytes,
@@ -41,35 +41,16 @@ from shared.ports import MUST_NOT_EXIST, Store
 LATEST_KEY = "reports/latest.json"
 _DAY_KEY = re.compile(r"^(?P<kind>bars|reports|positions)/(?P<day>\d{4}-\d{2}-\d{2})\.csv$")
 _READ_THREADS = 8
-#: Parsed immutable objects kept in memory per Archive (a warm Lambda serves them without I/O).
-_CACHE_ENTRIES = 256
+#: Objects written at once: local fsyncs and S3 PUTs overlap (a backfill writes ~125 days).
+_WRITE_THREADS = 8
+#: Memory for parsed immutable objects per Archive (a warm Lambda serves them without I/O).
+#: Bounded in bytes, not entries: a report of the Russell 1000 is ~1 MB parsed, a window of its
+#: bars ~13 MB, a window of 10,000 symbols ~130 MB (not kept). 96 MB leaves a 512 MB Lambda room.
+CACHE_BYTES = 96 * 1024 * 1024
 #: Compare-and-swap attempts on a pointer before giving up.
 _SWAP_ATTEMPTS = 5
 
 T = TypeVar("T")
-
-
-class _ParsedCache:
-    """A small thread-safe LRU of parsed immutable objects. Safe because they never change."""
-
-    def __init__(self, entries: int) -> None:
-        self._entries = entries
-        self._items: OrderedDict[object, object] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: object) -> object | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item is not None:
-                self._items.move_to_end(key)
-            return item
-
-    def put(self, key: object, item: object) -> None:
-        with self._lock:
-            self._items[key] = item
-            self._items.move_to_end(key)
-            while len(self._items) > self._entries:
-                self._items.popitem(last=False)
 
 
 def bars_key(day: date) -> str:
@@ -105,9 +86,9 @@ def state_key(name: str) -> str:
 class Archive:
     """Reads and writes dipwatch's records through a Store."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, cache_bytes: int = CACHE_BYTES) -> None:
         self.store = store
-        self._cache = _ParsedCache(_CACHE_ENTRIES)
+        self._cache = ParsedCache(cache_bytes)
 
     def _read(self, key: str, parse: Callable[[bytes], T]) -> T:
         """A parsed object; raises ObjectNotFound or CorruptObject."""
@@ -153,15 +134,27 @@ class Archive:
         frames = [frame for frame in found if frame is not None]
         if not frames:
             return empty_bars()
+        complete = len(frames) == len(found)
+        del found
         bars = normalise_bars(pd.concat(frames, ignore_index=True))
-        if all(frame is not None for frame in found):  # a missing day may appear later: no caching
+        del frames
+        if complete:  # a missing day may appear later: no caching
             self._cache.put(keys, bars)
-        return bars.copy()
+        # A copy only when the cache keeps the frame: a wide window is served as it is, once.
+        return bars.copy() if self._cache.get(keys) is bars else bars
+
+    def write_bars_days(self, bars: pd.DataFrame) -> list[date]:
+        """Store each day's bars of ``bars`` (several objects at once); the days newly written."""
+        with ThreadPoolExecutor(max_workers=_WRITE_THREADS) as pool:
+            pending = [(day, pool.submit(self.store.put_immutable, bars_key(day), data)) for day, data in bars_csv_by_day(bars)]
+            return [day for day, written in pending if written.result()]
 
     def _read_many(self, keys: list[str]) -> list[pd.DataFrame | None]:
+        # Days are not cached one by one: the assembled window is (when it fits), and a run that
+        # reads 200 days once should not hold them twice.
         def read(key: str) -> pd.DataFrame | None:
             try:
-                return self._read_cached(key, bars_from_csv)
+                return self._read(key, bars_from_csv)
             except ObjectNotFound:
                 return None
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any, Callable, TypeVar
+import sys
+from datetime import date
+from typing import Any, Callable, Iterator, TypeVar
 
 import pandas as pd
 
@@ -33,9 +35,42 @@ def bars_to_csv(bars: pd.DataFrame) -> bytes:
     return str(frame.to_csv(index=False, lineterminator="\n")).encode()
 
 
+#: Rows formatted at once when writing many days: bounds the memory of a wide backfill.
+_FORMAT_ROWS = 100_000
+
+
+def bars_csv_by_day(bars: pd.DataFrame) -> Iterator[tuple[date, bytes]]:
+    """Each day's object, byte for byte what ``bars_to_csv`` writes for that day's rows, in date
+    order. Days are formatted a batch at a time (one ``to_csv`` per ~100,000 rows, not one per
+    day), so a backfill of 125 days costs a few calls and little memory."""
+    by_day = normalise_bars(bars).sort_values("date", kind="stable")  # stable: symbol order kept
+    if by_day.empty:
+        return
+    counts = by_day.groupby("date", sort=True).size()
+    sizes = [(day.date(), int(size)) for day, size in zip(pd.DatetimeIndex(counts.index), counts.to_numpy())]
+    first = 0
+    while first < len(by_day):
+        batch = [sizes.pop(0)]
+        while sizes and sum(count for _day, count in batch) + sizes[0][1] <= _FORMAT_ROWS:
+            batch.append(sizes.pop(0))
+        rows = sum(count for _day, count in batch)
+        part = by_day.iloc[first : first + rows]
+        text = str(part.assign(date=part["date"].dt.strftime("%Y-%m-%d")).to_csv(index=False, lineterminator="\n"))
+        header, _, body = text.partition("\n")
+        lines = body.split("\n")
+        start = 0
+        for day, count in batch:
+            yield day, "\n".join([header, *lines[start : start + count], ""]).encode()
+            start += count
+        first += rows
+
+
 def bars_from_csv(data: bytes) -> pd.DataFrame:
     """Parse a stored bars object."""
     frame = pd.read_csv(io.BytesIO(data), dtype={"symbol": str}, keep_default_na=False, na_values=[""])
+    # One string object per symbol across all days read (sys.intern): a window of 10,000 symbols
+    # holds 10,000 strings, not two million, and their hashes are computed once for every groupby.
+    frame["symbol"] = [sys.intern(str(symbol)) for symbol in frame["symbol"].tolist()]
     return normalise_bars(frame.loc[:, BAR_COLUMNS])
 
 

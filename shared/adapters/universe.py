@@ -10,12 +10,16 @@ import difflib
 import re
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from shared.config import ALPACA_US_EQUITY
 from shared.errors import ConfigError, UnknownSymbol
 
 UNIVERSE_COLUMNS = ["symbol", "name", "sector"]
+#: Exchanges whose listings have consolidated (SIP) daily bars; OTC quotes come from another feed.
+LISTING_EXCHANGES = frozenset({"NYSE", "NASDAQ", "ARCA", "AMEX", "BATS", "NYSEARCA"})
 _SYMBOL = re.compile(r"^[A-Z][A-Z0-9]{0,6}(\.[A-Z]{1,2})?$")
 # Column spellings accepted on input, lower-cased, mapped to ours.
 _ALIASES = {"symbol": "symbol", "ticker": "symbol", "name": "name", "company": "name", "sector": "sector", "gics_sector": "sector"}
@@ -65,6 +69,39 @@ def load_universe(path: str | Path | None = None) -> pd.DataFrame:
         raise ConfigError(f"DIPWATCH_UNIVERSE: {label} has invalid symbols: {shown}")
     frame = frame.drop_duplicates("symbol", keep="first").sort_values("symbol", kind="stable")
     return frame.reset_index(drop=True)
+
+
+def universe_from_assets(assets: list[dict[str, Any]], known: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The universe of Alpaca asset objects: every active, tradable US equity on a listing exchange
+    whose symbol dipwatch can read, sorted, one row per symbol.
+
+    Names are Alpaca's. Alpaca has no sectors: a symbol in ``known`` (the packaged Russell 1000
+    by default) takes its sector from there, any other is ``Unknown``.
+    """
+    if not assets:
+        raise ConfigError(f"DIPWATCH_UNIVERSE={ALPACA_US_EQUITY}: Alpaca's asset list is empty")
+    frame = pd.DataFrame.from_records(assets).reindex(columns=["class", "exchange", "symbol", "name", "status", "tradable"])
+    eligible = (
+        (frame["class"] == "us_equity")
+        & (frame["status"] == "active")
+        & (frame["tradable"] == True)  # noqa: E712 - a missing field is not True either
+        & frame["exchange"].isin(LISTING_EXCHANGES)
+    )
+    chosen = frame[eligible]
+    symbols = chosen["symbol"].fillna("").astype(str).map(normalise_symbol)
+    readable = symbols.map(is_valid_symbol)
+    known = load_universe() if known is None else known
+    sectors = dict(zip(known["symbol"], known["sector"]))
+    universe = pd.DataFrame(
+        {
+            "symbol": symbols[readable],
+            "name": chosen.loc[readable, "name"].fillna("").astype(str).str.strip(),
+            "sector": symbols[readable].map(sectors).fillna("Unknown"),
+        }
+    )
+    if universe.empty:
+        raise ConfigError(f"DIPWATCH_UNIVERSE={ALPACA_US_EQUITY}: no active, tradable US equity in Alpaca's asset list")
+    return universe.drop_duplicates("symbol", keep="first").sort_values("symbol", kind="stable").reset_index(drop=True)
 
 
 def _closeness(wanted: str, symbol: str) -> float:

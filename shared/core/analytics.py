@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from shared.core.quality import explode_flags, flag_symbols, join_flags, with_log_returns
-from shared.core.window import bars_between, history_start, window_bars, window_sessions
+from shared.core.symbol_runs import run_tail_means, symbol_runs, unique_sorted
+from shared.core.window import history_start, window_bars, window_sessions
 
 #: Columns of ``reports/D.csv``, in order.
 REPORT_COLUMNS = [
@@ -136,29 +137,26 @@ def _score_ranks(ranked: pd.DataFrame) -> pd.Series:
     return positions.reindex(ranked.index).astype("Int64")
 
 
-def _last_rows(history: pd.DataFrame) -> pd.DataFrame:
-    """``history`` (sorted by symbol, date) with ``bars_back``: 0 on each symbol's last bar, 1 on
-    the one before, and so on."""
-    return history.assign(bars_back=history.groupby("symbol", sort=False).cumcount(ascending=False))
-
-
 def compute_context(history: pd.DataFrame, window: pd.DataFrame, drawdowns: pd.DataFrame) -> pd.DataFrame:
     """Returns, moving-average distances, volatility and trough for each symbol of ``drawdowns``.
 
     ``history`` holds each symbol's bars up to the as-of day (sorted by symbol and date),
     ``window`` the drawdown window's bars with ``log_return``; ``drawdowns`` is the output of
     ``compute_drawdowns``. Returns a frame indexed by symbol (see README for the formulas).
+    Returns and averages are read from each symbol's run of rows with array arithmetic: no
+    groupby over the history's millions of rows.
     """
     symbols = pd.Index(drawdowns["symbol"], name="symbol")
     close = drawdowns.set_index("symbol")["close"]
-    counted = _last_rows(history)
+    names, starts, ends = symbol_runs(history)
+    closes = history["close"].to_numpy(dtype=float)
     columns: dict[str, pd.Series] = {}
     for bars in RETURN_BARS:
-        earlier = counted[counted["bars_back"] == bars].set_index("symbol")["close"].reindex(symbols)
-        columns[f"ret_{bars}d_pct"] = (close / earlier - 1.0) * 100.0
+        back = ends - 1 - bars
+        earlier = np.where(back >= starts, closes[np.maximum(back, 0)] if len(closes) else np.nan, np.nan)
+        columns[f"ret_{bars}d_pct"] = (close / pd.Series(earlier, index=names).reindex(symbols) - 1.0) * 100.0
     for bars in MOVING_AVERAGE_BARS:
-        recent = counted[counted["bars_back"] < bars].groupby("symbol")["close"].agg(["mean", "size"]).reindex(symbols)
-        average = recent["mean"].where(recent["size"] >= bars)
+        average = pd.Series(run_tail_means(closes, starts, ends, bars), index=names).reindex(symbols)
         columns[f"dist_ma{bars}_pct"] = (close / average - 1.0) * 100.0
     daily = window.groupby("symbol")["log_return"].std(ddof=1).reindex(symbols)
     volatility = daily * np.sqrt(TRADING_DAYS_PER_YEAR) * 100.0
@@ -198,9 +196,10 @@ def compute_scores(report: pd.DataFrame) -> pd.Series:
 
 def history_bars(bars: pd.DataFrame, as_of: date, lookback_days: int) -> pd.DataFrame:
     """The bars the analytics read for ``as_of``: dated from ``history_start`` to ``as_of``, one
-    per (symbol, date), sorted by symbol and date."""
-    recent = bars_between(bars, history_start(as_of, lookback_days), as_of)
-    return recent.drop_duplicates(["symbol", "date"], keep="last").sort_values(["symbol", "date"], kind="stable")
+    per (symbol, date), sorted by symbol and date (see ``unique_sorted``)."""
+    first = pd.Timestamp(history_start(as_of, lookback_days))
+    inside = (bars["date"] >= first) & (bars["date"] <= pd.Timestamp(as_of))
+    return unique_sorted(bars if bool(inside.all()) else bars[inside])
 
 
 def build_report(
@@ -219,13 +218,12 @@ def build_report(
     if sessions is None:
         sessions = window_sessions(as_of, lookback_days)
     history = history_bars(bars, as_of, lookback_days)
-    # Symbols as a categorical: every groupby below reuses its codes instead of hashing strings.
-    history = history.assign(symbol=pd.Categorical(history["symbol"]))
     drawdowns = compute_drawdowns(history, as_of, lookback_days)
     if drawdowns.empty:
         return pd.DataFrame({column: pd.Series(dtype=object) for column in REPORT_COLUMNS})
-    history = history[history["symbol"].isin(drawdowns["symbol"])]
-    history = history.assign(symbol=history["symbol"].cat.remove_unused_categories())
+    if len(drawdowns) < len(history["symbol"].cat.categories):
+        history = history[history["symbol"].isin(drawdowns["symbol"])]
+        history = history.assign(symbol=history["symbol"].cat.remove_unused_categories())
     drawdowns = drawdowns.assign(symbol=drawdowns["symbol"].astype(object))
     window = with_log_returns(window_bars(history, as_of, lookback_days))
     flags = join_flags(flag_symbols(window, as_of, sessions))

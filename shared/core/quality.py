@@ -65,9 +65,11 @@ def with_log_returns(bars: pd.DataFrame) -> pd.DataFrame:
 
 def split_like(log_return: pd.Series) -> pd.Series:
     """True where a log return is within ``SPLIT_TOLERANCE`` of +/-ln(k) for a split ratio k."""
-    targets = np.log(np.asarray(SPLIT_RATIOS))
-    distance = np.abs(np.abs(log_return.to_numpy())[:, None] - targets[None, :])
-    return pd.Series((distance <= SPLIT_TOLERANCE).any(axis=1), index=log_return.index)
+    size = np.abs(log_return.to_numpy())
+    near = np.zeros(len(size), dtype=bool)
+    for target in np.log(np.asarray(SPLIT_RATIOS)):  # one ratio at a time: no rows x ratios matrix
+        near |= np.abs(size - target) <= SPLIT_TOLERANCE
+    return pd.Series(near, index=log_return.index)
 
 
 def robust_z(log_return: pd.Series, symbol: pd.Series) -> pd.Series:
@@ -115,11 +117,15 @@ def flag_symbols(window: pd.DataFrame, as_of: date, sessions: pd.DatetimeIndex) 
     expected = len(sessions) - sessions.searchsorted(first_date.to_numpy(), side="left")
     missing = (expected - present.to_numpy()) > 0
 
-    price_columns = ["open", "high", "low", "close", "volume"]
-    previous = by_symbol[price_columns].shift(1)
-    repeated = (window[price_columns].to_numpy() == previous.to_numpy()).all(axis=1)
-    is_last = ~symbol.duplicated(keep="last").to_numpy()
-    repeated_last = pd.Series(repeated[is_last], index=symbol[is_last].to_numpy()).groupby(level=0).any()
+    # Each symbol's last bar against the bar before it (only those rows: no shifted copy of all).
+    last_rows = np.flatnonzero(~symbol.duplicated(keep="last").to_numpy())
+    before = np.maximum(last_rows - 1, 0)
+    symbols = symbol.to_numpy()
+    repeated = (last_rows > 0) & (symbols[before] == symbols[last_rows])
+    for column in ("open", "high", "low", "close", "volume"):
+        values = window[column].to_numpy()
+        repeated &= values[before] == values[last_rows]
+    repeated_last = pd.Series(repeated, index=symbols[last_rows]).groupby(level=0).any()
 
     z = robust_z(window["log_return"], symbol)
     row_flags = pd.DataFrame(

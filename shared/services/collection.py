@@ -74,7 +74,9 @@ class Collection:
             history_days = [stamp.date() for stamp in history_sessions(target, self._lookback_days)]
             available = set(archive.stored_days("bars"))
             stored = archive.read_bars([day for day in history_days if day in available and day.isoformat() not in summary.days_fetched])
-            bars = normalise_bars(pd.concat([stored, fetched], ignore_index=True)).drop_duplicates(["symbol", "date"], keep="last")
+            # Both parts are canonical bars; build_report and the chart keep the last row of a
+            # (symbol, date), the fetched one, so neither a sort nor a de-duplication is needed here.
+            bars = pd.concat([stored, fetched], ignore_index=True)
             report = build_report(bars, self._universe, target, self._lookback_days)
             summary.ranked = int(report["rank"].notna().sum())
             summary.excluded = int(report["rank"].isna().sum())
@@ -171,10 +173,7 @@ class Collection:
             # A day with transient failures is not frozen: the next run fetches it again in full.
             logger.warning("not storing days with failed symbols", extra={"failed": len(result.failed)})
             return bars
-        for day_stamp in pd.DatetimeIndex(bars["date"].unique()).sort_values():
-            day = day_stamp.date()
-            if self._archive.write_bars(day, bars[bars["date"] == day_stamp]):
-                summary.days_written.append(day.isoformat())
+        summary.days_written.extend(day.isoformat() for day in self._archive.write_bars_days(bars))
         return bars
 
     def _write_chart(self, day: date, bars: pd.DataFrame) -> None:

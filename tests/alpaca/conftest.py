@@ -37,15 +37,24 @@ def emulator(sim_bars: pd.DataFrame, fake_time: FakeTime) -> Iterator[AlpacaEmul
         yield server
 
 
+def on_emulator(settings: Settings, emulator: AlpacaEmulator, **changes: object) -> Settings:
+    """``settings`` with market data and the account on ``emulator``, and any other ``changes``."""
+    wired: dict[str, object] = {
+        "market_data": "alpaca",
+        "alpaca_key_id": emulator.key_id,
+        "alpaca_secret_key": emulator.secret_key,
+        "alpaca_base_url": emulator.url,
+        "alpaca_data_url": emulator.url,
+    }
+    return settings.with_overrides(**{**wired, **changes})
+
+
 @pytest.fixture
 def alpaca_settings(settings: Settings, emulator: AlpacaEmulator) -> Settings:
     """The test settings, with market data and the account on the emulator."""
-    return settings.with_overrides(
-        market_data="alpaca",
-        alpaca_key_id=emulator.key_id,
-        alpaca_secret_key=emulator.secret_key,
-        alpaca_base_url=emulator.url,
-        alpaca_data_url=emulator.url,
+    return on_emulator(
+        settings,
+        emulator,
         alpaca_chunk_size=3,
         alpaca_timeout_seconds=0.5,
         alpaca_backoff_seconds=0.01,

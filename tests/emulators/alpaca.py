@@ -3,7 +3,9 @@
 It speaks the wire format of ``../shared/specs/alpaca.md``: the multi-symbol
 ``GET /v2/stocks/bars`` (``limit`` counts bars across symbols, results sorted by symbol then
 time, ``next_page_token`` to the end), daily timestamps at midnight New York in UTC, split-
-adjusted or raw prices, and the trading endpoints ``/v2/account`` and ``/v2/positions``.
+adjusted or raw prices, a request line limit (414 beyond ``Faults.max_url_bytes``, like nginx's
+default 8 KB buffer), and the trading endpoints ``/v2/account``, ``/v2/positions`` and
+``/v2/assets`` (see ``tests/emulators/alpaca_assets.py``).
 Faults are injected through ``Faults``.
 """
 from __future__ import annotations
@@ -18,14 +20,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
+import numpy as np
 import pandas as pd
 
+from shared.core.trading_calendar import trading_days
+from tests.emulators.alpaca_assets import filter_assets
 
 MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 1_000
 _SYMBOL = re.compile(r"^[A-Z][A-Z.]{0,9}$")
+_SINGLE_BARS = re.compile(r"^/v2/stocks/(?P<symbol>[^/]+)/bars$")
 
 
 @dataclass
@@ -41,6 +47,7 @@ class Faults:
     unknown: set[str] = field(default_factory=set)  # symbols the server does not know
     per_minute: int | None = None  # the rate limit; over it, 429 with Retry-After
     page_cap: int | None = None  # the server's own page size cap (below ``limit``)
+    max_url_bytes: int = 8192  # a longer request target answers 414 (nginx's default buffer)
 
 
 @dataclass
@@ -51,6 +58,7 @@ class Request:
     path: str
     params: dict[str, str]
     status: int = 200
+    url_bytes: int = 0  # length of the request target (path and query)
 
 
 def _session_stamp(day: pd.Series) -> pd.Series:
@@ -69,10 +77,20 @@ class AlpacaEmulator:
         secret_key: str = "secret-test",
         splits: dict[str, tuple[date, float]] | None = None,
         positions: list[dict[str, Any]] | None = None,
+        assets: list[dict[str, Any]] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         data = bars.sort_values(["symbol", "date"], kind="stable").reset_index(drop=True)
         self.bars = data.assign(t=_session_stamp(data["date"]))
+        # Each symbol's rows are one sorted run: a request selects by slicing, not by scanning.
+        self._stamps = self.bars["t"].to_numpy(dtype=str)
+        symbols = self.bars["symbol"].to_numpy()
+        starts = np.flatnonzero(np.r_[True, symbols[1:] != symbols[:-1]]) if len(symbols) else np.array([], dtype=int)
+        stops = np.r_[starts[1:], len(symbols)]
+        self._runs = {str(symbols[a]): (int(a), int(b)) for a, b in zip(starts, stops)}
+        self._symbols = symbols
+        self._fragments = _bar_fragments(self.bars)
+        self.assets = assets or []
         self.key_id = key_id
         self.secret_key = secret_key
         self.splits = splits or {}
@@ -129,10 +147,13 @@ class AlpacaEmulator:
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(handler.path)
         params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        record = Request("GET", parts.path, params)
+        record = Request("GET", parts.path, params, url_bytes=len(handler.path))
         with self._lock:
             self.requests.append(record)
-        status, body, headers = self._answer(parts.path, params, handler)
+        if len(handler.path) > self.faults.max_url_bytes:
+            status, body, headers = 414, {"message": "request URI too long"}, {}
+        else:
+            status, body, headers = self._answer(parts.path, params, handler)
         record.status = status
         if status == 0:  # the connection was deliberately broken
             return
@@ -149,9 +170,13 @@ class AlpacaEmulator:
             return limited
         if path == "/v2/stocks/bars":
             return self._bars(params, handler)
+        single = _SINGLE_BARS.match(path)
+        if single:
+            return self._single_bars(unquote(single["symbol"]), params, handler)
         routes = {
             "/v2/account": self._account,
             "/v2/positions": lambda _p: self.positions,
+            "/v2/assets": lambda p: filter_assets(self.assets, p),
         }
         if path in routes:
             return 200, routes[path](params), {}
@@ -187,7 +212,7 @@ class AlpacaEmulator:
 
     # --- market data --------------------------------------------------------------------------
 
-    def _bars(self, params: dict[str, str], handler: BaseHTTPRequestHandler) -> tuple[int, Any, dict[str, str]]:
+    def _bars(self, params: dict[str, str], handler: BaseHTTPRequestHandler, single: str | None = None) -> tuple[int, Any, dict[str, str]]:
         faults = self.faults
         if faults.latency:
             time.sleep(faults.latency)
@@ -213,26 +238,58 @@ class AlpacaEmulator:
         offset = _read_token(params.get("page_token"))
         if offset is None:
             return 422, {"message": "invalid page token"}, {}
-        data = self.bars
-        mask = data["symbol"].isin(set(symbols) - faults.unknown)
-        if start is not None:
-            mask &= data["t"] >= start
-        if end is not None:
-            mask &= data["t"] <= end
-        selected = data[mask]
-        page = selected.iloc[offset : offset + limit]
-        if params.get("adjustment", "raw") in ("raw", "dividend"):
-            page = self._unadjust(page)
-        grouped: dict[str, list[dict[str, Any]]] = {}
-        for row in page.itertuples(index=False):
-            grouped.setdefault(row.symbol, []).append(
-                {"t": row.t, "o": row.open, "h": row.high, "l": row.low, "c": row.close, "v": int(row.volume), "n": 100, "vw": row.close}
-            )
-        more = offset + limit < len(selected)
-        body = {"bars": grouped, "next_page_token": _write_token(offset + limit) if more else None}
+        rows = self._select(sorted(set(symbols) - faults.unknown), start, end)
+        page_rows = rows[offset : offset + limit]
+        more = offset + limit < len(rows)
+        token = _write_token(offset + limit) if more else None
+        raw = params.get("adjustment", "raw") in ("raw", "dividend")
+        if raw and self.splits and set(self._symbols[page_rows]) & set(self.splits):
+            body: Any = self._page_as_objects(page_rows, token, single)
+        else:
+            body = self._page_as_text(page_rows, token, single)
         if self._take("truncations"):
             return self._truncate(handler, body)
         return 200, body, {}
+
+    def _page_as_text(self, page_rows: np.ndarray, token: str | None, single: str | None) -> "RawJson":
+        """The page's JSON from each bar's pre-rendered text (a page of 10,000 bars in milliseconds)."""
+        fragments = self._fragments[page_rows]
+        if single is not None:
+            return RawJson(f'{{"bars":[{",".join(fragments)}],"symbol":{json.dumps(single)},"next_page_token":{json.dumps(token)}}}')
+        symbols = self._symbols[page_rows]
+        edges = np.flatnonzero(np.r_[True, symbols[1:] != symbols[:-1], True]) if len(symbols) else np.array([0])
+        groups = [f'{json.dumps(str(symbols[a]))}:[{",".join(fragments[a:b])}]' for a, b in zip(edges[:-1], edges[1:])]
+        return RawJson(f'{{"bars":{{{",".join(groups)}}},"next_page_token":{json.dumps(token)}}}')
+
+    def _page_as_objects(self, page_rows: np.ndarray, token: str | None, single: str | None) -> dict[str, Any]:
+        """The page with raw (split-unadjusted) prices, built as objects."""
+        page = self._unadjust(self.bars.iloc[page_rows])
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        columns = [page[name].tolist() for name in ("symbol", "t", "open", "high", "low", "close", "volume")]
+        for symbol, stamp, open_, high, low, close, volume in zip(*columns):
+            grouped.setdefault(symbol, []).append(
+                {"t": stamp, "o": open_, "h": high, "l": low, "c": close, "v": int(volume), "n": 100, "vw": close}
+            )
+        if single is not None:
+            return {"bars": grouped.get(single, []), "symbol": single, "next_page_token": token}
+        return {"bars": grouped, "next_page_token": token}
+
+    def _single_bars(self, symbol: str, params: dict[str, str], handler: BaseHTTPRequestHandler) -> tuple[int, Any, dict[str, str]]:
+        """``GET /v2/stocks/{symbol}/bars``: one symbol, its bars as a plain list."""
+        return self._bars({**params, "symbols": symbol}, handler, single=symbol)
+
+    def _select(self, symbols: list[str], start: str | None, end: str | None) -> np.ndarray:
+        """Row positions of ``symbols``' bars in [start, end], by symbol then time (Alpaca's order)."""
+        spans = []
+        for symbol in symbols:
+            if symbol not in self._runs:
+                continue
+            first, stop = self._runs[symbol]
+            stamps = self._stamps[first:stop]
+            low = first + (int(np.searchsorted(stamps, start, "left")) if start else 0)
+            high = first + (int(np.searchsorted(stamps, end, "right")) if end else stop - first)
+            spans.append(np.arange(low, high))
+        return np.concatenate(spans) if spans else np.array([], dtype=int)
 
     def _unadjust(self, page: pd.DataFrame) -> pd.DataFrame:
         """Raw prices: before a split date, prices are ``ratio`` times the adjusted ones."""
@@ -245,7 +302,7 @@ class AlpacaEmulator:
         return out
 
     def _truncate(self, handler: BaseHTTPRequestHandler, body: Any) -> tuple[int, Any, dict[str, str]]:
-        raw = json.dumps(body).encode()
+        raw = _encode(body)
         handler.send_response(200)
         handler.send_header("Content-Type", "application/json")
         handler.send_header("Content-Length", str(len(raw)))
@@ -279,7 +336,7 @@ class AlpacaEmulator:
 
     @staticmethod
     def _send(handler: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str]) -> None:
-        raw = json.dumps(body).encode()
+        raw = _encode(body)
         try:
             handler.send_response(status)
             handler.send_header("Content-Type", "application/json")
@@ -290,6 +347,54 @@ class AlpacaEmulator:
             handler.wfile.write(raw)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout test): nothing to do
+
+
+@dataclass
+class RawJson:
+    """A body already rendered as JSON text."""
+
+    text: str
+
+
+def _encode(body: Any) -> bytes:
+    return body.text.encode() if isinstance(body, RawJson) else json.dumps(body).encode()
+
+
+def _json_number(value: float) -> str:
+    return repr(value) if math.isfinite(value) else json.dumps(value)
+
+
+def _bar_fragments(bars: pd.DataFrame) -> np.ndarray:
+    """Each bar as Alpaca's JSON object text, in the order of ``bars`` (what json.dumps would write)."""
+    if bars.empty:
+        return np.array([], dtype=object)
+    numbers = {name: [_json_number(v) for v in bars[name].astype(float).tolist()] for name in ("open", "high", "low", "close")}
+    volumes = [str(int(v)) for v in bars["volume"].tolist()]
+    return np.array(
+        [
+            f'{{"t": "{t}", "o": {o}, "h": {h}, "l": {l}, "c": {c}, "v": {v}, "n": 100, "vw": {c}}}'
+            for t, o, h, l, c, v in zip(bars["t"].tolist(), numbers["open"], numbers["high"], numbers["low"], numbers["close"], volumes)
+        ],
+        dtype=object,
+    )
+
+
+def random_walk_bars(symbols: list[str], start: date, end: date, seed: int = 3) -> pd.DataFrame:
+    """Made-up daily bars to serve: every symbol on every NYSE session in [start, end]."""
+    days = trading_days(start, end)
+    rng = np.random.default_rng(seed)
+    close = np.round(50 * np.exp(np.cumsum(rng.normal(0, 0.02, (len(symbols), len(days))), axis=1)), 4).ravel()
+    return pd.DataFrame(
+        {
+            "symbol": np.repeat(np.array(symbols, dtype=object), len(days)),
+            "date": np.tile(days.to_numpy(), len(symbols)),
+            "open": close,
+            "high": close,
+            "low": close,
+            "close": close,
+            "volume": 1000,
+        }
+    )
 
 
 def _check_bars_params(params: dict[str, str]) -> str | None:

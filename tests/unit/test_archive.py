@@ -89,3 +89,42 @@ def test_state_documents_update_with_compare_and_swap(tmp_path: Path) -> None:
     archive.update_state("subscribers", lambda doc: {**doc, "ids": [1]})
     archive.update_state("subscribers", lambda doc: {**doc, "ids": doc["ids"] + [2]})
     assert archive.read_state("subscribers") == {"ids": [1, 2]}
+
+
+def test_the_days_of_a_backfill_are_written_byte_for_byte_as_one_day_at_a_time(tmp_path) -> None:
+    from shared.adapters.archive import Archive
+    from shared.adapters.formats import bars_csv_by_day, bars_to_csv
+    from shared.adapters.market_data import SimulatedMarketData
+    from shared.adapters.storage import LocalStore
+
+    bars = SimulatedMarketData().fetch_bars(["AAPL", "BRK.B", "KO", "ZTS"], date(2026, 10, 1), date(2026, 11, 27)).bars
+    bars.loc[3, "close"] = 1e-7  # floats of every size format alike either way
+    bars.loc[4, "close"] = 123456789.125
+    shuffled = bars.sample(frac=1, random_state=1)
+    objects = dict(bars_csv_by_day(shuffled))
+    assert list(objects) == sorted(objects) and len(objects) == bars["date"].nunique()
+    for day, data in objects.items():
+        assert data == bars_to_csv(bars[bars["date"] == pd.Timestamp(day)])
+    archive = Archive(LocalStore(tmp_path))
+    assert archive.write_bars_days(shuffled) == list(objects)
+    assert archive.write_bars_days(shuffled) == []  # the same bytes again: nothing new
+    pd.testing.assert_frame_equal(archive.read_bars(list(objects)), bars.sort_values(["symbol", "date"]).reset_index(drop=True))
+
+
+def test_the_parsed_object_cache_is_bounded_by_bytes(tmp_path) -> None:
+    from shared.adapters.archive import Archive
+    from shared.adapters.parsed_cache import _size
+    from shared.adapters.market_data import SimulatedMarketData
+    from shared.adapters.storage import LocalStore
+
+    bars = SimulatedMarketData().fetch_bars([f"S{chr(65 + i)}" for i in range(20)], date(2026, 9, 1), date(2026, 11, 27)).bars
+    writer = Archive(LocalStore(tmp_path))
+    days = writer.write_bars_days(bars)
+    one_day = _size(writer.read_bars(days[:1]))
+    archive = Archive(LocalStore(tmp_path), cache_bytes=5 * one_day)
+    for day in days:
+        archive.read_bars([day])
+    assert 0 < archive._cache.bytes <= 5 * one_day
+    whole = archive.read_bars(days)  # larger than the budget: served, not kept
+    assert len(whole) == len(bars) and archive._cache.get(tuple(f"bars/{d.isoformat()}.csv" for d in days)) is None
+    assert archive._cache.bytes <= 5 * one_day
