@@ -47,8 +47,18 @@ class Reports:
         """The newest collection's manifest, whatever its outcome, or None before the first."""
         return self._archive.latest_run(kind="collect")
 
-    def status(self) -> dict[str, Any]:
-        """The service's state: the last run (any outcome) and the latest report's summary."""
+    def previous_collection(self, run: dict[str, Any]) -> dict[str, Any] | None:
+        """The newest collection manifest stored before ``run``'s, or None."""
+        own = str(run.get("run_id") or "")
+        for key in reversed(self._archive.list_runs()):
+            manifest = self._archive.read_run(key)
+            if manifest.get("kind") == "collect" and str(manifest.get("run_id") or "") < own:  # run ids sort by time
+                return manifest
+        return None
+
+    def status(self, names: bool = False) -> dict[str, Any]:
+        """The service's state: the last run (any outcome) and the latest report's summary. The
+        run's missing and failed symbols are counts, or with ``names`` the lists themselves."""
         run = self.last_collection()
         try:
             latest: dict[str, Any] | None = self._archive.read_latest()
@@ -56,7 +66,7 @@ class Reports:
             latest = None
         last_run = None
         if run is not None:
-            counted = _counted(run)
+            counted = run if names else _counted(run)
             last_run = {key: counted.get(key) for key in (*_RUN_FIELDS, "missing", "failed")}
         return {
             "service": "dipwatch",
