@@ -11,7 +11,7 @@ from telegram.error import TelegramError
 
 from app import container_of
 from shared.bootstrap import Container, bootstrap
-from shared.bot.operations import reply_to
+from shared.bot.operations import caller, reply_to
 from shared.errors import ConfigError, DipwatchError, NothingCollected, SettingError
 from shared.telemetry import logger
 
@@ -41,18 +41,28 @@ def _configured(source: str | None, universe: str | None) -> Container:
         return container
     try:
         settings = container.settings.with_overrides(**changes)
-        return bootstrap(settings, store=container.store, clock=container.clock)
+        same_store = settings.storage == container.settings.storage  # else the source's own store
+        return bootstrap(settings, store=container.store if same_store else None, clock=container.clock)
     except SettingError as error:
         raise click.UsageError(f"{_FLAGS.get(error.variable, error.variable)} {error.problem}") from None
     except ConfigError as error:
         raise click.UsageError(str(error)) from None
 
 
+_SOURCE_HELP = "Market data: sim, alpaca or csv:PATH (default: DIPWATCH_MARKET_DATA). Without DIPWATCH_STORAGE each source has its own store, ./var/data/<source>."
+_UNIVERSE_HELP = "CSV with a symbol column (default: DIPWATCH_UNIVERSE or the Russell 1000)."
+
+
+def _summary(container: Container, line: str) -> str:
+    """The run's summary line, ending with the store it wrote to (each source has its own)."""
+    return f"{line} · store {container.store.location}"
+
+
 @click.command("collect")
 @with_appcontext
 @click.option("--as-of", "as_of", callback=_day, help="Trading day to report on (YYYY-MM-DD); default: the last completed session.")
-@click.option("--source", help="Market data: sim, alpaca or csv:PATH (default: DIPWATCH_MARKET_DATA).")
-@click.option("--universe", type=click.Path(dir_okay=False), help="CSV with a symbol column (default: DIPWATCH_UNIVERSE or the Russell 1000).")
+@click.option("--source", help=_SOURCE_HELP)
+@click.option("--universe", type=click.Path(dir_okay=False), help=_UNIVERSE_HELP)
 def collect_command(as_of: date | None, source: str | None, universe: str | None) -> None:
     """Run the daily collection and print one summary line."""
     container = _configured(source, universe)
@@ -67,7 +77,7 @@ def collect_command(as_of: date | None, source: str | None, universe: str | None
         raise SystemExit(1) from None
     finally:
         container.notifier.after_latest_run()
-    click.echo(summary.line())
+    click.echo(_summary(container, summary.line()))
 
 
 @click.command("backfill")
@@ -75,17 +85,20 @@ def collect_command(as_of: date | None, source: str | None, universe: str | None
 @click.option("--start", callback=_day, help="First day (YYYY-MM-DD).")
 @click.option("--end", callback=_day, help="Last day (YYYY-MM-DD); default: the last completed session.")
 @click.option("--days", type=click.IntRange(1, 3650), help="Instead of --start: this many calendar days back from --end.")
-def backfill_command(start: date | None, end: date | None, days: int | None) -> None:
+@click.option("--source", help=_SOURCE_HELP)
+@click.option("--universe", type=click.Path(dir_okay=False), help=_UNIVERSE_HELP)
+def backfill_command(start: date | None, end: date | None, days: int | None, source: str | None, universe: str | None) -> None:
     """Fill stored bar history for the whole universe over a range of days."""
     if (start is None) == (days is None):
         raise click.UsageError("give either --start (with optional --end) or --days")
+    container = _configured(source, universe)
     logger.append_keys(command="backfill")
     try:
-        summary = _wired().collection.backfill(start=start, end=end, days=days)
+        summary = container.collection.backfill(start=start, end=end, days=days)
     except DipwatchError as error:
         click.echo(f"backfill: failed: {error}")
         raise SystemExit(1) from None
-    click.echo(summary.line())
+    click.echo(_summary(container, summary.line()))
     if summary.outcome == "failed":
         raise SystemExit(1)
 
@@ -93,10 +106,22 @@ def backfill_command(start: date | None, end: date | None, days: int | None) -> 
 @click.command("bot")
 @with_appcontext
 @click.argument("text")
-@click.option("--user", "user_id", type=int, default=None, help="Telegram user id to act as (default: anonymous).")
-def bot_command(text: str, user_id: int | None) -> None:
-    """Print the bot's reply to TEXT, with no Telegram involved."""
-    click.echo(reply_to(_wired().commands, text, user_id))
+@click.option("--user", "user_id", type=int, default=None, help="Answer as this Telegram user id would be answered.")
+@click.option(
+    "--as",
+    "role",
+    type=click.Choice(["owner", "stranger", "anonymous"]),
+    default=None,
+    help="Answer as the owner (the default: every command), a stranger (a user not allowed), or an anonymous sender.",
+)
+@click.option("--source", help="Read the store of this source (sim, alpaca or csv:PATH), as collect --source wrote it.")
+def bot_command(text: str, user_id: int | None, role: str | None, source: str | None) -> None:
+    """Print the bot's reply to TEXT, with no Telegram involved. You are the owner unless told otherwise."""
+    if user_id is not None and role is not None:
+        raise click.UsageError("give either --user ID or --as, not both")
+    container = _configured(source, None)
+    who = caller("user", container.settings.telegram_allowed_users, user_id) if user_id is not None else caller(role or "owner", container.settings.telegram_allowed_users)
+    click.echo(reply_to(container.commands, text, who))
 
 
 @click.group("telegram")
@@ -111,6 +136,8 @@ def set_webhook_command(url: str) -> None:
     """Point Telegram at URL (https://.../telegram/webhook) with the secret header."""
     info = _telegram(lambda: _wired().operations.set_webhook(url))
     click.echo(f"webhook set: {info.get('url')} · allowed updates: {', '.join(info.get('allowed_updates') or [])}")
+    owners = len(_wired().settings.telegram_allowed_users)
+    click.echo(f"command menus set: everyone, and {owners} owner chat(s) with every command")
 
 
 @telegram_group.command("info")

@@ -35,6 +35,7 @@ from shared.services.stocks import ChartReader, Stocks
 
 if TYPE_CHECKING:  # the bot (and python-telegram-bot) is imported only by what uses it
     from shared.bot.access import Access
+    from shared.bot.alerts import AlertCommands
     from shared.bot.market import MarketCommands
     from shared.bot.notifications import Notifier
     from shared.bot.operations import Operations
@@ -201,34 +202,54 @@ class Container:
     def market_commands(self) -> MarketCommands:
         from shared.bot.market import MarketCommands
 
-        return MarketCommands(self.reports, self.stocks, self.downloads, lookback_days=self.settings.lookback_days)
+        settings = self.settings
+        return MarketCommands(
+            self.reports,
+            self.stocks,
+            self.downloads,
+            self.clock,
+            lookback_days=settings.lookback_days,
+            build=settings.build,
+            source=settings.market_data,
+            store_location=self.store.location,
+        )
+
+    @cached_property
+    def alert_commands(self) -> AlertCommands:
+        from shared.bot.alerts import AlertCommands
+
+        return AlertCommands(self.bot_state, self.stocks, self.reports, self.clock)
 
     @cached_property
     def commands(self) -> Commands:
         from shared.bot.account import AccountCommands
-        from shared.bot.alerts import AlertCommands
         from shared.bot.registry import Commands
 
         groups = [
             *self.market_commands.commands(),
-            *AccountCommands(self.portfolio).commands(),
-            *AlertCommands(self.bot_state, self.universe, self.clock).commands(),
+            *self.alert_commands.commands(),
+            *AccountCommands(self.portfolio, self.reports).commands(),
         ]
         return Commands(groups, self.access, lookback_days=self.settings.lookback_days)
 
     @cached_property
     def webhook(self) -> Webhook:
         from shared.bot.access import ChatRateLimiter
+        from shared.bot.buttons import Buttons
         from shared.bot.webhook import Webhook
 
         limiter = ChatRateLimiter(self.settings.bot_commands_per_minute)
-        return Webhook(self.commands, self.market_commands, self.bot_state, limiter, self.access, lambda: self.messenger)
+        buttons = Buttons(self.market_commands, self.alert_commands, self.access)
+        return Webhook(self.commands, buttons, self.bot_state, limiter, lambda: self.messenger)
 
     @cached_property
     def operations(self) -> Operations:
         from shared.bot.operations import Operations
 
-        return Operations(self.messenger, self.webhook, webhook_secret=self.settings.telegram_webhook_secret)
+        settings = self.settings
+        return Operations(
+            self.messenger, self.webhook, self.commands, webhook_secret=settings.telegram_webhook_secret, owners=settings.telegram_allowed_users
+        )
 
     @cached_property
     def notifier(self) -> Notifier:

@@ -76,6 +76,7 @@ _TEXTS: dict[str, str] = {
     "alpaca_secret_key": "APCA_API_SECRET_KEY",
     "telegram_bot_token": "TELEGRAM_BOT_TOKEN",
     "telegram_webhook_secret": "TELEGRAM_WEBHOOK_SECRET",
+    "build": "DIPWATCH_BUILD",
 }
 #: ``DIPWATCH_UNIVERSE`` for the built-in universe: every active, tradable US equity on Alpaca.
 ALPACA_US_EQUITY = "alpaca:us_equity"
@@ -83,14 +84,30 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _MIN_SECRET_KEY = 16
+#: Where local data goes when ``DIPWATCH_STORAGE`` is not set: one store per market-data source.
+DEFAULT_STORAGE_ROOT = "./var/data"
+
+
+def source_storage(market_data: str, root: str = DEFAULT_STORAGE_ROOT) -> str:
+    """The default store of a market-data source: ``./var/data/sim``, ``./var/data/alpaca``, or
+    ``./var/data/csv-<file stem>`` for a CSV replay, so data of different sources never mixes."""
+    if market_data.startswith("csv:"):
+        stem = re.sub(r"(\.csv)?(\.gz)?$", "", market_data[4:].replace("\\", "/").rsplit("/", 1)[-1])
+        return f"{root}/csv-{re.sub(r'[^A-Za-z0-9_.-]+', '-', stem).strip('.-') or 'file'}"
+    return f"{root}/{market_data}"
 
 
 @dataclass(frozen=True)
 class Settings:
     """Every setting, typed and validated on creation. Build it with ``Settings.from_env()``."""
 
-    storage: str = "./var/data"
+    storage: str = DEFAULT_STORAGE_ROOT
     market_data: str = "sim"
+    #: True when ``DIPWATCH_STORAGE`` is unset: ``storage`` is the source's own store, and follows
+    #: ``market_data`` when that is overridden (``--source``).
+    storage_follows_source: bool = False
+    #: What ``/version`` calls the build (``DIPWATCH_BUILD``, e.g. the deployed git commit).
+    build: str = "dev"
     universe_path: str | None = None
     lookback_days: int = 180
     ssm_prefix: str | None = None
@@ -159,7 +176,12 @@ class Settings:
         return bool(self.alpaca_key_id and self.alpaca_secret_key)
 
     def with_overrides(self, **changes: Any) -> Settings:
-        """A validated copy with some fields changed (CLI flags, tests)."""
+        """A validated copy with some fields changed (CLI flags, tests). A new ``market_data``
+        moves a default store to that source's own store."""
+        if "storage" in changes:
+            changes.setdefault("storage_follows_source", False)
+        elif self.storage_follows_source and "market_data" in changes:
+            changes["storage"] = source_storage(changes["market_data"])
         return replace(self, **changes)
 
     @classmethod
@@ -193,6 +215,9 @@ class Settings:
                 values[name] = _parse_int(variable, raw) if isinstance(defaults[name], int) else _parse_float(variable, raw)
         if "market_data" not in values:
             values["market_data"] = "alpaca" if values.get("alpaca_key_id") else "sim"
+        if "storage" not in values:
+            values["storage"] = source_storage(values["market_data"])
+            values["storage_follows_source"] = True
         values["public_bot"] = _boolean(env, "DIPWATCH_PUBLIC_BOT")
         values["telegram_allowed_users"] = _user_ids(env, "TELEGRAM_ALLOWED_USERS")
         admin_chat = _text(env, "TELEGRAM_ADMIN_CHAT")

@@ -88,3 +88,7 @@ class BrokerError(DipwatchError):
 
 class NothingCollected(DipwatchError):
     """The collector produced no ranked symbols at all."""
+
+
+class MixedSources(ConfigError):
+    """The store holds another market-data source's data; collecting into it would mix the two."""

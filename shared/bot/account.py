@@ -3,23 +3,26 @@ from __future__ import annotations
 
 from shared.bot import views
 from shared.bot.access import PRIVATE
-from shared.bot.registry import Command, Request
+from shared.bot.registry import ACCOUNT_GROUP, Command, Request
 from shared.bot.views import Reply
+from shared.errors import NoReportYet
 from shared.services.portfolio import Portfolio
+from shared.services.reports import Reports
 
 
 class AccountCommands:
     """The commands that read the user's Alpaca account (private)."""
 
-    def __init__(self, portfolio: Portfolio) -> None:
+    def __init__(self, portfolio: Portfolio, reports: Reports) -> None:
         self._portfolio = portfolio
+        self._reports = reports
 
     def commands(self) -> list[Command]:
         """This group's entries of the command table."""
         return [
-            Command("account", self.account, PRIVATE, "/account", "the trading account"),
-            Command("positions", self.positions, PRIVATE, "/positions", "open positions with their drawdown rank"),
-            Command("monitor", self.monitor, PRIVATE, "/monitor", "the profit-taking check against the target"),
+            Command("account", self.account, PRIVATE, "/account", "the trading account", group=ACCOUNT_GROUP),
+            Command("positions", self.positions, PRIVATE, "/positions", "open positions with their drawdown rank", group=ACCOUNT_GROUP),
+            Command("monitor", self.monitor, PRIVATE, "/monitor", "the profit-taking check against the target", group=ACCOUNT_GROUP),
         ]
 
     def account(self, _request: Request) -> Reply:
@@ -28,7 +31,12 @@ class AccountCommands:
 
     def positions(self, _request: Request) -> Reply:
         """Open positions, each with its gain and the latest drawdown rank."""
-        return views.positions(self._portfolio.positions_with_ranks())
+        positions = self._portfolio.positions_with_ranks()
+        try:
+            latest = self._reports.latest_summary()
+        except NoReportYet:
+            latest = None  # no ranks to stamp
+        return views.positions(positions, latest)
 
     def monitor(self, _request: Request) -> Reply:
         """Whether the five best-gaining positions average the profit target."""

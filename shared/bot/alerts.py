@@ -2,41 +2,53 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable
+from typing import Any, Callable
 
-import pandas as pd
-
-from shared.adapters.universe import find_symbol, normalise_symbol
+from shared.adapters.universe import normalise_symbol
+from shared.bot import views
 from shared.bot.access import PRIVATE
 from shared.bot.formatting import bold, code, escape, percent
-from shared.bot.registry import Command, Request
+from shared.bot.registry import ALERTS_GROUP, Command, Request
 from shared.bot.views import Reply
-from shared.errors import BadInput
+from shared.errors import BadInput, NoReportYet
 from shared.services.bot_state import BotState
+from shared.services.reports import Reports
+from shared.services.stocks import Stocks
+
+WATCH_USAGE = "Usage: /watch SYMBOL PCT, e.g. /watch AAPL 20"
+#: The chat id of ``flask bot`` when no owner id is configured: nothing can be sent there.
+NO_CHAT = 0
+
+
+def _no_chat() -> BadInput:
+    return BadInput("Alerts need a Telegram chat: set TELEGRAM_ALLOWED_USERS to your user id (or use --user ID).")
 
 
 class AlertCommands:
     """The commands that change what the bot pushes to a chat (private)."""
 
-    def __init__(self, state: BotState, universe: pd.DataFrame, clock: Callable[[], datetime]) -> None:
+    def __init__(self, state: BotState, stocks: Stocks, reports: Reports, clock: Callable[[], datetime]) -> None:
         self._state = state
-        self._universe = universe
+        self._stocks = stocks
+        self._reports = reports
         self._clock = clock
 
     def commands(self) -> list[Command]:
         """This group's entries of the command table."""
         return [
-            Command("subscribe", self.subscribe, PRIVATE, "/subscribe", "the daily digest after each collection"),
-            Command("unsubscribe", self.unsubscribe, PRIVATE, "/unsubscribe", "stop the daily digest"),
-            Command("watch", self.watch, PRIVATE, "/watch SYMBOL PCT", "alert when SYMBOL is PCT% below its peak"),
-            Command("unwatch", self.unwatch, PRIVATE, "/unwatch SYMBOL", "stop watching SYMBOL"),
-            Command("watches", self.watches, PRIVATE, "/watches", "your watches"),
+            Command("subscribe", self.subscribe, PRIVATE, "/subscribe", "the daily digest after each collection", group=ALERTS_GROUP),
+            Command("unsubscribe", self.unsubscribe, PRIVATE, "/unsubscribe", "stop the daily digest", group=ALERTS_GROUP),
+            Command("watch", self.watch, PRIVATE, "/watch SYMBOL PCT", "alert when SYMBOL is PCT% below its peak", group=ALERTS_GROUP),
+            Command("unwatch", self.unwatch, PRIVATE, "/unwatch SYMBOL", "stop watching SYMBOL", group=ALERTS_GROUP),
+            Command("watches", self.watches, PRIVATE, "/watches", "your watches and where they stand", group=ALERTS_GROUP),
         ]
 
     def subscribe(self, request: Request) -> Reply:
         """Add this chat to the daily digest."""
+        if request.chat_id == NO_CHAT:
+            raise _no_chat()
         added = self._state.subscribe(request.chat_id, self._clock().isoformat())
-        return Reply("✅ Subscribed: the digest arrives after each daily collection." if added else "You are already subscribed.")
+        return Reply("✅ Subscribed to the daily digest.\nIt comes after each collection." if added else "You are already subscribed.")
 
     def unsubscribe(self, request: Request) -> Reply:
         """Remove this chat from the daily digest."""
@@ -44,34 +56,53 @@ class AlertCommands:
         return Reply("Unsubscribed." if removed else "You were not subscribed.")
 
     def watch(self, request: Request) -> Reply:
-        """Alert this chat when a symbol's drawdown reaches −PCT%."""
+        """Alert this chat when a symbol's drawdown reaches −PCT%; refused for a symbol without data."""
         if len(request.args) != 2:
-            raise BadInput("Usage: /watch SYMBOL PCT, for example /watch AAPL 20")
-        symbol = find_symbol(request.args[0], self._universe)
+            raise BadInput(WATCH_USAGE)
         try:
-            pct = abs(float(request.args[1].rstrip("%")))
+            pct = abs(float(request.args[1].rstrip("%").replace("−", "-")))
         except ValueError:
-            raise BadInput(f"PCT must be a number, got “{request.args[1]}”.") from None
+            raise BadInput(f"PCT must be a number.\n{WATCH_USAGE}") from None
         if not 0 < pct < 100:
-            raise BadInput("PCT must be between 0 and 100.")
-        self._state.set_watch(request.chat_id, symbol, pct)
-        return Reply(f"👀 Watching {code(symbol)}: you get one alert a day while its drawdown is {escape(percent(-pct))} or deeper.")
+            raise BadInput(f"PCT must be between 0 and 100.\n{WATCH_USAGE}")
+        return Reply(self.start_watch(request.chat_id, request.args[0], pct))
+
+    def start_watch(self, chat_id: int, query: str, pct: float) -> str:
+        """Watch ``query``'s symbol at ``pct`` for ``chat_id``; the confirmation with the current
+        drawdown (HTML). BadInput when the symbol has no row in the latest report."""
+        try:
+            found = self._stocks.row(query)
+        except NoReportYet as error:
+            raise BadInput(f"Not watching: {error}.") from None
+        if chat_id == NO_CHAT:
+            raise _no_chat()
+        symbol, drawdown = found.symbol, float(found.row["drawdown_pct"])
+        self._state.set_watch(chat_id, symbol, pct)
+        reached = "\nIt is there already: the first alert\ncomes after the next collection." if drawdown <= -pct else ""
+        return (
+            f"👀 Watching {code(symbol)} at {escape(percent(-pct))}.\n"
+            f"Now {bold(percent(drawdown))} from its peak ({escape(found.as_of.isoformat())}).\n"
+            f"One alert a day at {escape(percent(-pct))} or deeper.{escape(reached)}"
+        )
 
     def unwatch(self, request: Request) -> Reply:
         """Stop a watch."""
         if len(request.args) != 1:
-            raise BadInput("Usage: /unwatch SYMBOL")
+            raise BadInput("Usage: /unwatch SYMBOL, e.g. /unwatch AAPL")
         symbol = normalise_symbol(request.args[0])
         removed = self._state.remove_watch(request.chat_id, symbol)
         return Reply(f"Stopped watching {code(symbol)}." if removed else f"You were not watching {code(symbol)}.")
 
     def watches(self, request: Request) -> Reply:
-        """This chat's watches."""
+        """This chat's watches, each with the current drawdown."""
         items = self._state.watches().get(request.chat_id, {})
-        if not items:
-            return Reply("No watches. Add one with /watch SYMBOL PCT.")
-        lines = [bold(f"{len(items)} watch(es)")]
-        for symbol, item in sorted(items.items()):
-            sent = f" · last alert {item['last_sent']}" if item.get("last_sent") else ""
-            lines.append(f"{code(symbol)} at {escape(percent(-float(item['pct'])))}{escape(sent)}")
-        return Reply("\n".join(lines))
+        latest: dict[str, Any] | None = None
+        drawdowns: dict[str, float] = {}
+        if items:
+            try:
+                latest = self._reports.latest_summary()
+                _day, report = self._reports.load_report()
+                drawdowns = {str(s): float(d) for s, d in zip(report["symbol"], report["drawdown_pct"]) if s in items}
+            except NoReportYet:
+                latest = None
+        return views.watches(items, drawdowns, latest)

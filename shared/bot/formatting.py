@@ -6,16 +6,26 @@ reply; the tags used are the ones Telegram's HTML parse mode allows.
 from __future__ import annotations
 
 import html
-from typing import Any
+import unicodedata
+from datetime import datetime
+from typing import Any, Iterable, Sequence
 
 import pandas as pd
+
+from shared.core.trading_calendar import NEW_YORK
 
 #: Telegram's limit on a message's text, in characters.
 MAX_MESSAGE = 4096
 #: Telegram's limit on ``callback_data``, in UTF-8 bytes.
 MAX_CALLBACK_DATA = 64
 MISSING = "—"
-_SOURCES = {"simulated": "simulated", "sim": "simulated", "csv": "replayed CSV", "alpaca": "Alpaca"}
+#: A phone shows about this many characters of a line; data lines outside ``<pre>`` fit in it.
+LINE_WIDTH = 40
+#: Monospace lines (``<pre>`` blocks: tables, charts) fit in this many columns.
+PRE_WIDTH = 32
+#: How many symbols a list names before it says "and N more".
+NAMED = 10
+_SOURCES = {"simulated": "simulated", "sim": "simulated", "csv": "CSV replay", "alpaca": "Alpaca"}
 
 
 def escape(value: Any) -> str:
@@ -59,6 +69,9 @@ def percent(value: Any, digits: int = 1, signed: bool = True) -> str:
     if is_missing(value):
         return MISSING
     number = float(value)
+    if round(number, digits) == 0:
+        number = 0.0  # no sign on a zero, and no "−0.0%"
+        signed = False
     text = f"{number:+.{digits}f}%" if signed else f"{number:.{digits}f}%"
     return text.replace("-", "−")
 
@@ -72,14 +85,77 @@ def number(value: Any, digits: int = 2) -> str:
 
 def source_label(source: str | None) -> str:
     """How a market-data source is named to users."""
-    return _SOURCES.get(str(source or ""), str(source or "unknown source"))
+    text = str(source or "")
+    return _SOURCES.get(text.split(":", 1)[0], text or "unknown source")
 
 
 def stamp(latest: dict[str, Any]) -> str:
-    """The freshness and coverage line every data reply carries, in italics."""
+    """The freshness, coverage and source stamp every data reply carries, in italics, on as many
+    lines of at most ``LINE_WIDTH`` as it needs."""
     covered = int(latest.get("ranked", 0) or 0) + int(latest.get("excluded", 0) or 0)
-    text = f"as of {latest.get('as_of', '?')} close · {covered}/{latest.get('universe', '?')} symbols · {source_label(latest.get('source'))}"
-    return f"<i>{escape(text)}</i>"
+    parts = [f"as of {latest.get('as_of', '?')} close", f"{covered}/{latest.get('universe', '?')} symbols", source_label(latest.get("source"))]
+    return "\n".join(f"<i>{escape(line)}</i>" for line in fit_parts(parts))
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes on screen: wide characters (most emoji, CJK) count twice."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 0 if unicodedata.combining(char) or char == "\ufe0f" else 1 for char in text)
+
+
+def fit_parts(parts: Sequence[str], width: int = LINE_WIDTH, separator: str = " · ") -> list[str]:
+    """Plain-text ``parts`` joined by ``separator`` into as few lines of at most ``width`` as the
+    order allows (a part longer than ``width`` gets a line of its own)."""
+    lines: list[str] = []
+    for part in parts:
+        candidate = f"{lines[-1]}{separator}{part}" if lines else part
+        if lines and display_width(candidate) <= width:
+            lines[-1] = candidate
+        else:
+            lines.append(part)
+    return lines
+
+
+def wrap_items(items: Iterable[str], width: int = LINE_WIDTH, lead: str = "") -> list[str]:
+    """Plain-text words (symbols, commands) after ``lead``, wrapped into lines of at most ``width``."""
+    lines = [lead.rstrip()] if lead else []
+    for item in items:
+        if lines and display_width(f"{lines[-1]} {item}") <= width:
+            lines[-1] = f"{lines[-1]} {item}" if lines[-1] else item
+        else:
+            lines.append(item)
+    return lines
+
+
+def named(symbols: Sequence[str], limit: int = NAMED) -> list[str]:
+    """The first ``limit`` of ``symbols`` and, past them, "+N more"."""
+    shown = list(symbols[:limit])
+    return shown + ([f"+{len(symbols) - limit} more"] if len(symbols) > limit else [])
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 day``, ``2 days`` (``many`` for an irregular plural)."""
+    return f"{count} {word}" if count == 1 else f"{count} {many or word + 's'}"
+
+
+def stock_command(symbol: str) -> str:
+    """The command that opens ``symbol`` in one tap: ``/s_AAPL``, ``/s_BRK_B`` (a tappable bot
+    command may hold only letters, digits and underscores)."""
+    return "/s_" + "".join(char if char.isalnum() else "_" for char in symbol)
+
+
+def local_time(stamp_iso: Any, now: datetime) -> str:
+    """An ISO timestamp as New York wall time relative to ``now``: ``today 06:00 New York``,
+    ``yesterday 18:02 New York``, ``Mon 24 Nov 06:00 New York``."""
+    try:
+        moment = datetime.fromisoformat(str(stamp_iso))
+    except ValueError:
+        return "?"
+    if moment.tzinfo is None:
+        return f"{moment:%Y-%m-%d %H:%M}"
+    local, today = moment.astimezone(NEW_YORK), now.astimezone(NEW_YORK).date()
+    days = (today - local.date()).days
+    day = "today" if days == 0 else "yesterday" if days == 1 else f"{local:%a %d %b}" if days < 300 else f"{local:%d %b %Y}"
+    return f"{day} {local:%H:%M} New York"
 
 
 def shorten(text: str, limit: int) -> str:

@@ -7,7 +7,8 @@ from typing import Any, Callable
 import pandas as pd
 from telegram.error import Forbidden
 
-from shared.bot.formatting import bold, code, escape, percent, shorten, stamp
+from shared.bot import callbacks, tables
+from shared.bot.formatting import bold, escape, fit_parts, named, percent, plural, shorten, source_label, stamp, stock_command, wrap_items
 from shared.bot.views import Reply, changes_lines
 from shared.bot.webhook import message_calls
 from shared.core.analytics import ranked_rows
@@ -17,36 +18,72 @@ from shared.services.reports import Reports
 from shared.telemetry import logger
 
 NOTHING_SENT = {"admin": 0, "digest": 0, "watches": 0}
+#: An alert for a (chat, symbol): the symbol, its drawdown and the watch's threshold.
+WatchHit = tuple[str, float, float]
 
 
 def digest_reply(latest: dict[str, Any], report: pd.DataFrame, rows: int) -> Reply:
-    """The daily digest: the top ``rows`` of the latest report and what changed."""
+    """The daily digest: the top ``rows`` of the latest report as a table (a button per symbol)
+    and what changed, with the source in the header and the stamp at the end."""
     ranked = ranked_rows(report).head(rows)
-    lines = [bold(f"📉 dipwatch daily · top {len(ranked)}")]
-    for row in ranked.to_dict(orient="records"):
-        lines.append(f"{int(row['rank'])}. {code(row['symbol'])} {escape(percent(row['drawdown_pct'], signed=False))} · {escape(shorten(str(row['name']), 22))}")
+    day = date.fromisoformat(str(latest["as_of"]))
+    header = fit_parts([f"📉 dipwatch daily · {day:%a %d %b}", source_label(latest.get("source"))])
+    lines = [bold(line) for line in header]
+    lines.append(tables.ranking_table(ranked, 1, callbacks.DEFAULT_SORT, with_rank=False))
     changes = latest.get("changes")
     if isinstance(changes, dict):
-        lines += ["", bold("What changed"), *changes_lines(changes, limit=5)]
+        lines += [bold("What changed"), *changes_lines(changes, limit=5)]
     lines.append(stamp(latest))
+    back = callbacks.TopPage(day, 0, rows)
+    return Reply("\n".join(lines), tables.symbol_buttons(ranked["symbol"].tolist(), back))
+
+
+def watch_alert(hits: list[WatchHit], summary: dict[str, Any]) -> Reply:
+    """One chat's watch alerts of a day, together in one dated message with the source stamp."""
+    day = date.fromisoformat(str(summary["as_of"]))
+    lines = [bold(f"🔔 {plural(len(hits), 'watch', 'watches')} hit · {day:%a %d %b}")]
+    for symbol, drawdown, pct in sorted(hits, key=lambda hit: hit[1]):
+        lines.append(escape(f"{stock_command(symbol)} {percent(drawdown)} · past {percent(-pct)}"))
+    lines.append(stamp(summary))
     return Reply("\n".join(lines))
 
 
-def watch_alert(symbol: str, drawdown: float, pct: float) -> Reply:
-    """The alert for a watch whose threshold is reached."""
-    return Reply(
-        f"🔔 {code(symbol)} is {bold(percent(drawdown))} from its peak, past your {escape(percent(-pct))} watch. /stock {escape(symbol)}"
+def _absent(run: dict[str, Any] | None) -> set[str]:
+    """The symbols a run has no row for: missing (no bar) or failed (the source did not answer)."""
+    return set(run.get("missing") or []) | set(run.get("failed") or {}) if run else set()
+
+
+def admin_reply(summary: dict[str, Any], previous: dict[str, Any] | None = None) -> Reply | None:
+    """The admin alert about a run, naming what changed since ``previous`` (the run before it):
+    newly missing or failed symbols, and recovered ones, never the same names again. None when
+    there is nothing new: the same symbols absent with the same outcome, or a first complete run.
+    A failed run is always told."""
+    outcome, failed = summary.get("outcome"), dict(summary.get("failed") or {})
+    absent, before = _absent(summary), _absent(previous)
+    new, recovered, still = sorted(absent - before), sorted(before - absent), sorted(absent & before)
+    if outcome != "failed":
+        if previous is None and outcome == "complete":
+            return None
+        if previous is not None and not (new or recovered) and previous.get("outcome") == outcome:
+            return None
+    icon = "✅" if outcome == "complete" else "⚠️"
+    lines = [bold(f"{icon} collection {outcome} · {summary.get('as_of')}")]
+    lines += [escape(line) for line in fit_parts([f"ranked {summary.get('ranked')}/{summary.get('universe')}", source_label(summary.get("source"))])]
+    first = previous is None
+    if previous is not None:
+        lines.append(escape(f"since the run for {previous.get('as_of')}:"))
+    groups = (
+        ("failed" if first else "newly failed", [s for s in new if s in failed]),
+        ("missing" if first else "newly missing", [s for s in new if s not in failed]),
+        ("recovered", recovered),
     )
-
-
-def admin_reply(summary: dict[str, Any]) -> Reply:
-    """The admin alert about a failed or partial run."""
-    lines = [
-        bold(f"⚠️ dipwatch collection {summary.get('outcome')} for {summary.get('as_of')}"),
-        escape(f"ranked {summary.get('ranked')}/{summary.get('universe')} · missing {len(summary.get('missing') or [])} · failed {len(summary.get('failed') or {})}"),
-    ]
-    failed = list((summary.get("failed") or {}).items())[:10]
-    lines += [f"{code(symbol)} {escape(shorten(str(reason), 80))}" for symbol, reason in failed]
+    for label, symbols in groups:
+        if symbols:
+            lines += [escape(line) for line in wrap_items(named(symbols), lead=f"{label} {len(symbols)}:")]
+    if still:
+        lines.append(escape(f"still absent {len(still)}, as before"))
+    reasons = sorted({str(failed[s]) for s in new if s in failed})
+    lines += [escape(f"· {shorten(reason, 38)}") for reason in reasons[:3]]
     if summary.get("error"):
         lines.append(f"error: {escape(shorten(str(summary['error']), 500))}")
     return Reply("\n".join(lines))
@@ -56,11 +93,11 @@ def violations_reply(violations: dict[str, Any], coverage_pct: float | None, sto
     """The admin alert about broken rules after a collection, or None when all is well."""
     lines = []
     if coverage_pct is not None and coverage_pct < 95.0:
-        lines.append(escape(f"coverage {coverage_pct:.1f}% of the universe, below 95%"))
+        lines.append(escape(f"coverage {coverage_pct:.1f}%, below 95%"))
     for item in violations.get("beyond_stop", []):
-        lines.append(f"{code(item['symbol'])} {escape(percent(item['gain_pct']))} · past the {escape(percent(-stop_pct))} stop")
+        lines.append(escape(f"{stock_command(item['symbol'])} {percent(item['gain_pct'])} · past the {percent(-stop_pct)} stop"))
     if violations.get("monitor_reached"):
-        lines.append(escape(f"/monitor target reached: the best five average {percent(violations.get('average_gain_pct'))}"))
+        lines += ["/monitor target reached:", escape(f"the best five average {percent(violations.get('average_gain_pct'))}")]
     if not lines:
         return None
     return Reply("\n".join([bold("🚨 dipwatch rules"), *lines]))
@@ -87,17 +124,20 @@ class Notifier:
         self._admin_chat = admin_chat
         self._digest_rows = digest_rows
 
-    def watch_alerts(self, report: pd.DataFrame, as_of: date) -> list[tuple[int, str, Reply]]:
-        """(chat, symbol, alert) for every watch whose threshold is reached and not yet sent for ``as_of``."""
+    def watch_alerts(self, report: pd.DataFrame, summary: dict[str, Any]) -> list[tuple[int, list[str], Reply]]:
+        """(chat, symbols, alert) for every chat with watches whose threshold is reached and not
+        yet alerted for the report's day: one message per chat."""
+        as_of = str(summary["as_of"])
         drawdowns = {str(symbol): float(drawdown) for symbol, drawdown in zip(report["symbol"], report["drawdown_pct"]) if pd.notna(drawdown)}
-        alerts: list[tuple[int, str, Reply]] = []
+        alerts: list[tuple[int, list[str], Reply]] = []
         for chat_id, items in self._state.watches().items():
+            hits: list[WatchHit] = []
             for symbol, item in items.items():
                 drawdown = drawdowns.get(symbol)
-                if drawdown is None or item.get("last_sent") == as_of.isoformat():
-                    continue
-                if drawdown <= -float(item["pct"]):
-                    alerts.append((chat_id, symbol, watch_alert(symbol, drawdown, float(item["pct"]))))
+                if drawdown is not None and item.get("last_sent") != as_of and drawdown <= -float(item["pct"]):
+                    hits.append((symbol, drawdown, float(item["pct"])))
+            if hits:
+                alerts.append((chat_id, [hit[0] for hit in hits], watch_alert(hits, summary)))
         return alerts
 
     def _broadcast(self, messenger: Messenger, targets: list[tuple[int, Reply]]) -> tuple[list[int], list[int]]:
@@ -119,8 +159,8 @@ class Notifier:
         return reached, sorted(blocked)
 
     def after_collection(self, summary: dict[str, Any], claim: Claim = _always) -> dict[str, int]:
-        """Send the admin alert (failed or partial run), the digest and the watch alerts, each
-        only if ``claim`` grants it.
+        """Send the admin alert (what changed since the previous run, see ``admin_reply``), the
+        digest and the watch alerts, each only if ``claim`` grants it.
 
         Does nothing without ``TELEGRAM_BOT_TOKEN``. Never raises: a notification problem is logged
         and must not turn a good collection into a failed one.
@@ -130,8 +170,9 @@ class Notifier:
         if messenger is None:
             return sent
         try:
-            if self._admin_chat is not None and summary.get("outcome") in ("failed", "partial") and claim("admin"):
-                reached, _blocked = self._broadcast(messenger, [(self._admin_chat, admin_reply(summary))])
+            admin = admin_reply(summary, self._reports.previous_collection(summary)) if self._admin_chat is not None else None
+            if self._admin_chat is not None and admin is not None and claim("admin"):
+                reached, _blocked = self._broadcast(messenger, [(self._admin_chat, admin)])
                 sent["admin"] = len(reached)
             if summary.get("outcome") == "failed":
                 return sent
@@ -145,10 +186,10 @@ class Notifier:
                 sent["digest"] = len(reached)
                 if blocked:
                     self._state.unsubscribe(blocked)  # the user blocked the bot: stop trying
-            alerts = self.watch_alerts(report, as_of)
+            alerts = self.watch_alerts(report, summary)
             if alerts and claim("watches"):
-                reached, _blocked = self._broadcast(messenger, [(chat, reply) for chat, _symbol, reply in alerts])
-                done = [(chat, symbol) for chat, symbol, _reply in alerts if chat in set(reached)]
+                reached, _blocked = self._broadcast(messenger, [(chat, reply) for chat, _symbols, reply in alerts])
+                done = [(chat, symbol) for chat, symbols, _reply in alerts if chat in set(reached) for symbol in symbols]
                 self._state.mark_watches_sent(done, as_of)
                 sent["watches"] = len(done)
         except Exception:  # noqa: BLE001 - the edge of the notification step; logged once

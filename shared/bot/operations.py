@@ -4,8 +4,10 @@ from __future__ import annotations
 import html
 import re
 import secrets
+from dataclasses import dataclass
 from typing import Any, Callable
 
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
 
 from shared.bot.registry import Commands
@@ -25,12 +27,16 @@ _TAG = re.compile(r"<[^>]+>")
 
 
 class Operations:
-    """What ``flask telegram ...`` does: set the webhook, show it, poll."""
+    """What ``flask telegram ...`` does: set the webhook and the command menus, show it, poll."""
 
-    def __init__(self, messenger: Messenger | None, webhook: Webhook, *, webhook_secret: str | None) -> None:
+    def __init__(
+        self, messenger: Messenger | None, webhook: Webhook, commands: Commands, *, webhook_secret: str | None, owners: frozenset[int]
+    ) -> None:
         self._messenger = messenger
         self._webhook = webhook
+        self._commands = commands
         self._secret = webhook_secret
+        self._owners = owners
 
     def _telegram(self) -> Messenger:
         if self._messenger is None:
@@ -55,7 +61,26 @@ class Operations:
             "max_connections": 40,
         }
         self._telegram().call(call)
+        self.publish_commands()
         return self.webhook_info()
+
+    def command_menus(self) -> list[BotCall]:
+        """The ``setMyCommands`` calls: everyone's menu (the commands anyone may use), and in each
+        owner's private chat (chat id = user id) the whole list."""
+        def menu(items: list[Any], scope: Any) -> BotCall:
+            commands = [BotCommand(item.name, item.summary[:256]).to_dict() for item in items]
+            return {"method": "setMyCommands", "commands": commands, "scope": scope.to_dict()}
+
+        calls = [menu(self._commands.menu(None), BotCommandScopeDefault())]
+        calls += [menu(self._commands.menu(owner, owner=True), BotCommandScopeChat(owner)) for owner in sorted(self._owners)]
+        return calls
+
+    def publish_commands(self) -> int:
+        """Send the command menus to Telegram (the "/" menu in the chat); how many were set."""
+        messenger = self._telegram()
+        for call in self.command_menus():
+            messenger.call(call)
+        return 1 + len(self._owners)
 
     def webhook_info(self) -> dict[str, Any]:
         """Telegram's ``getWebhookInfo``: url, pending updates, last error."""
@@ -69,6 +94,7 @@ class Operations:
         """
         messenger = self._telegram()
         messenger.call({"method": "deleteWebhook", "drop_pending_updates": False})
+        self.publish_commands()
         offset, handled, done = 0, 0, 0
         while rounds is None or done < rounds:
             done += 1
@@ -92,13 +118,39 @@ class Operations:
 
 
 def plain_text(reply: Reply) -> str:
-    """A reply as terminal text: tags removed, entities decoded, buttons in brackets."""
+    """A reply as terminal text: tags removed, entities decoded, buttons' labels in brackets."""
     text = html.unescape(_TAG.sub("", reply.text))
-    if reply.buttons:
-        text += "\n" + " ".join(f"[{label} {data}]" for label, data in reply.buttons)
+    for row in reply.buttons:
+        text += "\n" + " ".join(f"[{label}]" for label, _data in row)
     return text
 
 
-def reply_to(commands: Commands, text: str, user_id: int | None) -> str:
-    """The bot's reply to ``text`` from ``user_id``, as plain text, with no Telegram involved."""
-    return plain_text(commands.dispatch(text, chat_id=user_id or 0, user_id=user_id, base_url=LOCAL_BASE_URL))
+@dataclass(frozen=True)
+class Caller:
+    """Who ``flask bot`` acts as: the owner (every command), or someone else as Telegram sees them."""
+
+    user_id: int | None
+    chat_id: int
+    owner: bool = False
+
+
+def caller(kind: str, owners: frozenset[int], user_id: int | None = None) -> Caller:
+    """``owner`` (the person at the shell: the first allowed user's id and chat, if any),
+    ``stranger`` (a Telegram user not on the list), ``anonymous`` (a channel or anonymous admin),
+    or ``user`` with ``user_id`` (exactly what that Telegram user would see)."""
+    if kind == "owner":
+        first = min(owners) if owners else None
+        return Caller(first, first or 0, owner=True)
+    if kind == "stranger":
+        stranger = next(number for number in range(1, len(owners) + 2) if number not in owners)
+        return Caller(stranger, stranger)
+    if kind == "anonymous":
+        return Caller(None, -1)
+    if kind == "user" and user_id is not None:
+        return Caller(user_id, user_id)
+    raise ValueError(f"unknown caller {kind!r}")
+
+
+def reply_to(commands: Commands, text: str, who: Caller) -> str:
+    """The bot's reply to ``text`` from ``who``, as plain text, with no Telegram involved."""
+    return plain_text(commands.dispatch(text, chat_id=who.chat_id, user_id=who.user_id, base_url=LOCAL_BASE_URL, owner=who.owner))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from shared.bot.access import OPEN, Access
-from shared.bot.formatting import code, escape
+from shared.bot.formatting import code, escape, shorten
 from shared.bot.views import APOLOGY, Reply
 from shared.errors import BadInput, BrokerError, CorruptObject, NotFound, NoTradingAccount, UnknownSymbol
 from shared.telemetry import logger
@@ -25,9 +25,16 @@ class Request:
     user_id: int | None
     args: list[str] = field(default_factory=list)
     base_url: str = ""
+    owner: bool = False  # the operator at the shell (``flask bot``): every command allowed
 
 
 Handler = Callable[[Request], Reply]
+
+#: The groups /help shows, in order, each with one example.
+MARKET_GROUP, ALERTS_GROUP, ACCOUNT_GROUP = "Market", "Alerts", "Account"
+GROUP_EXAMPLES = {MARKET_GROUP: "/top 10 tech sort=score", ALERTS_GROUP: "/watch AAPL 20", ACCOUNT_GROUP: "/positions"}
+#: ``/s_AAPL``, ``/s_BRK_B``: one tap from a list to a stock (see ``formatting.stock_command``).
+STOCK_SHORTCUT = "s_"
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,7 @@ class Command:
     usage: str
     summary: str
     aliases: tuple[str, ...] = ()
+    group: str = ""
 
 
 def parse_command(text: str) -> tuple[str, list[str]] | None:
@@ -78,7 +86,7 @@ class Commands:
         self._lookback_days = lookback_days
         built_in = [
             Command("start", self._start, OPEN, "/start", "what this bot does"),
-            Command("help", self._help, OPEN, "/help", "the commands"),
+            Command("help", self._help, OPEN, "/help", "the commands, grouped, with examples"),
         ]
         self.table: dict[str, Command] = {item.name: item for item in (*built_in, *groups)}
         self._names = {alias: item.name for item in self.table.values() for alias in (item.name, *item.aliases)}
@@ -92,21 +100,24 @@ class Commands:
         """The registered command names closest to ``name``."""
         return difflib.get_close_matches(name.lower(), list(self._names), n=2, cutoff=0.5)
 
-    def dispatch(self, text: str, chat_id: int, user_id: int | None, base_url: str) -> Reply:
-        """The reply to one message's text: access checks, the handler, friendly errors."""
+    def dispatch(self, text: str, chat_id: int, user_id: int | None, base_url: str, *, owner: bool = False) -> Reply:
+        """The reply to one message's text: access checks (none for the ``owner`` at the shell),
+        the handler, friendly errors."""
         parsed = parse_command(text)
         if parsed is None:
             return Reply("Send /help to see what I can do.")
         name, args = parsed
         item = self.resolve(name)
+        if item is None and name.startswith(STOCK_SHORTCUT) and len(name) > len(STOCK_SHORTCUT):
+            item, args = self.resolve("stock"), [name[len(STOCK_SHORTCUT) :].replace("_", "."), *args]
         if item is None:
             hints = self.suggest(name)
             hint = f" Did you mean {', '.join('/' + h for h in hints)}?" if hints else ""
-            return Reply(f"I don't know /{escape(name)}.{escape(hint)} Send /help for the list.")
-        if not self._access.allows(item.level, user_id):
+            return Reply(f"I don't know /{escape(shorten(name, 32))}.{escape(hint)} Send /help for the list.")
+        if not owner and not self._access.allows(item.level, user_id):
             logger.info("telegram command refused", extra={"command": item.name, "user_id": user_id, "chat_id": chat_id})
-            return Reply("Sorry, this command is private. Ask the bot's owner to add your Telegram user id to the allowed list.")
-        request = Request(chat_id=chat_id, user_id=user_id, args=args, base_url=base_url)
+            return Reply(refusal(user_id))
+        request = Request(chat_id=chat_id, user_id=user_id, args=args, base_url=base_url, owner=owner)
         return run_safely(lambda: item.handler(request), item.name)
 
     def _start(self, request: Request) -> Reply:
@@ -115,20 +126,39 @@ class Commands:
             "👋 <b>dipwatch</b> ranks the Russell 1000 by how far each stock has fallen from its "
             f"{self._lookback_days}-day peak close."
         )
-        return Reply(f"{intro}\n\n{self.help_text(request.user_id)}")
+        return Reply(f"{intro}\n\n{self.help_text(request.user_id, owner=request.owner)}")
 
     def _help(self, request: Request) -> Reply:
         """List the commands this user may use."""
-        return Reply(self.help_text(request.user_id))
+        return Reply(self.help_text(request.user_id, owner=request.owner))
 
-    def help_text(self, user_id: int | None) -> str:
-        """One line per command the user may use, and a note about the others."""
-        lines, locked = [], 0
-        for item in self.table.values():
-            if self._access.allows(item.level, user_id):
-                lines.append(f"{escape(item.usage)} · {escape(item.summary)}")
-            else:
-                locked += 1
+    def menu(self, user_id: int | None, *, owner: bool = False) -> list[Command]:
+        """The commands a user may use (all of them for an owner), in table order."""
+        return [item for item in self.table.values() if owner or self._access.allows(item.level, user_id)]
+
+    def help_text(self, user_id: int | None, *, owner: bool = False) -> str:
+        """The commands the user may use, grouped (Market, Alerts, Account) with one example per
+        group, and a note with the user's id when some are locked."""
+        usable = self.menu(user_id, owner=owner)
+        lines = []
+        for group, example in GROUP_EXAMPLES.items():
+            items = [item for item in usable if item.group == group]
+            if items:
+                lines += ["", f"<b>{escape(group)}</b> · e.g. {escape(example)}"]
+                lines += [f"{escape(item.usage)} · {escape(item.summary)}" for item in items]
+        locked = len(self.table) - len(usable)
         if locked:
-            lines.append(f"<i>{locked} more command(s) need access; ask the bot's owner.</i>")
-        return "<b>Commands</b>\n" + "\n".join(lines)
+            lines += ["", f"<i>{locked} more command(s) need access. {escape(your_id(user_id))}</i>"]
+        return "<b>Commands</b>" + "\n".join(lines)
+
+
+def your_id(user_id: int | None) -> str:
+    """What the owner needs to let this user in."""
+    if user_id is None:
+        return "You are writing anonymously (as a channel or an anonymous admin), so there is no user id to allow."
+    return f"Your Telegram user id is {user_id}: the bot's owner can add it to TELEGRAM_ALLOWED_USERS."
+
+
+def refusal(user_id: int | None) -> str:
+    """The reply to a command the user may not use, with their id for the owner."""
+    return f"Sorry, this command is private. {escape(your_id(user_id))}"

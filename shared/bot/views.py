@@ -1,19 +1,39 @@
 """The bot's replies as HTML: pure functions from plain data to a ``Reply``.
 
-Every dynamic string goes through ``shared.bot.formatting``'s escaping. The handlers fetch the
-data; these functions only lay it out.
+Every dynamic string goes through ``shared.bot.formatting``'s escaping. Data lines fit a phone:
+at most ``LINE_WIDTH`` characters outside ``<pre>``, ``PRE_WIDTH`` inside. Symbols in text are
+``/s_SYMBOL`` commands, so one tap opens ``/stock``. The tables are in ``shared.bot.tables``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from shared.bot import callbacks
-from shared.bot.formatting import MISSING, bold, code, escape, is_missing, link, number, percent, pre, shorten, stamp
-from shared.core.charts import render_chart
+from shared.bot.formatting import (
+    MISSING,
+    bold,
+    escape,
+    fit_parts,
+    is_missing,
+    link,
+    local_time,
+    named,
+    number,
+    percent,
+    plural,
+    pre,
+    shorten,
+    source_label,
+    stamp,
+    stock_command,
+    wrap_items,
+)
+from shared.core.charts import render_chart, short_date
 from shared.services.stocks import Chart, StockRow
 
 #: Context columns of the report shown by /stock: (column, label, kind).
@@ -30,20 +50,24 @@ CONTEXT_COLUMNS = [
 ]
 #: The most positions /positions lists.
 MAX_POSITIONS = 40
+#: The drawdown the /stock "watch" button sets, in percent.
+WATCH_BUTTON_PCT = 20
+
+#: An inline button: (label, callback_data).
+Button = tuple[str, str]
 
 
 @dataclass
 class Reply:
-    """HTML text and an optional row of inline buttons ``(label, callback_data)``."""
+    """HTML text and optional rows of inline buttons."""
 
     text: str
-    buttons: list[tuple[str, str]] = field(default_factory=list)
+    buttons: list[list[Button]] = field(default_factory=list)
 
     def reply_markup(self) -> dict[str, Any] | None:
-        """The inline keyboard as Bot API JSON, or None without buttons."""
-        if not self.buttons:
-            return None
-        return {"inline_keyboard": [[{"text": label, "callback_data": data} for label, data in self.buttons]]}
+        """The inline keyboard as Bot API JSON (python-telegram-bot's types), or None without buttons."""
+        rows = [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in self.buttons if row]
+        return InlineKeyboardMarkup(rows).to_dict() if rows else None
 
 
 APOLOGY = Reply("Sorry, something went wrong on my side. Please try again later.")
@@ -52,30 +76,6 @@ APOLOGY = Reply("Sorry, something went wrong on my side. Please try again later.
 def flags_text(flags: Any) -> str:
     """A report's ``flags`` cell as a readable list ('' when none)."""
     return "" if is_missing(flags) else ", ".join(f for f in str(flags).split(";") if f)
-
-
-def top_page(ranked: pd.DataFrame, page: callbacks.TopPage, sector: str | None, latest: dict[str, Any]) -> Reply:
-    """One page of the ranked rows (already filtered to ``sector``), with ◀ ▶ buttons."""
-    total = len(ranked)
-    offset = max(0, min(page.offset, max(total - 1, 0)))
-    rows = ranked.iloc[offset : offset + page.size]
-    title = f"Top {offset + 1}–{offset + len(rows)} of {total}" + (f" · {sector}" if sector else "")
-    lines = [bold(title)]
-    for row in rows.to_dict(orient="records"):
-        flag = " ⚠" if flags_text(row["flags"]) else ""
-        lines.append(
-            f"{int(row['rank'])}. {code(row['symbol'])} {escape(percent(row['drawdown_pct'], signed=False))} · "
-            f"{int(row['days_since_peak'])}d · {escape(shorten(str(row['name']), 22))}{flag}"
-        )
-    if rows.empty:
-        lines.append("Nothing ranked here.")
-    lines.append(stamp(latest))
-    buttons = []
-    if offset > 0:
-        buttons.append(("◀", callbacks.encode(callbacks.TopPage(page.day, max(0, offset - page.size), page.size, page.sector))))
-    if offset + page.size < total:
-        buttons.append(("▶", callbacks.encode(callbacks.TopPage(page.day, offset + page.size, page.size, page.sector))))
-    return Reply("\n".join(lines), buttons)
 
 
 def _context_value(row: dict[str, Any], column: str, kind: str) -> str:
@@ -89,84 +89,68 @@ def _context_value(row: dict[str, Any], column: str, kind: str) -> str:
     return number(value)
 
 
-def stock(stock: StockRow, chart: Chart | None, latest: dict[str, Any]) -> Reply:
-    """The detail view of one symbol: the numbers, the context and the window's chart."""
-    row = stock.row
-    rank = "unranked" if is_missing(row.get("rank")) else f"#{int(row['rank'])} of {stock.ranked}"
-    peak_date = pd.Timestamp(row["peak_date"]).strftime("%Y-%m-%d")
+def context_table(row: dict[str, Any]) -> str:
+    """The context columns as a two-column ``<pre>`` table."""
+    values = [(label, _context_value(row, column, kind)) for column, label, kind in CONTEXT_COLUMNS]
+    if not is_missing(row.get("score_rank")):
+        values[-1] = ("score", f"{values[-1][1]} (#{int(row['score_rank'])})")
+    width = max(len(label) for label, _value in values) + 1
+    return pre("\n".join(f"{label.ljust(width)}{value.rjust(12)}" for label, value in values))
+
+
+def stock(found: StockRow, chart: Chart | None, latest: dict[str, Any], back: callbacks.TopPage | None = None) -> Reply:
+    """The detail view of one symbol: the numbers, the context and the window's chart (its high
+    label is the stated peak, in the same format), with refresh, watch and back buttons."""
+    row, symbol = found.row, found.symbol
+    rank = "unranked" if is_missing(row.get("rank")) else f"#{int(row['rank'])} of {found.ranked}"
+    days = int(row["days_since_peak"])
     lines = [
-        f"{bold(stock.symbol)} · {escape(shorten(str(row.get('name') or ''), 40))}",
-        f"{escape(row.get('sector') or 'Unknown')} · {escape(rank)}",
-        "",
-        f"close {bold(number(row['close']))} · peak {escape(number(row['peak_close']))} on {escape(peak_date)}",
-        f"drawdown {bold(percent(row['drawdown_pct']))} · {int(row['days_since_peak'])} days since peak",
+        f"{bold(symbol)} · {escape(shorten(str(row.get('name') or ''), 37 - len(symbol)))}",
+        *(escape(line) for line in fit_parts([str(row.get("sector") or "Unknown"), rank])),
+        f"close {bold(number(row['close']))} · drawdown {bold(percent(row['drawdown_pct']))}",
+        *(escape(line) for line in fit_parts([f"peak {number(row['peak_close'])} on {short_date(row['peak_date'])}", "today" if days == 0 else f"{plural(days, 'day')} ago"])),
     ]
     trough = row.get("trough_close")
-    if "trough_close" in row and not is_missing(trough):
-        trough_date: Any = row.get("trough_date")
-        when = "" if is_missing(trough_date) else f" on {pd.Timestamp(trough_date).strftime('%Y-%m-%d')}"
-        lines.append(f"low since peak {escape(number(trough))}{escape(when)}")
-    context = [f"{label}: {_context_value(row, column, kind)}" for column, label, kind in CONTEXT_COLUMNS]
-    lines += [escape(" · ".join(context[i : i + 3])) for i in range(0, len(context), 3)]
-    if not is_missing(row.get("score_rank")):
-        lines.append(f"score rank #{int(row['score_rank'])}")
+    if not is_missing(trough):
+        when = "" if is_missing(row.get("trough_date")) else f" on {short_date(row['trough_date'])}"
+        lines.append(escape(f"low since peak {number(trough)}{when}"))
+    lines.append(context_table(row))
     flags = flags_text(row.get("flags"))
-    lines.append(f"flags: {escape(flags)}" if flags else "flags: none")
-    lines.append(pre("no closes in the window" if chart is None else render_chart(chart.points, chart.start, chart.end)))
+    lines += [escape(line) for line in fit_parts([f"flags: {flag}" if i == 0 else flag for i, flag in enumerate(flags.split(", "))], separator=", ")] if flags else ["flags: none"]
+    if chart is None:
+        lines.append(pre("no closes in the window"))
+    else:
+        drawn = render_chart(chart.points, chart.start, chart.end, label=number)
+        lines.append(pre(f"{drawn}\npeak {short_date(row['peak_date'])} · last {number(row['close'])}"))
     lines.append(stamp(latest))
-    return Reply("\n".join(lines))
-
-
-def sectors(table: pd.DataFrame, latest: dict[str, Any]) -> Reply:
-    """Sectors by median drawdown, deepest first, with the share of stocks 20% or more down."""
-    lines = [bold("Sectors · median drawdown · share ≤ −20%")]
-    for row in table.to_dict(orient="records"):
-        lines.append(
-            f"{escape(shorten(str(row['sector']), 26))}: {bold(percent(row['median_drawdown_pct']))} · "
-            f"{escape(percent(row['share_below_20_pct'], 0, signed=False))} of {int(row['count'])}"
-        )
-    lines.append(stamp(latest))
-    return Reply("\n".join(lines))
+    buttons = [
+        ("↻ Refresh", callbacks.encode(callbacks.StockView(symbol, back))),
+        (f"👀 Watch −{WATCH_BUTTON_PCT}%", callbacks.encode(callbacks.WatchButton(symbol, WATCH_BUTTON_PCT))),
+    ]
+    back_page = back or callbacks.TopPage(found.as_of, 0, 10)
+    return Reply("\n".join(lines), [buttons, [("◀ Back to the list", callbacks.encode(back_page))]])
 
 
 def changes_lines(changes: dict[str, Any], limit: int = 10) -> list[str]:
     """What changed since the previous report, as reply lines (shared with the digest)."""
     if not changes.get("previous"):
         return ["No earlier report to compare with yet."]
-    lines = [f"since {escape(changes['previous'])} (top {escape(changes.get('top_n', '?'))}):"]
-    entered, left = changes.get("entered") or [], changes.get("left") or []
-    lines.append("entered: " + (" ".join(code(s) for s in entered[:limit]) if entered else "none"))
-    lines.append("left: " + (" ".join(code(s) for s in left[:limit]) if left else "none"))
+    lines = [escape(f"since {changes['previous']}, top {changes.get('top_n', '?')}:")]
+    for label, key in (("entered:", "entered"), ("left:", "left")):
+        symbols = [stock_command(s) for s in (changes.get(key) or [])[:limit]]
+        lines += [escape(line) for line in wrap_items(symbols or ["none"], lead=label)]
     moves = [m for m in changes.get("rank_moves") or [] if not is_missing(m.get("change")) and m.get("change")]
     for move in moves[:limit]:
         arrow = "▲" if int(move["change"]) > 0 else "▼"
-        lines.append(f"{arrow} {code(move['symbol'])} #{escape(move.get('previous_rank'))} → #{escape(move.get('rank'))}")
+        lines.append(escape(f"{arrow} {stock_command(move['symbol'])} #{move.get('previous_rank')} → #{move.get('rank')}"))
     for item in (changes.get("new_flags") or [])[:limit]:
-        lines.append(f"⚠ {code(item['symbol'])} {escape(', '.join(item.get('flags') or []))}")
+        lines += [escape(line) for line in fit_parts([f"⚠ {stock_command(item['symbol'])}", *(item.get("flags") or [])], separator=" ")]
     return lines
 
 
 def changes(found: dict[str, Any], latest: dict[str, Any]) -> Reply:
     """Entries and exits of the top list, the biggest rank moves and new data flags."""
     return Reply("\n".join([bold(f"What changed · {found.get('as_of')}"), *changes_lines(found), stamp(latest)]))
-
-
-def history(record: pd.DataFrame, latest: dict[str, Any]) -> Reply:
-    """The track record: past top-10 lists against the universe median, per horizon."""
-    if record.empty:
-        return Reply(f"No track record yet: it needs reports at least a month old.\n{stamp(latest)}")
-    lines = [bold("Track record · top 10 vs universe median")]
-    for horizon, group in record.groupby("horizon", sort=False):
-        lines.append(
-            f"{escape(horizon)}: {len(group)} list(s) · top {bold(percent(group['top_return_pct'].mean()))} · "
-            f"median {escape(percent(group['universe_median_pct'].mean()))} · excess {bold(percent(group['excess_pct'].mean()))}"
-        )
-    lines.append("<i>latest lists:</i>")
-    for row in record.sort_values("as_of", ascending=False).head(12).to_dict(orient="records"):
-        as_of = pd.Timestamp(row["as_of"]).strftime("%Y-%m-%d")
-        lines.append(f"{escape(as_of)} {escape(row['horizon'])}: {escape(percent(row['top_return_pct']))} vs {escape(percent(row['universe_median_pct']))}")
-    lines.append(stamp(latest))
-    return Reply("\n".join(lines))
 
 
 def download(url: str, day: date, minutes: int, latest: dict[str, Any] | None) -> Reply:
@@ -177,51 +161,81 @@ def download(url: str, day: date, minutes: int, latest: dict[str, Any] | None) -
     return Reply("\n".join(lines))
 
 
-def status(state: dict[str, Any]) -> Reply:
-    """The last run's time, duration, coverage and failures."""
+def _symbols(label: str, symbols: list[str]) -> list[str]:
+    return [escape(line) for line in wrap_items(named(symbols), lead=f"{label} {len(symbols)}:")]
+
+
+def run_lines(run: dict[str, Any], now: datetime) -> list[str]:
+    """A run's time (New York), duration, source, coverage, and the missing and failed symbols by
+    name (the first ten of each)."""
+    lines = [
+        escape(f"{local_time(run.get('finished_at') or run.get('started_at'), now)}, {number(run.get('duration_s'), 0)} s"),
+        *(escape(line) for line in fit_parts([f"as of {run.get('as_of')}", source_label(run.get("source"))])),
+        *(escape(line) for line in fit_parts([f"ranked {run.get('ranked')}/{run.get('universe')}", f"excluded {run.get('excluded')}"])),
+    ]
+    missing, failed = list(run.get("missing") or []), dict(run.get("failed") or {})
+    if missing:
+        lines += _symbols("missing", missing)
+    if failed:
+        lines += _symbols("failed", list(failed))
+        reasons = sorted(set(str(reason) for reason in failed.values()))
+        lines += [escape(f"· {shorten(reason, 38)}") for reason in reasons[:3]]
+    if run.get("error"):
+        lines.append(f"error: {escape(shorten(str(run['error']), 300))}")
+    return lines
+
+
+def status(state: dict[str, Any], now: datetime) -> Reply:
+    """The last run: when (New York time), how long, the source, coverage, and which symbols are
+    missing or failed."""
     run = state.get("last_run")
     if run is None:
         return Reply("No collection has run yet.")
-    lines = [
-        bold(f"Last run: {run.get('outcome')}"),
-        f"as of {escape(run.get('as_of'))} · finished {escape(run.get('finished_at') or '?')}",
-        f"took {escape(number(run.get('duration_s'), 1))} s · source {escape(run.get('source') or '?')}",
-        f"ranked {escape(run.get('ranked'))}/{escape(run.get('universe'))} · excluded {escape(run.get('excluded'))}"
-        f" · missing {escape(run.get('missing'))} · failed {escape(run.get('failed'))}",
-    ]
-    if run.get("error"):
-        lines.append(f"error: {escape(shorten(str(run['error']), 300))}")
+    lines = [bold(f"Last run: {run.get('outcome')}"), *run_lines(run, now)]
     latest = state.get("latest_report")
     if latest:
         lines.append(stamp(latest))
     return Reply("\n".join(lines))
 
 
+def version(release: str, build: str, source: str, store: str, run: dict[str, Any] | None, now: datetime) -> Reply:
+    """``/version``: the release and build, the data source and store, and the last run."""
+    lines = [bold(f"dipwatch {release}"), escape(f"build {shorten(build, 34)}"), escape(f"source {source_label(source)}")]
+    lines.append(escape(f"store {store if len(store) <= 34 else '…' + store[-33:]}"))  # the tail names the source
+    if run is None:
+        lines.append("no collection has run yet")
+    else:
+        when = local_time(run.get("finished_at") or run.get("started_at"), now)
+        lines += [escape(line) for line in fit_parts([f"last run {run.get('outcome')}", when, f"as of {run.get('as_of')}"])]
+    return Reply("\n".join(lines))
+
+
 def account(info: dict[str, Any]) -> Reply:
     """The account's equity, today's change, cash and buying power."""
-    currency = escape(info.get("currency") or "")
+    currency = info.get("currency") or ""
     lines = [
         bold(f"Account · {info.get('status', '?')}"),
-        f"equity {bold(number(info.get('equity')))} {currency}",
-        f"today {escape(number(info.get('day_change')))} ({escape(percent(info.get('day_change_pct'), 2))})",
-        f"cash {escape(number(info.get('cash')))} · buying power {escape(number(info.get('buying_power')))}",
+        f"equity {bold(number(info.get('equity')))} {escape(currency)}",
+        escape(f"today {number(info.get('day_change'))} ({percent(info.get('day_change_pct'), 2)})"),
+        *(escape(line) for line in fit_parts([f"cash {number(info.get('cash'))}", f"buying power {number(info.get('buying_power'))}"])),
     ]
     return Reply("\n".join(lines))
 
 
-def positions(frame: pd.DataFrame) -> Reply:
-    """Open positions, each with its gain and the latest drawdown rank."""
+def positions(frame: pd.DataFrame, latest: dict[str, Any] | None) -> Reply:
+    """Open positions, largest first, each with its gain, value and latest drawdown rank."""
     if frame.empty:
         return Reply("No open positions.")
-    lines = [bold(f"{len(frame)} open position(s)")]
+    value = number(frame["market_value"].sum(), 0)
+    lines = [bold(f"{plural(len(frame), 'position')} · {value}")]
     for row in frame.head(MAX_POSITIONS).to_dict(orient="records"):
-        rank = MISSING if is_missing(row["rank"]) else f"#{int(row['rank'])}"
-        lines.append(
-            f"{code(row['symbol'])} {escape(number(row['qty'], 0))} · {escape(number(row['market_value']))} · "
-            f"gain {escape(percent(row['gain_pct']))} · rank {escape(rank)} ({escape(percent(row['drawdown_pct']))})"
-        )
+        rank = "unranked" if is_missing(row["rank"]) else f"#{int(row['rank'])} {percent(row['drawdown_pct'])}"
+        parts = [f"{stock_command(row['symbol'])} {percent(row['gain_pct'])}", number(row["market_value"]), rank]
+        lines += [escape(line) for line in fit_parts(parts)]
     if len(frame) > MAX_POSITIONS:
         lines.append(f"<i>and {len(frame) - MAX_POSITIONS} more</i>")
+    if latest is not None:
+        lines.append(stamp(latest))
     return Reply("\n".join(lines))
 
 
@@ -229,10 +243,28 @@ def monitor(check: dict[str, Any]) -> Reply:
     """Whether the five best-gaining positions average the profit target."""
     if not check["top"]:
         return Reply("No open positions to monitor.")
-    verdict = "🎯 target reached: consider taking profits" if check["reached"] else "not there yet"
+    verdict = "🎯 target reached" if check["reached"] else "not there yet"
     lines = [
         bold(f"Monitor · target {percent(check['target_pct'], 0, signed=False)}"),
-        f"top {len(check['top'])} average gain {bold(percent(check['average_gain_pct']))} · {escape(verdict)}",
+        *(escape(line) for line in fit_parts([f"top {len(check['top'])} average {percent(check['average_gain_pct'])}", verdict])),
     ]
-    lines += [f"{code(item['symbol'])} {escape(percent(item['gain_pct']))}" for item in check["top"]]
+    if check["reached"]:
+        lines.append("Consider taking profits.")
+    lines += [escape(f"{stock_command(item['symbol'])} {percent(item['gain_pct'])}") for item in check["top"]]
+    return Reply("\n".join(lines))
+
+
+def watches(items: dict[str, dict[str, Any]], drawdowns: dict[str, float], latest: dict[str, Any] | None) -> Reply:
+    """A chat's watches, each with its threshold, the current drawdown and the last alert."""
+    if not items:
+        return Reply("No watches. Add one with /watch SYMBOL PCT.")
+    lines = [bold(plural(len(items), "watch", "watches"))]
+    for symbol, item in sorted(items.items()):
+        now = drawdowns.get(symbol)
+        parts = [f"{stock_command(symbol)} at {percent(-float(item['pct']))}", f"now {percent(now)}" if now is not None else "no data"]
+        if item.get("last_sent"):
+            parts.append(f"alerted {item['last_sent']}")
+        lines += [escape(line) for line in fit_parts(parts)]
+    if latest is not None:
+        lines.append(stamp(latest))
     return Reply("\n".join(lines))

@@ -11,11 +11,10 @@ from typing import Any, Callable
 from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 
-from shared.bot import callbacks
-from shared.bot.access import MARKET, Access, ChatRateLimiter
+from shared.bot.access import ChatRateLimiter
+from shared.bot.buttons import Buttons
 from shared.bot.formatting import split_message
-from shared.bot.market import MarketCommands
-from shared.bot.registry import Commands, run_safely
+from shared.bot.registry import Commands
 from shared.bot.views import APOLOGY, Reply
 from shared.ports import BotCall, Messenger
 from shared.services.bot_state import BotState
@@ -58,22 +57,20 @@ def _chat_of(payload: dict[str, Any]) -> int | None:
 
 
 class Webhook:
-    """Answers updates: dedup, rate limit, dispatch, paging callbacks."""
+    """Answers updates: dedup, rate limit, dispatch, button presses."""
 
     def __init__(
         self,
         commands: Commands,
-        market: MarketCommands,
+        buttons: Buttons,
         state: BotState,
         limiter: ChatRateLimiter,
-        access: Access,
         messenger: Callable[[], Messenger | None],
     ) -> None:
         self._commands = commands
-        self._market = market
+        self._buttons = buttons
         self._state = state
         self._limiter = limiter
-        self._access = access
         self._messenger_of = messenger  # built on first follow-up: inline answers need no client
 
     def handle(self, payload: dict[str, Any], base_url: str) -> list[BotCall]:
@@ -106,21 +103,16 @@ class Webhook:
         return message_calls(chat_id, reply)
 
     def _callback_calls(self, query: CallbackQuery) -> list[BotCall]:
-        """Page in place: edit the message (inline) and answer the callback query (outbound)."""
+        """A button press: the edit or new message (inline) and the callback's answer (outbound)."""
         answer: BotCall = {"method": "answerCallbackQuery", "callback_query_id": query.id}
         message = query.message
-        try:
-            page = callbacks.decode(query.data or "")
-        except callbacks.StaleButton:
-            page = None
-        if page is None or message is None:
-            return [{**answer, "text": "This button no longer works."}]
         user_id = query.from_user.id if query.from_user is not None else None
-        if not self._access.allows(MARKET, user_id):
-            logger.info("telegram callback refused", extra={"user_id": user_id})
-            return [{**answer, "text": "Sorry, this bot is private."}]
-        reply = run_safely(lambda: self._market.page(page), "top:page")
-        calls = message_calls(message.chat.id, reply, edit_message_id=message.message_id)
+        press = self._buttons.press(query.data or "", message.chat.id if message is not None else 0, user_id)
+        if press.answer:
+            answer["text"] = press.answer
+        if press.reply is None or message is None:
+            return [answer]
+        calls = message_calls(message.chat.id, press.reply, edit_message_id=message.message_id if press.edit else None)
         return [calls[0], answer, *calls[1:]]
 
     def answer(self, payload: dict[str, Any], base_url: str) -> BotCall | None:

@@ -1,14 +1,17 @@
 """Price charts for narrow screens: a per-day document of downsampled closes, and its text rendering.
 
 The collector stores this document as ``charts/YYYY-MM-DD.json`` next to each report: for every
-symbol, its closes in the report's window reduced to ``CHART_WIDTH`` points (the close at the end
-of each slice of the window). The bot draws ``/stock`` from it with one small read instead of
-~125 bars objects.
+symbol, its closes in the report's window reduced to at most ``CHART_WIDTH`` points. The bot draws
+``/stock`` from it with one small read instead of ~125 bars objects.
+
+The reduction keeps what the text states: the window's highest close (the peak the drawdown is
+measured from) and its lowest close are both points, and the last point is the last close, so a
+chart's high and low labels are the window's real high and low.
 """
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -22,32 +25,59 @@ CHART_HEIGHT = 6
 _BLOCKS = " ▁▂▃▄▅▆▇█"
 
 
-def chart_points(bars: pd.DataFrame, as_of: date, lookback_days: int, width: int = CHART_WIDTH) -> dict[str, Any]:
-    """Every symbol's window of closes reduced to ``width`` points, as a JSON-ready document.
+def reduce_closes(values: np.ndarray, width: int = CHART_WIDTH) -> np.ndarray:
+    """Each column of ``values`` (days × symbols, NaN before a symbol's first close, carried
+    forward after) reduced to at most ``width`` rows.
 
-    The window's trading days are cut into ``width`` consecutive slices (fewer when the window
-    has fewer days); each point is the symbol's last close in its slice, carried forward over
-    days it has no bar, except that the slice holding the window's peak shows the peak (so the
-    chart's high is the peak the drawdown is measured from). The last point is always the last
-    close. Symbols without any close in the window are left out.
+    The last day is its own point. The days before it are cut into ``width - 1`` consecutive
+    slices, each shown by its last close, except that the slice holding the window's highest
+    close shows that close and the slice holding the lowest shows that one. When both fall in one
+    slice, one of them moves to the neighbouring slice on its side of time (a few days' shift on a
+    32-column chart, and both extremes stay visible). Vectorised over symbols.
     """
+    days = values.shape[0]
+    if days <= width:
+        return values.copy()
+    body = values[:-1]
+    slices = (np.arange(days - 1) * (width - 1)) // (days - 1)
+    ends = np.flatnonzero(np.append(slices[1:] != slices[:-1], True))
+    points = np.vstack([body[ends], values[-1:]])
+    columns = np.arange(values.shape[1])
+    present = ~np.isnan(body).all(axis=0)
+    high_row = np.where(present, np.nanargmax(np.where(np.isnan(body), -np.inf, body), axis=0), 0)
+    low_row = np.where(present, np.nanargmin(np.where(np.isnan(body), np.inf, body), axis=0), 0)
+    high, low, last = body[high_row, columns], body[low_row, columns], values[-1]
+    needs_high = present & ~(last >= high)
+    needs_low = present & ~(last <= low)
+    high_slice, low_slice = slices[high_row].copy(), slices[low_row].copy()
+    clash = needs_high & needs_low & (high_slice == low_slice)
+    low_later = low_row > high_row
+    # Move the low forward (or the high back) when it falls after the high; mirrored otherwise.
+    forward = clash & low_later
+    low_slice[forward & (low_slice < width - 2)] += 1
+    high_slice[forward & (high_slice == width - 2)] -= 1
+    backward = clash & ~low_later
+    low_slice[backward & (low_slice > 0)] -= 1
+    high_slice[backward & (high_slice == 0)] += 1
+    points[high_slice[needs_high], columns[needs_high]] = high[needs_high]
+    points[low_slice[needs_low], columns[needs_low]] = low[needs_low]
+    return points
+
+
+def chart_points(bars: pd.DataFrame, as_of: date, lookback_days: int, width: int = CHART_WIDTH) -> dict[str, Any]:
+    """Every symbol's window of closes reduced to ``width`` points (``reduce_closes``), carried
+    forward over days a symbol has no bar, as a JSON-ready document. Symbols without any close in
+    the window are left out."""
     window = window_bars(bars, as_of, lookback_days).loc[:, ["symbol", "date", "close"]]
     wide = window.pivot_table(index="date", columns="symbol", values="close", aggfunc="last").sort_index().ffill()
-    days = len(wide.index)
-    if days == 0:
+    if len(wide.index) == 0:
         return {"as_of": as_of.isoformat(), "lookback_days": lookback_days, "start": None, "end": None, "symbols": {}}
-    slices = np.minimum((np.arange(days) * min(width, days)) // days, width - 1)
-    grouped = wide.groupby(slices)
-    last, high = grouped.last(), grouped.max()
-    peak_slice = high.idxmax().to_numpy()
-    holds_peak = (high.index.to_numpy()[:, None] == peak_slice[None, :]) & (high.index.to_numpy()[:, None] < high.index[-1])
-    points = last.where(~holds_peak, high).round(4)
-    values = points.to_numpy(dtype=float).T  # one row per symbol
+    values = np.round(reduce_closes(wide.to_numpy(dtype=float), width), 4).T  # one row per symbol
     present = ~np.isnan(values)
     cells = values.astype(object)
     cells[~present] = None
     keep = present.any(axis=1)
-    symbols = dict(zip(points.columns[keep].tolist(), cells[keep].tolist()))
+    symbols = dict(zip(wide.columns[np.flatnonzero(keep)].tolist(), cells[keep].tolist()))
     return {
         "as_of": as_of.isoformat(),
         "lookback_days": lookback_days,
@@ -58,41 +88,41 @@ def chart_points(bars: pd.DataFrame, as_of: date, lookback_days: int, width: int
 
 
 def downsample(closes: Sequence[float], width: int = CHART_WIDTH) -> list[float]:
-    """``closes`` reduced to at most ``width`` points the way ``chart_points`` does it."""
-    values = [float(value) for value in closes]
-    if len(values) <= width:
-        return values
-    slices = (np.arange(len(values)) * width) // len(values)
-    last_of_slice = np.flatnonzero(np.append(slices[1:] != slices[:-1], True))
-    points = [values[index] for index in last_of_slice]
-    peak = int(np.argmax(values))
-    if slices[peak] < slices[-1]:
-        points[slices[peak]] = values[peak]
-    return points
+    """One symbol's ``closes`` reduced to at most ``width`` points the way ``chart_points`` does it."""
+    values = np.asarray([float(value) for value in closes], dtype=float).reshape(-1, 1)
+    return [float(value) for value in reduce_closes(values, width)[:, 0]]
 
 
-def render_chart(points: Sequence[float | None], start: str, end: str, height: int = CHART_HEIGHT) -> str:
-    """A block chart of ``points`` with its high, low and first and last dates; every line fits
-    in ``CHART_WIDTH`` columns. Plain text: the caller escapes it and wraps it in ``<pre>``."""
+def _price(value: float) -> str:
+    return f"{value:,.2f}"
+
+
+def render_chart(
+    points: Sequence[float | None], start: str, end: str, height: int = CHART_HEIGHT, label: Callable[[float], str] = _price
+) -> str:
+    """A block chart of ``points`` labelled with its high and low (formatted by ``label``, so the
+    caller can use the same format as its text) and its first and last dates; every line fits in
+    ``CHART_WIDTH`` columns. A missing point (before the symbol's first close) is a blank column.
+    Plain text: the caller escapes it and wraps it in ``<pre>``."""
     values = [value for value in points if value is not None]
     if not values:
         return "no closes in the window"
     low, high = min(values), max(values)
     span = high - low
     steps = height * 8
-    filled = [value if value is not None else low for value in points]
-    levels = [steps if span == 0 else 1 + round((value - low) / span * (steps - 1)) for value in filled]
+    levels = [0 if value is None else steps if span == 0 else 1 + round((value - low) / span * (steps - 1)) for value in points]
     rows = []
     for row in range(height):
         base = (height - 1 - row) * 8
         rows.append("".join(_BLOCKS[max(0, min(8, level - base))] for level in levels).rstrip())
-    footer = _short_date(start)
-    footer += _short_date(end).rjust(CHART_WIDTH - len(footer))
-    return "\n".join([f"high {high:,.2f}", *rows, f"low  {low:,.2f}", footer])
+    footer = short_date(start)
+    footer += short_date(end).rjust(CHART_WIDTH - len(footer))
+    return "\n".join([f"high {label(high)}", *rows, f"low  {label(low)}", footer])
 
 
-def _short_date(text: str) -> str:
+def short_date(text: Any) -> str:
+    """``2026-11-27`` (or a timestamp) as ``27 Nov 26``; ``?`` when it is not a date."""
     try:
-        return date.fromisoformat(text).strftime("%d %b %y")
+        return pd.Timestamp(text).strftime("%d %b %y")
     except (TypeError, ValueError):
         return "?"

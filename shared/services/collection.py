@@ -23,6 +23,7 @@ from shared.errors import BadInput, ImmutableObjectError, NothingCollected, Stor
 from shared.ports import Broker, MarketData
 from shared.services.reports import changes_since_previous
 from shared.services.runs import RunSummary, latest_document
+from shared.services.sources import check_source
 from shared.telemetry import logger
 
 
@@ -64,6 +65,7 @@ class Collection:
         started = time.monotonic()
         archive = self._archive
         target = self.resolve_as_of(as_of)
+        check_source(archive, self._market_data.label)
         summary = self._begin(target, "collect")
         try:
             window_days = [stamp.date() for stamp in window_sessions(target, self._lookback_days)]
@@ -119,6 +121,7 @@ class Collection:
         first = start if start is not None else last - timedelta(days=(days or 1) - 1)
         if first > last:
             raise BadInput(f"backfill start {first} is after its end {last}")
+        check_source(self._archive, self._market_data.label)
         summary = self._begin(last, "backfill")
         try:
             self._fetch_missing([stamp.date() for stamp in trading_days(first, last)], summary)

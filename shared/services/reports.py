@@ -41,9 +41,19 @@ class Reports:
         """The newest collection's manifest, whatever its outcome, or None before the first."""
         return self._archive.latest_run(kind="collect")
 
-    def status(self) -> dict[str, Any]:
+    def previous_collection(self, run: dict[str, Any]) -> dict[str, Any] | None:
+        """The newest collection manifest stored before ``run``'s, or None."""
+        own = str(run.get("run_id") or "")
+        for key in reversed(self._archive.list_runs()):
+            manifest = self._archive.read_run(key)
+            if manifest.get("kind") == "collect" and str(manifest.get("run_id") or "") < own:  # run ids sort by time
+                return manifest
+        return None
+
+    def status(self, names: bool = False) -> dict[str, Any]:
         """The service's state: the last run (any outcome), the latest report's summary and its
-        source, the kinds of storage and market data configured; no path of the machine."""
+        source, the kinds of storage and market data configured (no path of the machine). The
+        run's missing and failed symbols are counts, or with ``names`` the lists themselves."""
         run = self.last_collection()
         try:
             latest: dict[str, Any] | None = self._archive.read_latest()
@@ -51,7 +61,7 @@ class Reports:
             latest = None
         last_run = None
         if run is not None:
-            shown = counted(run)
+            shown = run if names else counted(run)
             last_run = {key: shown.get(key) for key in (*_RUN_FIELDS, "missing", "failed")}
             last_run["error"] = without_paths(str(last_run.get("error") or ""))
         return {

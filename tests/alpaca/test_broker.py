@@ -59,6 +59,6 @@ def test_the_bot_shows_the_alpaca_account_and_positions(alpaca_settings, fake_ti
     account = dispatch("/account", 7)
     assert "25,000.25" in account
     positions = dispatch("/positions", 7)
-    assert "AAPL" in positions and "KO" in positions and "rank #" in positions
+    assert "/s_AAPL" in positions and "/s_KO" in positions and " · #" in positions and "Alpaca" in positions
     assert "private" in dispatch("/account", 8)
 

@@ -131,6 +131,20 @@ def message_update(text: str, user_id: int | None, chat_id: int | None = None, u
     return {"update_id": update_id if update_id is not None else next(_update_ids), "message": message}
 
 
+def callback_update(data: str, user_id: int, query_id: str, update_id: int, message_id: int = 60) -> dict[str, Any]:
+    """A press of an inline button under a message of the user's private chat."""
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": query_id,
+            "from": {"id": user_id, "is_bot": False, "first_name": "Ada"},
+            "chat_instance": "ci",
+            "data": data,
+            "message": {"message_id": message_id, "date": 1_790_000_000, "chat": {"id": user_id, "type": "private"}, "text": "old"},
+        },
+    }
+
+
 @pytest.fixture
 def send(bot_client: FlaskClient) -> Callable[..., TestResponse]:
     """Post an update to the webhook of ``bot_client``."""

@@ -72,3 +72,28 @@ def check_call(call: dict[str, Any]) -> str:
             size = len(button["callback_data"].encode("utf-8"))
             assert 1 <= size <= 64, f"callback_data of {size} bytes"
     return check_html(call["text"])
+
+
+#: A phone's widths: data lines outside ``<pre>``, and lines inside it (see the bot's formatting).
+LINE_WIDTH = 40
+PRE_WIDTH = 32
+_PRE = re.compile(r"<pre>(.*?)</pre>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def columns(text: str) -> int:
+    """Screen columns of plain text: wide characters (emoji, CJK) count twice."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) or c == "\ufe0f" else 1 for c in text)
+
+
+def too_wide(text: str) -> list[str]:
+    """The lines of an HTML reply that would wrap on a phone: over ``PRE_WIDTH`` columns inside
+    ``<pre>``, over ``LINE_WIDTH`` outside it. Written independently of the bot's own helpers."""
+    problems = []
+    for block in _PRE.findall(text):
+        problems += [f"pre {columns(line)}: {line!r}" for line in html.unescape(_TAG.sub("", block)).split("\n") if columns(line) > PRE_WIDTH]
+    outside = html.unescape(_TAG.sub("", _PRE.sub("\n", text)))
+    problems += [f"line {columns(line)}: {line!r}" for line in outside.split("\n") if columns(line) > LINE_WIDTH]
+    return problems

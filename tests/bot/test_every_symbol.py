@@ -1,4 +1,5 @@
-"""/stock for every symbol of the packaged universe, each reply through the strict checker."""
+"""/stock for every symbol of the packaged universe, each reply through the strict checker, its
+widths, and its chart's labels against the stated peak and the window's real low."""
 from __future__ import annotations
 
 from datetime import date
@@ -9,37 +10,45 @@ import pytest
 from shared.bootstrap import Container, bootstrap
 from shared.bot import callbacks
 from shared.config import Settings
-from tests.bot.html_check import check_html
+from tests.bot.html_check import check_html, too_wide
+from tests.bot.stock_check import check_stock_reply, window_extremes
 from tests.conftest import fixed_clock
+
+AS_OF = date(2026, 11, 27)
 
 
 @pytest.fixture(scope="module")
 def full(tmp_path_factory: pytest.TempPathFactory) -> Container:
     root: Path = tmp_path_factory.mktemp("full")
     container = bootstrap(Settings(storage=str(root), market_data="sim", public_bot=True), clock=fixed_clock)
-    container.collection.collect(date(2026, 11, 27))
+    container.collection.collect(AS_OF)
     return container
 
 
 def test_stock_renders_for_every_universe_symbol(full: Container) -> None:
     universe = full.universe
     assert len(universe) >= 1000
+    extremes = window_extremes(full, AS_OF)
     for symbol, name in zip(universe["symbol"], universe["name"]):
-        reply = full.commands.dispatch(f"/stock {symbol}", chat_id=1, user_id=None, base_url="http://localhost/")
-        visible = check_html(reply.text)
+        visible = check_stock_reply(full, symbol, AS_OF, extremes)
         assert visible.startswith(f"{symbol} · "), visible[:80]
-        assert name[:30] in visible  # names like "AT&T" survive escaping intact
-        chart = reply.text.split("<pre>", 1)[1].split("</pre>", 1)[0]
-        assert all(len(line) <= 32 for line in chart.split("\n")), chart
+        assert name[:20] in visible  # names like "AT&T" survive escaping intact
     assert any("&amp;" in full.commands.dispatch(f"/s {s}", 1, None, "http://localhost/").text for s in universe["symbol"][universe["name"].str.contains("&")][:1])
 
 
 def test_top_pages_through_the_whole_ranking(full: Container) -> None:
     reply = full.commands.dispatch("/top 25", chat_id=1, user_id=None, base_url="http://localhost/")
-    pages = 1
-    while reply.buttons and reply.buttons[-1][0] == "▶":
+    pages, seen = 1, 0
+    while True:
         check_html(reply.text)
-        assert all(len(data.encode()) <= 64 for _label, data in reply.buttons)
-        reply = full.market_commands.page(callbacks.decode(reply.buttons[-1][1]))
+        assert not too_wide(reply.text)
+        symbols = [label for row in reply.buttons for label, data in row if data.startswith("s:")]
+        assert 1 <= len(symbols) <= 25 and all(len(data.encode()) <= 64 for row in reply.buttons for _label, data in row)
+        seen += len(symbols)
+        nav = dict(reply.buttons[-1])
+        if "▶" not in nav:
+            break
+        reply = full.market_commands.page(callbacks.decode(nav["▶"]))
         pages += 1
-    assert pages == 40
+    ranked = int(full.archive.read_report(AS_OF)["rank"].notna().sum())
+    assert seen == ranked and pages == -(-ranked // 25)

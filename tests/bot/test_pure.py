@@ -37,29 +37,64 @@ def test_chart_points_keep_the_peak_the_drawdown_is_measured_from() -> None:
     days = pd.bdate_range("2026-06-01", "2026-11-27")
     closes = [100.0] * len(days)
     closes[40] = 180.0  # a one-day peak in the middle of a slice
-    closes[-3] = 250.0  # a later, higher peak in the last slice stays behind the last close
+    closes[-3] = 250.0  # a later, higher peak three days before the end: shown, not lost in the last slice
     rows = [("AAA", d.strftime("%Y-%m-%d"), c) for d, c in zip(days, closes)]
     rows += [("BBB", d.strftime("%Y-%m-%d"), c) for d, c in zip(days, closes[:-3] + [100.0] * 3)]
     document = chart_points(make_bars(rows), date(2026, 11, 27), 180)
     assert max(document["symbols"]["BBB"]) == 180.0
-    assert document["symbols"]["AAA"][-1] == 100.0 and 250.0 not in document["symbols"]["AAA"]
+    assert document["symbols"]["AAA"][-1] == 100.0 and max(document["symbols"]["AAA"]) == 250.0
     assert downsample(closes[:-3] + [100.0] * 3).count(180.0) == 1
-    assert downsample(closes)[-1] == 100.0 and 250.0 not in downsample(closes)
+    assert downsample(closes)[-1] == 100.0 and max(downsample(closes)) == 250.0
+
+
+@pytest.mark.parametrize("days", [33, 60, 124, 251])
+def test_reduced_closes_hold_the_window_high_low_and_last_close(days: int) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(days)
+    cases = [rng.lognormal(4, 0.3, days) for _ in range(40)]
+    crash = np.full(days, 100.0)
+    crash[days // 2], crash[days // 2 + 1] = 150.0, 50.0  # the high and the low on adjacent days
+    rebound = np.full(days, 100.0)
+    rebound[-3], rebound[-2] = 40.0, 160.0  # both in the last days before the last close
+    start = np.full(days, 100.0)
+    start[0], start[1] = 30.0, 170.0  # both on the first two days
+    for closes in [*cases, crash, rebound, start]:
+        points = downsample(list(closes))
+        assert len(points) == min(days, CHART_WIDTH)
+        assert max(points) == closes.max() and min(points) == closes.min() and points[-1] == closes[-1]
+
+
+def test_chart_points_match_downsample_for_each_symbol() -> None:
+    days = pd.bdate_range("2026-03-02", "2026-11-27")
+    rows = [(symbol, d.strftime("%Y-%m-%d"), 100 + ((i * (k + 3)) % 37) - k) for k, symbol in enumerate(["AAA", "BBB", "CCC"]) for i, d in enumerate(days)]
+    bars = make_bars(rows)
+    document = chart_points(bars, date(2026, 11, 27), 180)
+    for symbol in ["AAA", "BBB", "CCC"]:
+        window = bars[(bars["symbol"] == symbol) & (bars["date"] > pd.Timestamp("2026-11-27") - pd.Timedelta(days=180))]
+        assert document["symbols"][symbol] == downsample(window["close"].tolist())
 
 
 def test_render_chart_fits_32_columns() -> None:
-    text = render_chart([1.0, None, 3.0, 2.0] * 8, "2026-06-01", "2026-11-27")
+    text = render_chart([None, None, 3.0, 2.0, 1.0] * 6, "2026-06-01", "2026-11-27")
     lines = text.split("\n")
     assert all(len(line) <= 32 for line in lines) and lines[0] == "high 3.00" and lines[-2] == "low  1.00"
+    assert lines[-1] == "01 Jun 26" + " " * 14 + "27 Nov 26"
+    assert all(line[:2] == "  " for line in lines[1:-2])  # no close yet: blank columns
     assert render_chart([5.0] * 3, "x", "y").count("█") == 18  # flat series: full columns, no division by zero
+    assert render_chart([1234.5, 99.0], "x", "y", label=lambda v: f"<{v:.0f}>").split("\n")[0] == "high <1234>"
 
 
 def test_escaping_and_numbers() -> None:
     assert escape("AT&T <b>") == "AT&amp;T &lt;b&gt;"
     assert percent(-12.345) == "−12.3%" and percent(float("nan")) == MISSING and percent(pd.NA) == MISSING
     assert check_html(link("https://x.test/a?b=1&c=\"2\"", "A&B")) == "A&B"
+    assert percent(0.04) == "0.0%" and percent(-0.04) == "0.0%" and percent(0.05) == "+0.1%"
     assert check_html(stamp({"as_of": "2026-11-27", "ranked": 990, "excluded": 8, "universe": 1004, "source": "simulated"})) == (
-        "as of 2026-11-27 close · 998/1004 symbols · simulated"
+        "as of 2026-11-27 close\n998/1004 symbols · simulated"  # two lines that fit a phone
+    )
+    assert check_html(stamp({"as_of": "2026-11-27", "ranked": 8, "excluded": 0, "universe": 8, "source": "alpaca"})) == (
+        "as of 2026-11-27 close · 8/8 symbols\nAlpaca"
     )
 
 
@@ -123,13 +158,17 @@ def test_any_dynamic_text_survives_escaping(text: str) -> None:
 
 
 def test_callback_data_round_trips_and_stale_data_is_refused() -> None:
-    page = callbacks.TopPage(date(2026, 11, 27), 25, 25, 10)
-    assert callbacks.decode(callbacks.encode(page)) == page
+    page = callbacks.TopPage(date(2026, 11, 27), 25, 25, 10, "ret20")
+    buttons = [page, callbacks.StockView("BRK.B", page), callbacks.StockView("AAPL"), callbacks.WatchButton("BRK.B", 20)]
+    for button in buttons:
+        assert callbacks.decode(callbacks.encode(button)) == button
+        assert len(callbacks.encode(button).encode()) <= 64
     assert callbacks.decode(callbacks.encode(callbacks.TopPage(date(2026, 11, 27), 0, 10))).sector is None
-    assert len(callbacks.encode(page).encode()) <= 64
-    for stale in ("nonsense", "top:2026-13-01:0:10:-", "top:2026-11-27:x:10:-", "other:2026-11-27:0:10:-", ""):
+    assert callbacks.decode("top:2026-11-27:3:3:-") == callbacks.TopPage(date(2026, 11, 27), 3, 3)  # buttons of earlier versions
+    stale = ("nonsense", "top:2026-13-01:0:10:-", "top:2026-11-27:x:10:-", "other:2026-11-27:0:10:-", "", "top:2026-11-27:0:10:-:sideways")
+    for data in (*stale, "s:", "w:AAPL:lots", "s:AAPL:2026-11-27:0", "top:2026-11-27:-5:10:-"):
         with pytest.raises(callbacks.StaleButton):
-            callbacks.decode(stale)
+            callbacks.decode(data)
 
 
 def test_the_window_length_in_replies_comes_from_the_settings(wire, bot_settings) -> None:
@@ -145,3 +184,16 @@ def test_telegram_calls_use_their_own_timeout(wire, bot_settings) -> None:
     container = wire(bot_settings.with_overrides(telegram_timeout_seconds=2.5, alpaca_timeout_seconds=40.0))
     assert isinstance(container.messenger, TelegramMessenger)
     assert container.messenger.bot.request.read_timeout == 2.5
+
+
+def test_a_ranking_table_at_10000_symbols_drops_the_rank_rather_than_cut_a_value() -> None:
+    from shared.bot.tables import ranking_table
+
+    rows = pd.DataFrame(
+        {"symbol": ["GOOGL", "BRK.B"], "rank": [9876, 10000], "drawdown_pct": [-45.25, -99.9], "ret_5d_pct": [123.4, -50.0], "flags": ["stale", ""]}
+    )
+    narrow = check_html(ranking_table(rows.assign(rank=[3, 12]), 1, "ret5", with_rank=True))
+    assert narrow.split("\n")[1].split() == ["1", "#3", "GOOGL*", "−45.2%", "+123.4%"]
+    wide = check_html(ranking_table(rows, 9999, "ret5", with_rank=True))
+    assert all(len(line) <= 32 for line in wide.split("\n"))
+    assert wide.split("\n")[1].split() == ["9999", "GOOGL*", "−45.2%", "+123.4%"] and "BRK.B" in wide

@@ -11,7 +11,7 @@ from shared.adapters.storage import LocalStore
 from shared.bootstrap import Container
 from shared.errors import BrokerError
 from shared.services.bot_state import UPDATES
-from tests.bot.conftest import ALLOWED, SECRET, STRANGER, client_of, message_update, sender
+from tests.bot.conftest import ALLOWED, SECRET, STRANGER, callback_update, client_of, message_update, sender
 from tests.bot.html_check import check_call
 
 REFUSAL = "this command is private"
@@ -23,6 +23,8 @@ SAMPLES = {
     "help": "/help",
     "top": "/top 3",
     "stock": "/stock aapl",
+    "daily": "/daily 2",
+    "version": "/version",
     "download": "/download",
     "sectors": "/sectors",
     "changes": "/changes",
@@ -95,7 +97,7 @@ def test_unknown_command_and_symbol_get_suggestions(send) -> None:
 
 def test_top_reply_carries_the_stamp_and_sector_filter(send) -> None:
     text = reply_text(send(message_update("/top 5 financ", ALLOWED)))
-    assert "Financials" in text and "as of 2026-11-27 close · 8/8 symbols · simulated" in text
+    assert text.startswith("Financials · 1–2 of 2\n# rank symbol") and "as of 2026-11-27 close · 8/8 symbols\nsimulated" in text
 
 
 def test_wrong_or_missing_secret_is_refused_and_nothing_is_processed(bot_container, send) -> None:
@@ -130,32 +132,28 @@ def test_same_update_twice_is_handled_once(bot_container, wire, send) -> None:
 def test_paging_round_trip(send, emulator) -> None:
     first = send(message_update("/top 3", ALLOWED)).get_json()
     check_call(first)
-    (forward,) = first["reply_markup"]["inline_keyboard"][0]
-    assert forward["text"] == "▶"
+    *symbols, (forward,) = first["reply_markup"]["inline_keyboard"]
+    assert forward["text"] == "▶" and [button["text"] for button in symbols[0]] == first_three(first["text"])
 
     def press(data: str, query_id: str) -> dict:
-        update = {
-            "update_id": 90_000 + int(query_id),
-            "callback_query": {
-                "id": query_id,
-                "from": {"id": ALLOWED, "is_bot": False, "first_name": "Ada"},
-                "chat_instance": "ci",
-                "data": data,
-                "message": {"message_id": 55, "date": 1_790_000_000, "chat": {"id": ALLOWED, "type": "private"}, "text": "old"},
-            },
-        }
-        response = send(update)
+        response = send(callback_update(data, ALLOWED, query_id, 90_000 + int(query_id), message_id=55))
         assert response.status_code == 200
         return response.get_json()
 
     second = press(forward["callback_data"], "1")
     assert second["method"] == "editMessageText" and second["message_id"] == 55
     assert "Top 4–6 of 8" in check_call(second)
-    back = [b for b in second["reply_markup"]["inline_keyboard"][0] if b["text"] == "◀"][0]
+    back = [b for b in second["reply_markup"]["inline_keyboard"][-1] if b["text"] == "◀"][0]
     third = press(back["callback_data"], "2")
     assert third["text"] == first["text"]
     answered = [call.params["callback_query_id"] for call in emulator.of("answerCallbackQuery")]
     assert answered == ["1", "2"]
+
+
+def first_three(text: str, skip: int = 0) -> list[str]:
+    """The symbols of a /top table's first three rows (of the ``<pre>`` block's visible text)."""
+    rows = [line.split() for line in text.split("\n") if line.split()[:1] and line.split()[0].isdigit()]
+    return [row[1].rstrip("*") for row in rows[skip : skip + 3]]
 
 
 def test_stale_button_is_answered(send, emulator) -> None:
@@ -213,16 +211,22 @@ def test_per_chat_rate_limit(wire, bot_settings) -> None:
 def test_changes_sectors_and_history_with_two_reports(bot_container, send) -> None:
     bot_container.collection.collect(date(2026, 11, 30))
     changes = reply_text(send(message_update("/changes", ALLOWED)))
-    assert "since 2026-11-27 (top 10):" in changes and "as of 2026-11-30 close" in changes
-    sectors = reply_text(send(message_update("/sectors", ALLOWED)))
-    assert "Information Technology" in sectors and "of 3" in sectors  # AAPL, MSFT, NVDA
+    assert "since 2026-11-27, top 10:" in changes and "as of 2026-11-30 close" in changes
+    sectors = send(message_update("/sectors", ALLOWED)).get_json()
+    table = check_call(sectors).split("\n")
+    (tech,) = [line for line in table if line.startswith("Info Tech")]
+    assert tech.split()[-1] == "3"  # AAPL, MSFT, NVDA
+    buttons = [button for row in sectors["reply_markup"]["inline_keyboard"] for button in row]
+    assert "Info Tech" in [button["text"] for button in buttons] and all(b["callback_data"].startswith("top:2026-11-30:0:10:") for b in buttons)
     assert "No track record yet" in reply_text(send(message_update("/history", ALLOWED)))
 
 
 def test_history_shows_the_track_record(bot_container, send) -> None:
     bot_container.collection.collect(date(2026, 10, 27))  # an older report; latest.json stays on 2026-11-27
     text = reply_text(send(message_update("/history", ALLOWED)))
-    assert "1m: 1 list(s)" in text and "2026-10-27 1m:" in text
+    rows = text.split("\n")
+    assert any(row.split()[:2] == ["1m", "1"] for row in rows)  # one list a month old
+    assert any(row.startswith("27 Oct 26 1m") for row in rows)
 
 
 def test_group_chatter_is_ignored_but_private_text_gets_a_hint(send) -> None:
@@ -240,15 +244,22 @@ def test_stock_without_a_chart_object_draws_from_the_bars(bot_container, send) -
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("/top 0", "N must be between 1 and 25"),
-        ("/top 99", "N must be between 1 and 25"),
-        ("/top 5 astrology", "No sector matches “astrology”. Sectors: Consumer Discretionary, Consumer Staples"),
-        ("/top 5 consumer", "“consumer” matches several sectors: Consumer Discretionary, Consumer Staples."),
+        ("/top 0", "N must be a whole number from 1 to 25.\nUsage: /top [N] [sector] [sort=KEY]"),
+        ("/top 99", "N must be a whole number from 1 to 25."),
+        ("/top -3", "N must be a whole number from 1 to 25.\nUsage: /top"),
+        ("/top 10 20", "“20” is not a sector; N comes first.\nUsage: /top"),
+        ("/top tech 5", "“5” is not a sector"),
+        ("/top 5 sort=price", "Unknown order “price”; sort: score, days, ret5 or ret20.\nUsage: /top"),
+        ("/top 5 astrology", "No sector matches “astrology”. Try it, health, staples"),
+        ("/top 5 consumer", "“consumer” could be Consumer Discretionary or Consumer Staples."),
         ("/stock", "Usage: /stock SYMBOL"),
-        ("/download yesterday", "is not a date"),
+        ("/daily 0", "N must be a whole number from 1 to 10.\nUsage: /daily [N]"),
+        ("/daily 2 3", "Give at most one N.\nUsage: /daily [N]"),
+        ("/download yesterday", "Usage: /download [YYYY-MM-DD]"),
         ("/download 2020-01-02", "no report for 2020-01-02"),
-        ("/watch KO lots", "PCT must be a number"),
-        ("/watch KO 150", "PCT must be between 0 and 100"),
+        ("/watch KO lots", "PCT must be a number.\nUsage: /watch"),
+        ("/watch KO 150", "PCT must be between 0 and 100."),
+        ("/watch ZZZZZ 10", "I don't know the symbol ZZZZZ"),
         ("/unwatch brk-b", "You were not watching BRK.B"),
     ],
 )
@@ -256,9 +267,13 @@ def test_bad_arguments_get_a_clear_reply(send, text: str, expected: str) -> None
     assert expected in reply_text(send(message_update(text, ALLOWED)))
 
 
-def test_watch_round_trip(send) -> None:
-    assert "Watching BRK.B" in reply_text(send(message_update("/watch brk-b 12.5%", ALLOWED)))
-    assert "BRK.B at −12.5%" in reply_text(send(message_update("/watches", ALLOWED)))
+def test_watch_round_trip(bot_container, send) -> None:
+    drawdown = float(bot_container.archive.read_report(date(2026, 11, 27)).set_index("symbol").loc["BRK.B", "drawdown_pct"])
+    now = f"{abs(drawdown):.1f}%"
+    confirmed = reply_text(send(message_update("/watch brk-b 12.5%", ALLOWED)))
+    assert "Watching BRK.B at −12.5%" in confirmed and f"Now {'−' if drawdown < 0 else ''}{now} from its peak" in confirmed
+    watches = reply_text(send(message_update("/watches", ALLOWED)))
+    assert f"/s_BRK_B at −12.5% · now {'−' if drawdown < 0 else ''}{now}" in watches and "as of 2026-11-27 close" in watches
     assert "Stopped watching BRK.B" in reply_text(send(message_update("/unwatch BRK.B", ALLOWED)))
     assert "No watches" in reply_text(send(message_update("/watches", ALLOWED)))
 
@@ -278,10 +293,10 @@ def test_account_positions_and_monitor_show_the_broker(send) -> None:
     account = reply_text(send(message_update("/account", ALLOWED)))
     assert "equity 25,000.00 USD" in account and "today 500.00 (+2.04%)" in account
     positions = reply_text(send(message_update("/positions", ALLOWED)))
-    assert "3 open position(s)" in positions and "AAPL 10 · 2,500.00 · gain +150.0% · rank #" in positions
-    assert "ZZZZ 1 · 5.00 · gain −50.0% · rank — (—)" in positions
+    assert positions.startswith("3 positions · 2,835") and "/s_AAPL +150.0% · 2,500.00 · #" in positions
+    assert "/s_ZZZZ −50.0% · 5.00 · unranked" in positions and "as of 2026-11-27 close" in positions
     monitor = reply_text(send(message_update("/monitor", ALLOWED)))
-    assert "target 100%" in monitor and "average gain +36.7%" in monitor and "not there yet" in monitor
+    assert "target 100%" in monitor and "top 3 average +36.7% · not there yet" in monitor and "/s_KO +10.0%" in monitor
 
 
 def test_no_trading_account_is_explained(wire) -> None:
@@ -309,20 +324,55 @@ def test_an_unavailable_trading_account_gets_a_clear_reply(wire) -> None:
 def test_an_older_messages_buttons_page_the_report_it_showed(bot_container, send) -> None:
     bot_container.collection.collect(date(2026, 11, 25))  # an older report; latest stays on 2026-11-27
     older = bot_container.archive.read_report(date(2026, 11, 25))
-    update = {
-        "update_id": 96_000,
-        "callback_query": {
-            "id": "12",
-            "from": {"id": ALLOWED, "is_bot": False, "first_name": "Ada"},
-            "chat_instance": "ci",
-            "data": "top:2026-11-25:3:3:-",
-            "message": {"message_id": 56, "date": 1_790_000_000, "chat": {"id": ALLOWED, "type": "private"}, "text": "old"},
-        },
-    }
+    update = callback_update("top:2026-11-25:3:3:-", ALLOWED, "12", 96_000, message_id=56)
     text = check_call(send(update).get_json())
     assert "as of 2026-11-25 close" in text
     expected = older[older["rank"].between(4, 6)].sort_values("rank")["symbol"].tolist()
-    shown = [line.split()[1] for line in text.splitlines() if line[:1].isdigit() and ". " in line]
-    assert shown == expected
+    assert first_three(text, skip=0) == expected
     gone = dict(update, update_id=96_001, callback_query=dict(update["callback_query"], id="13", data="top:2026-01-05:0:3:-"))
     assert "out of date" in check_call(send(gone).get_json())
+
+
+def test_taps_from_a_list_to_a_stock_to_a_watch_and_back(bot_container, send, emulator) -> None:
+    listed = send(message_update("/top 3", ALLOWED)).get_json()
+    first_symbol = listed["reply_markup"]["inline_keyboard"][0][0]
+    opened = send(callback_update(first_symbol["callback_data"], ALLOWED, "21", 97_000)).get_json()
+    assert opened["method"] == "editMessageText" and opened["message_id"] == 60
+    assert check_call(opened).startswith(f"{first_symbol['text']} · ")
+    refresh, watch = opened["reply_markup"]["inline_keyboard"][0]
+    (back,) = opened["reply_markup"]["inline_keyboard"][1]
+    assert (refresh["text"], watch["text"], back["text"]) == ("↻ Refresh", "👀 Watch −20%", "◀ Back to the list")
+    assert send(callback_update(refresh["callback_data"], ALLOWED, "22", 97_001)).get_json()["text"] == opened["text"]
+    watched = send(callback_update(watch["callback_data"], ALLOWED, "23", 97_002)).get_json()
+    assert watched["method"] == "sendMessage" and f"Watching {first_symbol['text']} at −20.0%" in check_call(watched)
+    assert bot_container.bot_state.watches()[ALLOWED][first_symbol["text"]]["pct"] == 20.0
+    returned = send(callback_update(back["callback_data"], ALLOWED, "24", 97_003)).get_json()
+    assert returned["method"] == "editMessageText" and returned["text"] == listed["text"]
+    answers = {call.params["callback_query_id"]: call.params.get("text") for call in emulator.of("answerCallbackQuery")}
+    assert answers == {"21": None, "22": None, "23": f"Watching {first_symbol['text']} at −20%", "24": None}
+
+
+def test_a_stranger_may_page_a_public_bot_but_not_watch(wire, bot_settings, emulator) -> None:
+    send = sender(client_of(wire(bot_settings.with_overrides(public_bot=True))))
+    opened = send(callback_update("s:KO", STRANGER, "31", 98_000)).get_json()
+    assert check_call(opened).startswith("KO · ")
+    (watch,) = [b for b in opened["reply_markup"]["inline_keyboard"][0] if b["text"].startswith("👀")]
+    refused = send(callback_update(watch["callback_data"], STRANGER, "32", 98_001)).get_json()
+    assert refused["method"] == "answerCallbackQuery" and f"user id is {STRANGER}" in refused["text"] and len(refused["text"]) <= 200
+
+
+def test_list_symbols_are_one_tap_commands(send) -> None:
+    assert reply_text(send(message_update("/s_BRK_B", ALLOWED))).startswith("BRK.B · Berkshire")
+    assert reply_text(send(message_update("/s_brk_b@dipwatch_test_bot", ALLOWED, chat_id=-3003))).startswith("BRK.B · ")
+    assert "I don't know the symbol" in reply_text(send(message_update("/s_NOPE", ALLOWED)))
+
+
+def test_watch_refuses_a_symbol_without_data(wire, bot_settings, tmp_path: Path) -> None:
+    from tests.fakes import RecordingMarketData
+
+    container = wire(bot_settings.with_overrides(storage=str(tmp_path / "other")), market_data=RecordingMarketData(failing={"KO"}))
+    container.collection.collect()  # KO fails: the report has no row for it
+    send = sender(client_of(container))
+    assert reply_text(send(message_update("/watch KO 5", ALLOWED))).startswith("Not watching: KO has no bar dated 2026-11-27")
+    assert container.bot_state.watches() == {}
+    assert "Watching JPM at −5.0%" in reply_text(send(message_update("/watch JPM 5", ALLOWED)))

@@ -184,7 +184,8 @@ def test_webhook_answers_top_with_the_secret_from_ssm_and_refuses_a_wrong_one(we
     assert right["statusCode"] == 200
     call = json.loads(right["body"])
     assert call["method"] == "sendMessage" and call["chat_id"] == OWNER
-    assert "1." in call["text"] and "5." in call["text"]  # five ranked rows
+    symbols = [button for row in call["reply_markup"]["inline_keyboard"] for button in row if button["callback_data"].startswith("s:")]
+    assert call["text"].startswith("<b>Top 1–5 of ") and len(symbols) == 5  # five ranked rows, a button each
     assert wrong["statusCode"] == 403
     assert "app.cli" not in web_run.modules
     requests_logged = [json.loads(line) for line in web_run.stderr.splitlines() if line.startswith("{") and '"path":"/telegram/webhook"' in line]

@@ -3,12 +3,16 @@
 It answers ``POST /bot<TOKEN>/<method>`` (form-encoded, nested values and booleans as JSON
 strings, or a JSON body) with ``{"ok": ..., "result": ...}`` and records every call. It can be
 told to answer a method with 429 and ``parameters.retry_after`` a number of times, and to answer
-messages to a chat with 403 as Telegram does once a user blocks the bot.
+messages to a chat with 403 as Telegram does once a user blocks the bot. It keeps the command
+menus ``setMyCommands`` sets, per scope (``getMyCommands`` reads them back), and refuses with 400
+what Telegram refuses: a malformed command list, text over 4096 characters, ``callback_data``
+over 64 bytes.
 """
 from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -46,6 +50,8 @@ class TelegramEmulator:
     webhook: dict[str, Any] = field(default_factory=dict)
     updates: list[dict[str, Any]] = field(default_factory=list)
     blocked: set[int] = field(default_factory=set)
+    #: The command menus: a scope as canonical JSON (``{"type": "default"}`` when none) -> commands.
+    menus: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     _failures: dict[str, list[int]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: Any = field(default_factory=lambda: itertools.count(1000))
@@ -124,7 +130,12 @@ class TelegramEmulator:
             payload = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
             self._answer(handler, Call(token, method, params, 403), payload)
             return
-        result = self._result(method, params)
+        try:
+            self._check(method, params)
+            result = self._result(method, params)
+        except BadRequest as error:
+            self._answer(handler, Call(token, method, params, 400), {"ok": False, "error_code": 400, "description": f"Bad Request: {error}"})
+            return
         if result is None:
             self._answer(handler, Call(token, method, params, 404), {"ok": False, "error_code": 404, "description": "Not Found: method not found"})
             return
@@ -175,15 +186,45 @@ class TelegramEmulator:
             message["reply_markup"] = params["reply_markup"]
         return message
 
+    @staticmethod
+    def _check(method: str, params: dict[str, Any]) -> None:
+        """Refuse what Telegram refuses, with its wording where it has one."""
+        if method in ("sendMessage", "editMessageText") and not 1 <= len(str(params.get("text", ""))) <= 4096:
+            raise BadRequest("message text is empty" if not params.get("text") else "message is too long")
+        for row in (params.get("reply_markup") or {}).get("inline_keyboard", []) if isinstance(params.get("reply_markup"), dict) else []:
+            for button in row:
+                if not 1 <= len(str(button.get("callback_data", "")).encode()) <= 64:
+                    raise BadRequest("BUTTON_DATA_INVALID")
+        if method == "setMyCommands":
+            commands = params.get("commands")
+            if not isinstance(commands, list) or len(commands) > 100:
+                raise BadRequest("commands must be a list of at most 100")
+            for command in commands:
+                if not re.fullmatch(r"[a-z0-9_]{1,32}", str(command.get("command", ""))):
+                    raise BadRequest("BOT_COMMAND_INVALID")
+                if not 1 <= len(str(command.get("description", ""))) <= 256:
+                    raise BadRequest("BOT_COMMAND_DESCRIPTION_INVALID")
+
+    @staticmethod
+    def _scope(params: dict[str, Any]) -> str:
+        return json.dumps(params.get("scope") or {"type": "default"}, sort_keys=True)
+
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return BOT_USER
         if method in ("sendMessage", "editMessageText"):
             return self._message(params)
-        if method in ("answerCallbackQuery", "deleteWebhook", "setMyCommands"):
+        if method in ("answerCallbackQuery", "deleteWebhook"):
             if method == "deleteWebhook":
                 self.webhook = {}
             return True
+        if method == "setMyCommands":
+            with self._lock:
+                self.menus[self._scope(params)] = list(params["commands"])
+            return True
+        if method == "getMyCommands":
+            with self._lock:
+                return list(self.menus.get(self._scope(params), []))
         if method == "setWebhook":
             self.webhook = dict(params)
             return True

@@ -9,7 +9,7 @@ from shared.errors import ConfigError, SettingError
 
 def test_defaults_use_local_storage_and_sim_without_keys() -> None:
     settings = Settings.from_env({})
-    assert settings.storage == "./var/data"
+    assert settings.storage == "./var/data/sim" and settings.storage_follows_source
     assert settings.market_data == "sim"
     assert settings.lookback_days == 180
     assert settings.public_bot is False
@@ -20,6 +20,24 @@ def test_alpaca_is_the_default_source_when_keys_are_set() -> None:
     settings = Settings.from_env({"APCA_API_KEY_ID": "k", "APCA_API_SECRET_KEY": "s"})
     assert settings.market_data == "alpaca"
     assert settings.has_alpaca_keys
+    assert settings.storage == "./var/data/alpaca"
+
+
+@pytest.mark.parametrize(
+    ("source", "store"),
+    [
+        ("sim", "./var/data/sim"),
+        ("csv:../shared/data/daily_bars.csv.gz", "./var/data/csv-daily_bars"),
+        ("csv:C:\\data\\my bars.csv", "./var/data/csv-my-bars"),
+        ("csv:/tmp/.hidden.gz", "./var/data/csv-hidden"),
+    ],
+)
+def test_each_source_has_its_own_default_store(source: str, store: str) -> None:
+    settings = Settings.from_env({"DIPWATCH_MARKET_DATA": source})
+    assert settings.storage == store
+    assert Settings.from_env({}).with_overrides(market_data=source).storage == store  # --source follows too
+    explicit = Settings.from_env({"DIPWATCH_STORAGE": "s3://bucket/prod", "DIPWATCH_MARKET_DATA": source})
+    assert explicit.storage == "s3://bucket/prod" and explicit.with_overrides(market_data="sim").storage == "s3://bucket/prod"
 
 
 @pytest.mark.parametrize(
