@@ -5,14 +5,19 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
+
+import pytest
 
 from app import create_app
 from shared.adapters.market_data import SimulatedMarketData
+from shared.errors import MarketDataError
+from shared.ports import FetchResult
 from shared.bootstrap import bootstrap
 from tests.conftest import AS_OF, FIXED_NOW, SMALL_UNIVERSE, fixed_clock
 
 REPLAY_DAY = date(2026, 5, 1)
+OLDER_DAY = date(2026, 4, 1)
 
 
 def an_hour_later() -> datetime:
@@ -34,48 +39,56 @@ def text_of(html: str, element_id: str) -> str:
     return re.sub(r"\s+", " ", match.group(1)).strip()
 
 
-def test_a_replay_after_a_simulated_run_is_pointed_at_not_mixed_in(settings: Any, tmp_path: Path) -> None:
-    simulated = bootstrap(settings, clock=fixed_clock)
-    simulated.collection.collect()
-    replay = bootstrap(settings.with_overrides(market_data=f"csv:{replay_file(tmp_path / 'replay.csv', 'KO')}"), clock=an_hour_later)
-    replay.collection.collect(REPLAY_DAY)
-    client = create_app(container=simulated).test_client()
+def test_a_replay_says_so_and_a_later_run_of_an_older_day_is_pointed_at_not_mixed_in(settings: Any, tmp_path: Path) -> None:
+    replay = settings.with_overrides(market_data=f"csv:{replay_file(tmp_path / 'replay.csv', 'KO')}")
+    first = bootstrap(replay, clock=fixed_clock)
+    first.collection.collect(REPLAY_DAY)
+    bootstrap(replay, clock=an_hour_later).collection.collect(OLDER_DAY)  # the newest run; the latest report stays
+    client = create_app(container=first).test_client()
 
     latest = client.get("/").get_data(as_text=True)
-    assert "Ranking as of Fri 27 Nov 2026" in latest
-    assert text_of(latest, "source-banner").startswith("Simulated market data")
-    assert text_of(latest, "run-source") == "simulated"
+    assert "Ranking as of Fri 01 May 2026" in latest
+    assert text_of(latest, "source-banner").startswith("Replayed data")
+    assert text_of(latest, "run-source") == "csv"
     newer = re.sub(r"\s+", " ", re.search(r'id="newer-run">(.*?)</p>', latest, re.S).group(1))  # type: ignore[union-attr]
-    assert "csv" in newer and f"/?day={REPLAY_DAY}" in newer
-
-    replayed = client.get(f"/?day={REPLAY_DAY}").get_data(as_text=True)
-    assert "Ranking as of Fri 01 May 2026" in replayed
-    assert text_of(replayed, "source-banner").startswith("Replayed data")
-    assert text_of(replayed, "run-source") == "csv" and "simulated" not in replayed.split('id="ranking"')[0]
-    assert 'id="newer-run"' not in replayed
-    missing = re.search(r'id="missing">(.*?)</details>', replayed, re.S).group(1)  # type: ignore[union-attr]
+    assert str(OLDER_DAY) in newer and f"/?day={OLDER_DAY}" in newer
+    missing = re.search(r'id="missing">(.*?)</details>', latest, re.S).group(1)  # type: ignore[union-attr]
     assert "KO" in missing and "Coca-Cola" in missing
 
-    assert client.get(f"/api/reports/{REPLAY_DAY}").get_json()["source"] == "csv"
-    assert client.get("/api/reports/latest").get_json()["source"] == "simulated"
-    symbol_page = client.get(f"/stocks/AAPL?day={REPLAY_DAY}").get_data(as_text=True)
+    older = client.get(f"/?day={OLDER_DAY}").get_data(as_text=True)
+    assert "Ranking as of Wed 01 Apr 2026" in older and 'id="newer-run"' not in older
+    assert text_of(older, "run-source") == "csv" and "go to the latest report" in older
+
+    assert client.get(f"/api/reports/{OLDER_DAY}").get_json()["source"] == "csv"
+    assert client.get("/api/reports/latest").get_json()["source"] == "csv"
+    symbol_page = client.get(f"/stocks/AAPL?day={OLDER_DAY}").get_data(as_text=True)
     assert text_of(symbol_page, "source-banner").startswith("Replayed data")
+
+
+class BrokenFeed(SimulatedMarketData):
+    """The simulator's label, failing as a whole with a message that names a file on the machine."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self._path = path
+
+    def fetch_bars(self, symbols: Sequence[str], start: date, end: date) -> FetchResult:
+        raise MarketDataError(f"cannot read bars from {self._path}")
 
 
 def test_a_failed_newest_run_is_said_on_the_dashboard(settings: Any, tmp_path: Path) -> None:
     container = bootstrap(settings, clock=fixed_clock)
     container.collection.collect()
-    broken = bootstrap(settings.with_overrides(market_data=f"csv:{tmp_path / 'absent.csv'}"), clock=an_hour_later)
-    try:
-        broken.collection.collect(date(2026, 12, 1))
-    except Exception:  # noqa: BLE001 - the run fails on purpose; its manifest says so
-        pass
+    broken = bootstrap(settings, clock=an_hour_later, market_data=BrokenFeed(tmp_path / "feed" / "bars.csv"))
+    with pytest.raises(MarketDataError):
+        broken.collection.collect(date(2026, 11, 30))
     page = create_app(container=container).test_client().get("/").get_data(as_text=True)
+    assert "Ranking as of Fri 27 Nov 2026" in page
     note = re.sub(r"\s+", " ", re.search(r'id="newer-run">(.*?)</p>', page, re.S).group(1))  # type: ignore[union-attr]
-    assert "failed" in note and "no CSV file at absent.csv" in note
-    assert str(tmp_path) not in page  # the error names the file, but never a machine path
+    assert "failed" in note and "cannot read bars from bars.csv" in note
+    assert str(tmp_path) not in page  # the error names the file, never a path of the machine
     status = create_app(container=container).test_client().get("/api/status").get_data(as_text=True)
-    assert "absent.csv" in status and str(tmp_path) not in status
+    assert "bars.csv" in status and str(tmp_path) not in status
 
 
 def test_before_any_report(client: Any) -> None:
