@@ -34,7 +34,8 @@ collect: $(VENV)/.runtime
 serve: $(VENV)/.runtime
 	@echo ""
 	@echo "dipwatch is serving on http://$(HOST):$(PORT)/"
-	@echo "  status page    http://$(HOST):$(PORT)/"
+	@echo "  dashboard      http://$(HOST):$(PORT)/"
+	@echo "  API docs       http://$(HOST):$(PORT)/api/docs"
 	@echo "  JSON status    http://$(HOST):$(PORT)/api/status"
 	@echo "  latest report  http://$(HOST):$(PORT)/api/reports/latest"
 	@echo ""

@@ -17,16 +17,20 @@ from shared.adapters.archive import Archive
 from shared.adapters.links import LinkSigner
 from shared.adapters.market_data import CsvMarketData, SimulatedMarketData
 from shared.adapters.storage import open_store
+from shared.adapters.symbol_history import SymbolHistory
 from shared.adapters.universe import load_universe
 from shared.config import ALPACA_US_EQUITY, Settings
 from shared.errors import ConfigError
 from shared.ports import Broker, MarketData, Messenger, Store
 from shared.services.bot_state import BotState
 from shared.services.collection import Collection
+from shared.services.dashboard import Dashboard
 from shared.services.morning import Morning
 from shared.services.downloads import Downloads
 from shared.services.portfolio import Portfolio
 from shared.services.reports import Reports
+from shared.services.run_history import RunHistory
+from shared.services.stock_pages import StockPages
 from shared.services.stocks import ChartReader, Stocks
 
 if TYPE_CHECKING:  # the bot (and python-telegram-bot) is imported only by what uses it
@@ -136,7 +140,7 @@ class Container:
 
     @cached_property
     def reports(self) -> Reports:
-        return Reports(self.archive, storage_location=self.store.location, source=self.settings.market_data, top_n=self.settings.top_n)
+        return Reports(self.archive, storage_location=self.store.location, market_data=self.settings.market_data, top_n=self.settings.top_n)
 
     @cached_property
     def stocks(self) -> Stocks:
@@ -146,6 +150,19 @@ class Container:
     def downloads(self) -> Downloads:
         signer = LinkSigner(self.settings.secret_key, now=lambda: self.clock().timestamp())
         return Downloads(self.store, signer, ttl_seconds=self.settings.link_ttl_seconds)
+
+    @cached_property
+    def run_history(self) -> RunHistory:
+        return RunHistory(self.archive, self.universe)
+
+    @cached_property
+    def dashboard(self) -> Dashboard:
+        return Dashboard(self.reports, self.run_history, self.downloads)
+
+    @cached_property
+    def stock_pages(self) -> StockPages:
+        history = SymbolHistory(self.store)
+        return StockPages(self.archive, history, self.dashboard, self.universe, lookback_days=self.settings.lookback_days)
 
     @cached_property
     def collection(self) -> Collection:

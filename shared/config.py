@@ -33,6 +33,8 @@ def service_name() -> str:
 
 #: Plain settings that may also come from SSM (String parameters): per-deployment, not secret.
 SSM_SETTING_NAMES = ("TELEGRAM_ALLOWED_USERS", "TELEGRAM_ADMIN_CHAT")
+#: Optional secrets read from SSM when an operator stored them (``ops bootstrap`` leaves them alone).
+OPTIONAL_SECRET_NAMES = ("DIPWATCH_API_TOKEN",)
 
 #: Numeric settings: field -> (variable, lowest, highest).
 _RANGES: dict[str, tuple[str, float, float]] = {
@@ -69,6 +71,7 @@ _TEXTS: dict[str, str] = {
     "universe_path": "DIPWATCH_UNIVERSE",
     "ssm_prefix": "DIPWATCH_SSM_PREFIX",
     "secret_key": "DIPWATCH_SECRET_KEY",
+    "api_token": "DIPWATCH_API_TOKEN",
     "alpaca_key_id": "APCA_API_KEY_ID",
     "alpaca_secret_key": "APCA_API_SECRET_KEY",
     "telegram_bot_token": "TELEGRAM_BOT_TOKEN",
@@ -114,6 +117,8 @@ class Settings:
     monitor_target_pct: float = 100.0
     stop_pct: float = 20.0  # a held position this far below its cost is past its stop
     top_n: int = 10
+    #: When set, the web pages and the JSON API need it (a Bearer header or the sign-in cookie).
+    api_token: str | None = field(default=None, repr=False)
 
     alpaca_key_id: str | None = field(default=None, repr=False)
     alpaca_secret_key: str | None = field(default=None, repr=False)
@@ -155,6 +160,8 @@ class Settings:
             raise SettingError("TELEGRAM_WEBHOOK_SECRET", "must be 1-256 characters from A-Z, a-z, 0-9, _ and -")
         if len(self.secret_key) < _MIN_SECRET_KEY:
             raise SettingError("DIPWATCH_SECRET_KEY", f"must be at least {_MIN_SECRET_KEY} characters")
+        if self.api_token is not None and len(self.api_token) < _MIN_SECRET_KEY:
+            raise SettingError("DIPWATCH_API_TOKEN", f"must be at least {_MIN_SECRET_KEY} characters")
         if self.market_data == "alpaca" and not self.has_alpaca_keys:
             raise SettingError("DIPWATCH_MARKET_DATA", "is alpaca, which needs APCA_API_KEY_ID and APCA_API_SECRET_KEY")
         if self.universe_path is not None and self.universe_path.startswith("alpaca:"):
@@ -192,7 +199,7 @@ class Settings:
 
                 ssm_loader = load_ssm_secrets
             loaded = ssm_loader(ssm_prefix)
-            for name in SECRET_NAMES + SSM_SETTING_NAMES:
+            for name in SECRET_NAMES + SSM_SETTING_NAMES + OPTIONAL_SECRET_NAMES:
                 if not env.get(name) and loaded.get(name):
                     env[name] = loaded[name]
 

@@ -8,12 +8,18 @@ from typing import Iterator
 import boto3
 import pandas as pd
 import pytest
+from hypothesis import settings as hypothesis_settings
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from app import create_app
 from shared.bootstrap import Container, bootstrap
 from shared.config import Settings
+
+# No per-example time limit: on a loaded 2-core machine it flakes, and speed is measured by
+# `make bench`, never by tests.
+hypothesis_settings.register_profile("dipwatch", deadline=None)
+hypothesis_settings.load_profile("dipwatch")
 
 #: A Saturday: the last completed session is Friday 2026-11-27.
 FIXED_NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)

@@ -214,10 +214,12 @@ class S3Store:
         return str(response["ETag"]).strip('"')
 
     def presigned_url(self, key: str, expires_in: int) -> str | None:
-        url = self._client.generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket, "Key": self._key(key)}, ExpiresIn=expires_in
-        )
-        return str(url)
+        # S3 answers with these headers, so a browser saves the file instead of showing it.
+        name = key.rsplit("/", 1)[-1]
+        params = {"Bucket": self.bucket, "Key": self._key(key), "ResponseContentDisposition": f'attachment; filename="{name}"'}
+        if name.endswith(".csv"):
+            params["ResponseContentType"] = "text/csv"
+        return str(self._client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in))
 
 
 def open_store(location: str, s3_client: Any = None) -> Store:

@@ -79,3 +79,19 @@ def compute_track_record(
     result = result.assign(order=result["horizon"].map(order)).sort_values(["as_of", "order"], kind="stable")
     ordered: pd.DataFrame = result.loc[:, TRACK_RECORD_COLUMNS]
     return ordered.reset_index(drop=True)
+
+
+def summarise_track_record(table: pd.DataFrame, horizons: dict[str, int] = HORIZONS) -> pd.DataFrame:
+    """Per horizon over ``compute_track_record``'s rows: ``horizon, horizon_days, reports``, the mean
+    ``top_return_pct``, ``universe_median_pct`` and ``excess_pct``, and ``beat_pct``, the share of
+    reports whose top names beat the median. Horizons without rows are left out."""
+    grouped = table.assign(beat=(table["excess_pct"] > 0).astype(float) * 100.0).groupby(["horizon", "horizon_days"], sort=False)
+    summary = grouped.agg(
+        reports=("as_of", "size"),
+        top_return_pct=("top_return_pct", "mean"),
+        universe_median_pct=("universe_median_pct", "mean"),
+        excess_pct=("excess_pct", "mean"),
+        beat_pct=("beat", "mean"),
+    ).reset_index()
+    order = {name: index for index, name in enumerate(horizons)}
+    return summary.assign(order=summary["horizon"].map(order)).sort_values("order", kind="stable").drop(columns="order").reset_index(drop=True)

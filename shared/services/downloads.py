@@ -1,12 +1,16 @@
 """Time-limited downloads of report CSVs: S3 presigned URLs, or signed links the app serves."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from shared.adapters.archive import report_key
 from shared.adapters.links import LinkSigner, download_url
 from shared.errors import NoReportYet, NotFound, ObjectNotFound
 from shared.ports import Store
+
+#: The only objects a link may open: report CSVs (never positions or state).
+_REPORT_KEY = re.compile(r"^reports/\d{4}-\d{2}-\d{2}\.csv$")
 
 
 class Downloads:
@@ -25,8 +29,11 @@ class Downloads:
         return download_url(self._store, self._signer, key, self.ttl_seconds, base_url)
 
     def open(self, token: str) -> tuple[str, bytes]:
-        """The key and bytes a signed token names; InvalidLink, or NotFound when the object is gone."""
+        """The key and bytes a signed token names; InvalidLink, or NotFound when the object is gone
+        or is not a report CSV."""
         key = self._signer.read(token, self.ttl_seconds)
+        if not _REPORT_KEY.match(key):
+            raise NotFound("the linked file no longer exists")
         try:
             return key, self._store.get(key)
         except ObjectNotFound:

@@ -16,24 +16,18 @@ from shared.core.sectors import summarise_sectors
 from shared.core.track_record import HORIZONS, TRACK_RECORD_COLUMNS, compute_track_record, horizon_targets
 from shared.core.trading_calendar import trading_days
 from shared.errors import NoReportYet, ObjectNotFound
+from shared.services.run_history import counted, without_paths
 
 #: The fields of a run manifest that ``status`` shows; long symbol lists are shown as counts.
 _RUN_FIELDS = ("run_id", "kind", "as_of", "source", "outcome", "started_at", "finished_at", "duration_s", "universe", "ranked", "excluded", "quality", "error")
-_COUNTED = ("missing", "failed", "unknown")
-
-
-def _counted(run: dict[str, Any]) -> dict[str, Any]:
-    """A run manifest with its symbol lists replaced by their lengths."""
-    return {**run, **{name: len(run.get(name) or ()) for name in _COUNTED}}
-
-
 class Reports:
     """Stored runs and reports, read through the archive."""
 
-    def __init__(self, archive: Archive, *, storage_location: str, source: str, top_n: int) -> None:
+    def __init__(self, archive: Archive, *, storage_location: str, market_data: str, top_n: int) -> None:
         self._archive = archive
-        self._storage_location = storage_location
-        self._source = source
+        # What status shows of the configuration: kinds, never a path of the machine.
+        self._storage_kind = "s3" if storage_location.startswith("s3://") else "local"
+        self._market_data = "csv" if market_data.startswith("csv:") else market_data
         self._top_n = top_n
 
     def latest_summary(self) -> dict[str, Any]:
@@ -57,7 +51,8 @@ class Reports:
         return None
 
     def status(self, names: bool = False) -> dict[str, Any]:
-        """The service's state: the last run (any outcome) and the latest report's summary. The
+        """The service's state: the last run (any outcome), the latest report's summary and its
+        source, the kinds of storage and market data configured (no path of the machine). The
         run's missing and failed symbols are counts, or with ``names`` the lists themselves."""
         run = self.last_collection()
         try:
@@ -66,20 +61,17 @@ class Reports:
             latest = None
         last_run = None
         if run is not None:
-            counted = run if names else _counted(run)
-            last_run = {key: counted.get(key) for key in (*_RUN_FIELDS, "missing", "failed")}
+            shown = run if names else counted(run)
+            last_run = {key: shown.get(key) for key in (*_RUN_FIELDS, "missing", "failed")}
+            last_run["error"] = without_paths(str(last_run.get("error") or ""))
         return {
             "service": "dipwatch",
-            "storage": self._storage_location,
-            "market_data": self._source,
+            "source": None if latest is None else latest.get("source"),
+            "storage": self._storage_kind,
+            "market_data": self._market_data,
             "last_run": last_run,
             "latest_report": None if latest is None else {k: v for k, v in latest.items() if k != "top"},
         }
-
-    def list_runs(self, limit: int = 20) -> list[dict[str, Any]]:
-        """The newest run manifests, newest first, with their symbol lists as counts."""
-        keys = self._archive.list_runs()[-limit:][::-1]
-        return [_counted(self._archive.read_run(key)) for key in keys]
 
     def report_days(self) -> list[date]:
         """Days that have a stored report, oldest first."""

@@ -1,17 +1,19 @@
-"""Headless Chromium helpers for browser tests, and a live server for the app."""
+"""Browser tests' plumbing: Playwright driving Debian's chromium, and the app on a real port.
+
+Playwright never downloads a browser here: it launches the system's chromium (installed by
+`.ci/run`) through ``executable_path``.
+"""
 from __future__ import annotations
 
 import shutil
-import subprocess
-import tempfile
 import threading
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 from werkzeug.serving import make_server
 
-CHROMIUM_FLAGS = [
-    "--headless",
+#: Flags for headless chromium as root in a container, with nothing reaching the network.
+CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -21,6 +23,8 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+#: Where the browser tests leave their screenshots (look at them).
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 
 
 def chromium_path() -> str | None:
@@ -28,32 +32,18 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
-def run_chromium(url: str, *args: str, timeout: float = 60) -> str:
-    """Load ``url`` headless and return what Chromium printed (e.g. the DOM with --dump-dom)."""
+def launch_chromium(playwright: Any) -> Any:
+    """A headless Playwright browser over the system's chromium."""
     binary = chromium_path()
     if binary is None:
-        raise RuntimeError("chromium is not installed")
-    with tempfile.TemporaryDirectory() as profile:
-        completed = subprocess.run(
-            [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, url],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=True,
-        )
-    return completed.stdout
-
-
-def screenshot(url: str, path: Path, size: str = "1200,900") -> Path:
-    """Save a PNG of ``url``."""
-    run_chromium(url, f"--screenshot={path}", f"--window-size={size}")
-    return path
+        raise RuntimeError("chromium is not installed (.ci/run installs Debian's)")
+    return playwright.chromium.launch(executable_path=binary, headless=True, args=CHROMIUM_ARGS)
 
 
 class LiveServer:
     """The app served over real HTTP on a free loopback port, in a thread."""
 
-    def __init__(self, app) -> None:  # noqa: ANN001 - a Flask app
+    def __init__(self, app: Any) -> None:
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -65,9 +55,3 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._thread.join(timeout=5)
-
-
-def live_server(app) -> Iterator[LiveServer]:  # noqa: ANN001
-    """Fixture body: serve ``app`` for the test's duration."""
-    with LiveServer(app) as server:
-        yield server

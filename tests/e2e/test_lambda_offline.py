@@ -174,7 +174,8 @@ def test_web_routes_answer_200(web_run: Invocation) -> None:
     assert health["statusCode"] == 200 and json.loads(health["body"]) == {"status": "ok"}
     assert status["statusCode"] == 200
     body = json.loads(status["body"])
-    assert body["storage"] == "s3://dipwatch-data/prod" and body["market_data"] == "alpaca"
+    assert body["storage"] == "s3" and body["market_data"] == "alpaca"  # kinds, never a bucket or a path
+    assert "dipwatch-data" not in status["body"]
     assert body["last_run"]["outcome"] == "complete" and body["last_run"]["ranked"] > 990
 
 

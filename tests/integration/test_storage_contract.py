@@ -116,6 +116,8 @@ def test_s3_presigned_url_downloads_through_moto_server(server_s3) -> None:
     assert url is not None and "Signature" in url
     with urlopen(url, timeout=10) as response:  # noqa: S310 - loopback moto server
         assert response.read() == b"rank,symbol\n1,AAA\n"
+        assert response.headers["Content-Disposition"] == 'attachment; filename="2026-01-02.csv"'
+        assert response.headers["Content-Type"] == "text/csv"
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ def test_changes_sectors_and_track_record_endpoints(container, client) -> None:
         return report[report["rank"] <= top_n].sort_values("rank")["symbol"].tolist()
 
     changes = client.get("/api/reports/latest/changes").get_json()
+    assert changes["source"] == "simulated"
     assert (changes["as_of"], changes["previous"], changes["top_n"]) == ("2026-11-27", "2026-05-01", top_n)
     assert changes["entered"] == [s for s in top(now) if s not in top(then)]
     assert changes["left"] == [s for s in top(then) if s not in top(now)]
@@ -36,8 +37,8 @@ def test_changes_sectors_and_track_record_endpoints(container, client) -> None:
     assert medians == sorted(medians)  # deepest median first
     for row in sectors:
         drawdowns = ranked.loc[ranked["sector"] == row["sector"], "drawdown_pct"]
-        assert row["median_drawdown_pct"] == pytest.approx(drawdowns.median())
-        assert row["share_below_20_pct"] == pytest.approx((drawdowns < -20).mean() * 100)
+        assert row["median_drawdown_pct"] == pytest.approx(drawdowns.median(), abs=0.005)  # rounded to 2 decimals
+        assert row["share_below_20_pct"] == pytest.approx((drawdowns < -20).mean() * 100, abs=0.005)
     assert client.get("/api/sectors?day=2026-05-01").status_code == 200
 
     rows = client.get("/api/track-record").get_json()["rows"]
@@ -55,7 +56,8 @@ def test_report_rows_carry_iso_dates(container, client) -> None:
 def test_analytics_endpoints_errors(client) -> None:
     assert client.get("/api/reports/latest/changes").status_code == 404
     assert client.get("/api/sectors?day=yesterday").status_code == 400
-    assert client.get("/api/track-record").get_json() == {"rows": []}
+    empty = client.get("/api/track-record").get_json()
+    assert empty["rows"] == [] and empty["summary"] == [] and "today's members" in empty["caveat"]
 
 
 def test_stock_endpoint_for_an_excluded_symbol(settings) -> None:

@@ -9,7 +9,7 @@ from shared.config import Settings
 
 def test_factory_builds_an_app_from_settings(tmp_path) -> None:
     app = create_app(Settings(storage=str(tmp_path)))
-    assert {"web", "api"} <= set(app.blueprints)
+    assert {"pages", "api", "access", "telegram"} <= set(app.blueprints)
     assert container_of(app).store.location == str(tmp_path)
     assert {"collect", "backfill"} <= set(app.cli.commands)
 
