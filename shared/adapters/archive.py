@@ -96,8 +96,6 @@ class Archive:
         self._cache.put(key, frame)
         return frame
 
-    # --- days ---------------------------------------------------------------------------------
-
     def stored_days(self, kind: str) -> list[date]:
         """The days that have a ``kind`` object (bars, reports or positions), ascending. A key
         that names no real day (``bars/2026-13-45.csv``) is not ours: ignored, with a warning."""
@@ -219,12 +217,15 @@ class Archive:
         """The latest-report summary; raises ObjectNotFound before the first run."""
         return self._read_pointer(LATEST_KEY, latest_pointer)
 
-    def write_latest(self, summary: dict[str, Any]) -> None:
+    def write_latest(self, summary: dict[str, Any], newest_valid: date | None = None) -> None:
         """Point ``latest.json`` at a report, unless it already points at that day or a later one
-        (the first run of a day stands; a rerun rewrites nothing)."""
+        (the first run of a day stands; a rerun rewrites nothing) that is not past
+        ``newest_valid``, the newest valid report; a corrupt pointer is replaced."""
+        newest = newest_valid.isoformat() if newest_valid is not None else None
 
         def change(current: dict[str, Any] | None) -> dict[str, Any] | None:
-            if current is not None and str(current.get("as_of", "")) >= summary["as_of"]:
+            pointed = None if current is None else str(current.get("as_of", ""))
+            if pointed is not None and pointed >= summary["as_of"] and not (newest is not None and pointed > newest == summary["as_of"]):
                 return None
             return summary
 

@@ -2,7 +2,7 @@
 
 Writes go to a temporary file first and are linked (immutable objects: the first complete write
 wins) or renamed (pointers) into place, so a reader never sees half an object. An immutable
-object's seal is kept in a hidden sidecar, ``.<name>.seal.json``, which listings skip. Any
+object's seal is kept in a hidden sidecar, ``.<name>.seal``, which listings and globs such as ``*.csv`` skip. Any
 operating-system failure (full disk, read-only or missing directory) is a ``StorageError``
 in one line naming the object, the store and ``DIPWATCH_STORAGE``.
 """
@@ -27,7 +27,7 @@ _UNREADABLE_SEAL = {"sha256": "unreadable", "rows": "unreadable"}
 
 
 def _sidecar(path: Path) -> Path:
-    return path.parent / f".{path.name}.seal.json"
+    return path.parent / f".{path.name}.seal"
 
 
 class LocalStore:
@@ -171,7 +171,7 @@ class LocalStore:
                 raise ObjectNotFound(key) from None  # another process moved it first
             seal = _sidecar(path)
             if seal.is_file():
-                os.replace(seal, target.with_name(f"{target.name}.seal.json"))
+                os.replace(seal, target.with_name(f"{target.name}.seal"))
         except OSError as error:
             raise failure("quarantine", key, self.location, error) from None
         return target_key

@@ -36,7 +36,7 @@ def quarantine_key(key: str, now: datetime | None = None) -> str:
 
 def failure(action: str, key: str, location: str, reason: object) -> StorageError:
     """A store failure in one line that names the object, the store and the setting behind it."""
-    text = getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
+    text = " ".join((getattr(reason, "strerror", None) or str(reason) or type(reason).__name__).split())
     return StorageError(f"cannot {action} {key} in {location} (DIPWATCH_STORAGE): {text}")
 
 

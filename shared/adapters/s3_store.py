@@ -88,7 +88,7 @@ class S3Store:
         from botocore.exceptions import BotoCoreError, ClientError
 
         full_prefix = self._key(prefix.rstrip("/")) if prefix else self.prefix
-        if prefix.endswith("/"):
+        if prefix.endswith("/") or (not prefix and self.prefix):
             full_prefix += "/"
         strip = len(self.prefix) + 1 if self.prefix else 0
         keys: list[str] = []
