@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Callable
 
 from shared.adapters.archive import LATEST_KEY, Archive
@@ -50,7 +50,7 @@ class Findings:
     @property
     def problems(self) -> int:
         """Corrupt objects, future days and a bad pointer, not yet repaired."""
-        found = len(self.corrupt) + len(self.future) + (self.latest != "ok")
+        found = len(self.corrupt) + len(self.future) + self.latest.startswith(("ahead", "corrupt"))
         return len(self.unrepaired) if self.repaired or self.unrepaired else found
 
     def lines(self, location: str) -> list[str]:
@@ -74,6 +74,7 @@ class StoreAudit:
     """Checks a store's objects, and repairs them through the collection."""
 
     def __init__(self, archive: Archive, collection: Collection, clock: Callable[[], datetime]) -> None:
+        self._set_aside: dict[str, str] = {}
         self._archive = archive
         self._collection = collection
         self._clock = clock
@@ -81,11 +82,14 @@ class StoreAudit:
     def check(self, repair: bool = False) -> Findings:
         """Verify every object; with ``repair``, mend what was found (see the module docstring)."""
         found = Findings()
+        self._set_aside = {}  # key -> when its last copy went to quarantine
         hashes: dict[str, str] = {}
         last = last_completed_session(self._clock())
         for key in self._archive.store.list(""):
             if key.startswith(QUARANTINE):
                 found.quarantined += key.endswith(".note.json")
+                original, _, stamp = key[len(QUARANTINE) :].removesuffix(".note.json").rpartition(".")
+                self._set_aside[original] = max(stamp, self._set_aside.get(original, ""))
             elif key.startswith(_IMMUTABLE) and key != LATEST_KEY:
                 self._verify(key, found, hashes, last)
             elif key != LATEST_KEY and not key.startswith(_POINTERS):
@@ -135,8 +139,10 @@ class StoreAudit:
             days = list(run.get("days_written") or []) + ([str(run["as_of"])] if run.get("report_written") else [])
             for day in days:
                 if started and datetime.fromisoformat(started) < session_complete_at(date.fromisoformat(day)):
+                    stamp = datetime.fromisoformat(started).astimezone(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
                     for object_key in (f"bars/{day}.csv", f"reports/{day}.csv", f"reports/{day}.changes.json", f"charts/{day}.json"):
-                        if object_key in hashes:
+                        # Not if the run's object went to quarantine since: this one came later.
+                        if object_key in hashes and self._set_aside.get(object_key, "") < stamp:
                             found.future.setdefault(object_key, f"stored by run {run.get('run_id')} before its session completed")
 
     def _check_latest(self, found: Findings) -> None:
@@ -148,8 +154,11 @@ class StoreAudit:
             found.latest = f"corrupt: {error}"
             return
         newest = newest_valid_report(self._archive, self._clock())
-        if newest is not None and pointed != newest.isoformat():
-            found.latest = f"points at {pointed}, the newest valid report is {newest.isoformat()}"
+        if newest is None or pointed > newest.isoformat():
+            found.latest = f"ahead: points at {pointed}, past the newest valid report ({newest or 'none'})"
+        elif pointed < newest.isoformat():
+            # A run killed between its report and the pointer: the next run moves it (not a fault).
+            found.latest = f"behind: points at {pointed}, the newest valid report is {newest.isoformat()}"
 
     def _repair(self, found: Findings, last: date) -> None:
         removed = self._archive.store.sweep_temporary(STALE_TEMPORARY_SECONDS)
@@ -176,7 +185,8 @@ class StoreAudit:
             self._archive.write_latest(rebuilt_document(self._archive, newest), newest)
             found.repaired.append(f"latest.json points at {newest.isoformat()}")
         elif found.latest != "ok":
-            found.unrepaired.append("latest.json: no valid report to point at")
+            moved = self._archive.quarantine(LATEST_KEY, found.latest, "no valid report to point at")
+            found.repaired.append(f"latest.json moved to {moved}: no valid report to point at")
 
     def _refetch(self, day: date) -> str:
         return self._collection.backfill(start=day, end=day).line()
