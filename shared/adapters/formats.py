@@ -24,7 +24,7 @@ def parsed(key: str, data: bytes, parse: Callable[[bytes], T]) -> T:
     """``parse(data)``, or CorruptObject naming ``key`` when the bytes do not parse."""
     try:
         return parse(data)
-    except (ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError) as error:
+    except (ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError, RecursionError) as error:
         # pandas' ParserError and json's JSONDecodeError are ValueErrors.
         raise CorruptObject(key, f"{type(error).__name__}: {str(error)[:200]}") from error
 

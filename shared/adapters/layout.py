@@ -17,6 +17,11 @@ from shared.ports import Store
 
 LATEST_KEY = "reports/latest.json"
 DAY_KEY = re.compile(r"^(?P<kind>bars|reports|positions)/(?P<day>[^/.]*)\.csv$")
+#: Every immutable object's key (anything else under these prefixes is stray).
+IMMUTABLE_KEY = re.compile(
+    r"^(bars/\d{4}-\d{2}-\d{2}\.csv|reports/\d{4}-\d{2}-\d{2}(\.changes\.json|\.csv)|charts/\d{4}-\d{2}-\d{2}\.json"
+    r"|positions/\d{4}-\d{2}-\d{2}\.csv|runs/[^/]+\.json|omitted/\d{4}-\d{2}-\d{2}\.json|additions/\d{4}-\d{2}-\d{2}\.\d+\.csv)$"
+)
 ADDITION_KEY = re.compile(r"^additions/(?P<day>\d{4}-\d{2}-\d{2})\.(?P<n>\d+)\.csv$")
 
 

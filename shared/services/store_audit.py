@@ -21,14 +21,13 @@ from typing import Callable
 
 from shared.adapters.archive import LATEST_KEY, Archive
 from shared.adapters.formats import parsed
-from shared.adapters.layout import day_of, parser_for
+from shared.adapters.layout import IMMUTABLE_KEY, day_of, parser_for
 from shared.adapters.object_keys import QUARANTINE, STALE_TEMPORARY_SECONDS, Seal
 from shared.core.trading_calendar import last_completed_session, session_complete_at
 from shared.errors import CorruptObject, DipwatchError, ObjectNotFound
 from shared.services.collection import Collection
 from shared.services.latest_pointer import newest_valid_report, rebuilt_document
 
-_IMMUTABLE = ("bars/", "reports/", "charts/", "positions/", "runs/", "omitted/", "additions/")
 _POINTERS = ("state/",)
 
 
@@ -90,7 +89,7 @@ class StoreAudit:
                 found.quarantined += key.endswith(".note.json")
                 original, _, stamp = key[len(QUARANTINE) :].removesuffix(".note.json").rpartition(".")
                 self._set_aside[original] = max(stamp, self._set_aside.get(original, ""))
-            elif key.startswith(_IMMUTABLE) and key != LATEST_KEY:
+            elif IMMUTABLE_KEY.match(key):
                 self._verify(key, found, hashes, last)
             elif key != LATEST_KEY and not key.startswith(_POINTERS):
                 found.stray.append(key)
@@ -102,8 +101,8 @@ class StoreAudit:
 
     def _verify(self, key: str, found: Findings, hashes: dict[str, str], last: date) -> None:
         day = day_of(key)
-        if key.startswith(("bars/", "reports/", "positions/")) and key.endswith(".csv") and day is None:
-            found.stray.append(key)
+        if day is None and not key.startswith("runs/"):
+            found.stray.append(key)  # a key shaped like a day that names none (2026-13-45)
             return
         try:
             data, metadata = self._archive.store.get_with_metadata(key)

@@ -51,7 +51,12 @@ def print_figures(request: pytest.FixtureRequest) -> Iterator[None]:
 @pytest.fixture(params=["local", "s3"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
     """An empty store: a local directory, or a bucket prefix on moto."""
-    if request.param == "local":
+    return empty_store(request.param, request, tmp_path)
+
+
+def empty_store(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """An empty store of ``kind`` (local or s3)."""
+    if kind == "local":
         return LocalStore(tmp_path / "store")
     request.getfixturevalue("mocked_aws")
     client = boto3.client("s3", region_name="us-east-1")
@@ -71,11 +76,13 @@ def wired(settings: Settings, store: Store, **parts: Any) -> Container:
 
 
 def raw_put(store: Store, key: str, data: bytes) -> None:
-    """Overwrite ``key`` around the Store's rules (no seal, no immutability): a fault, not a write."""
+    """Overwrite ``key`` around the Store's rules, without a seal (as before seals), ignoring
+    immutability: a fault or a hand edit, not a write."""
     if isinstance(store, LocalStore):
         path = store.root / key
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
+        (path.parent / f".{path.name}.seal").unlink(missing_ok=True)
     else:
         assert isinstance(store, S3Store)
         store._client.put_object(Bucket=store.bucket, Key=store._key(key), Body=data)
