@@ -23,7 +23,7 @@ from shared.core.charts import chart_points
 from shared.core.quality import count_flags
 from shared.core.trading_calendar import check_requested_day, last_completed_session, previous_trading_day, trading_days
 from shared.core.window import history_sessions, window_sessions
-from shared.errors import BadInput, CorruptObject, ImmutableObjectError, NothingCollected, StorageError
+from shared.errors import BadInput, CorruptObject, DipwatchError, ImmutableObjectError, NothingCollected, StorageError
 from shared.ports import Broker, MarketData
 from shared.services.bar_days import BarDays
 from shared.services.latest_pointer import point_latest
@@ -34,6 +34,14 @@ from shared.telemetry import logger
 
 
 T = TypeVar("T")
+
+
+def _log_failure(message: str, error: Exception) -> None:
+    """One log line: our own failures say what happened; anything else carries its traceback."""
+    if isinstance(error, DipwatchError):
+        logger.error(message, extra={"outcome": "failed", "error": str(error), "error_type": type(error).__name__})
+    else:
+        logger.exception(message, extra={"outcome": "failed"})
 
 
 class Collection:
@@ -111,7 +119,7 @@ class Collection:
             summary.error = str(error) or type(error).__name__
             self._finish(summary, started)
             self._commit(summary)
-            logger.exception("collection failed", extra={"outcome": "failed"})
+            _log_failure("collection failed", error)
             raise
         self._commit(summary)
         logger.info(
@@ -142,7 +150,7 @@ class Collection:
         except Exception as error:
             summary.outcome = "failed"
             summary.error = str(error) or type(error).__name__
-            logger.exception("backfill failed")
+            _log_failure("backfill failed", error)
         self._finish(summary, started)
         self._commit(summary)
         return summary
