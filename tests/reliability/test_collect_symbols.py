@@ -3,6 +3,7 @@ only, a day whose failures are the same symbols three runs in a row (or that is 
 old) is stored without them, and a later fetch adds them without rewriting the day."""
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 
 import numpy as np
@@ -16,7 +17,7 @@ from shared.adapters.universe import load_universe
 from shared.core.analytics import build_report, compute_drawdowns
 from shared.core.bars import normalise_bars
 from tests.alpaca.conftest import on_emulator
-from tests.conftest import AS_OF, SMALL_UNIVERSE, morning_after
+from tests.conftest import AS_OF, FIXED_NOW, SMALL_UNIVERSE, morning_after
 from tests.emulators.alpaca import AlpacaEmulator
 from tests.fakes import FakeTime, RecordingMarketData
 from tests.reliability.store_kit import audit_clean, print_figures, record, store, wired  # noqa: F401 - fixtures
@@ -41,7 +42,8 @@ def test_isolating_bad_symbols_never_opens_the_breaker_for_the_rest(settings, ba
 
 def test_a_recent_day_is_stored_without_the_same_failing_symbol_on_the_third_run(settings, store) -> None:
     flaky = RecordingMarketData(failing={"JPM"})
-    container = wired(settings, store, market_data=flaky)
+    ticks = itertools.count()  # runs are told apart by the time they start, as in production
+    container = wired(settings, store, market_data=flaky, clock=lambda: FIXED_NOW + timedelta(seconds=next(ticks)))
     container.collection.collect(date(2026, 11, 25))  # history, all whole but for JPM's old days
     day = AS_OF
     key = f"bars/{day.isoformat()}.csv"
@@ -66,8 +68,8 @@ def test_a_recent_day_is_stored_without_the_same_failing_symbol_on_the_third_run
 
 
 def test_different_failures_each_run_keep_a_recent_day_open(settings, store) -> None:
-    for symbols in ({"JPM"}, {"KO"}, {"JPM"}):
-        container = wired(settings, store, market_data=RecordingMarketData(failing=symbols))
+    for hour, symbols in enumerate(({"JPM"}, {"KO"}, {"JPM"})):
+        container = wired(settings, store, market_data=RecordingMarketData(failing=symbols), clock=lambda hour=hour: FIXED_NOW + timedelta(hours=hour))
         container.collection.collect(AS_OF)
     assert not store.exists(f"bars/{AS_OF.isoformat()}.csv")
     record(__name__)
