@@ -40,12 +40,14 @@ def print_figures(request: pytest.FixtureRequest) -> Iterator[None]:
     own = FIGURES.get(name, Counter())
     total: Counter[str] = sum(FIGURES.values(), Counter())
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
     line = (
         f"reliability figures {name}: {own['cases']} cases tried, {own['failures']} failures, {own['lost']} data lost"
         f" (store suite so far: {total['cases']} cases, {total['failures']} failures, {total['lost']} data lost)"
     )
-    if reporter is not None:
-        reporter.write_line(line)
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(line)
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -128,3 +130,8 @@ def reference_report(settings: Settings, tmp_path: Path, day: date = AS_OF) -> b
     container = wired(settings, LocalStore(tmp_path / f"reference-{uuid.uuid4().hex[:6]}"))
     container.collection.collect(day)
     return container.store.get(f"reports/{day.isoformat()}.csv")
+
+
+def cross_section(cases: list[str], on_s3: int = 2) -> list[tuple[str, str]]:
+    """Every case on a local store, and the first ``on_s3`` of them on S3 (slower under moto)."""
+    return [("local", case) for case in cases] + [("s3", case) for case in cases[:on_s3]]

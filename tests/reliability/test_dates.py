@@ -12,7 +12,7 @@ from shared.core.trading_calendar import NEW_YORK, check_requested_day, last_com
 from shared.errors import BadInput
 from shared.services import collection as collection_module
 from tests.conftest import AS_OF
-from tests.reliability.store_kit import audit_clean, print_figures, record, store, wired  # noqa: F401 - fixtures
+from tests.reliability.store_kit import audit_clean, empty_store, print_figures, record, store, wired  # noqa: F401 - fixtures
 
 #: Monday 30 November 2026, 09:29 in New York: the session has not opened.
 BEFORE_THE_OPEN = datetime(2026, 11, 30, 9, 29, tzinfo=NEW_YORK)
@@ -23,9 +23,7 @@ def cli(container):  # noqa: ANN001, ANN201
     return app.test_cli_runner()
 
 
-@pytest.mark.parametrize(
-    ("args", "named"),
-    [
+REFUSALS = [
         (["collect", "--as-of", "2027-03-01"], "--as-of 2027-03-01 is after the last completed session, 2026-11-27"),
         (["collect", "--as-of", "9999-12-31"], "--as-of 9999-12-31 is after the last completed session, 2026-11-27"),
         (["backfill", "--end", "2030-01-02", "--days", "5"], "--end 2030-01-02 is after the last completed session, 2026-11-27"),
@@ -33,9 +31,13 @@ def cli(container):  # noqa: ANN001, ANN201
         (["collect", "--as-of", "1989-12-29"], "--as-of 1989-12-29 is before 1990-01-01"),
         (["backfill", "--start", "1985-01-02", "--end", "1990-01-05"], "--start 1985-01-02 is before 1990-01-01"),
         (["backfill", "--days", "3650", "--end", "1990-01-05"], "is before 1990-01-01"),
-    ],
-)
-def test_a_day_outside_the_collectable_range_is_refused_in_one_line(settings, store, args, named) -> None:
+]
+CASES = [("local", args, named) for args, named in REFUSALS] + [("s3", *REFUSALS[0])]
+
+
+@pytest.mark.parametrize(("kind", "args", "named"), CASES, ids=[f"{kind}-{' '.join(args)}" for kind, args, _named in CASES])
+def test_a_day_outside_the_collectable_range_is_refused_in_one_line(settings, request, tmp_path, kind, args, named) -> None:
+    store = empty_store(kind, request, tmp_path)
     container = wired(settings, store)
     result = cli(container).invoke(args=args)
     lines = [line for line in result.output.splitlines() if line.strip()]
@@ -61,7 +63,7 @@ def test_a_weekend_after_the_last_session_means_that_session(settings, store) ->
     record(__name__)
 
 
-@hypothesis_settings(max_examples=300)
+@hypothesis_settings(max_examples=200)
 @given(
     now=st.datetimes(min_value=datetime(1995, 1, 1), max_value=datetime(2035, 12, 31), timezones=st.just(timezone.utc)),
     offset=st.integers(min_value=-4000, max_value=4000),

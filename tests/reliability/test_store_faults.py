@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from app import create_app
 from shared.adapters import local_store
 from shared.adapters.storage import LocalStore, S3Store
-from tests.reliability.store_kit import audit_clean, lost, print_figures, record, snapshot, store, wired  # noqa: F401 - fixtures
+from tests.reliability.store_kit import audit_clean, empty_store, lost, print_figures, record, snapshot, store, wired  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,9 +47,15 @@ def break_writes(monkeypatch: pytest.MonkeyPatch, store, code: int, after: int =
     monkeypatch.setattr(client, "put_object", put_object)
 
 
-@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS], ids=["disk full", "read-only"])
-@pytest.mark.parametrize("after", [0, 2, 5], ids=["first write", "among the bars", "after the bars"])
-def test_a_full_or_read_only_store_ends_with_a_summary_line_and_a_log_line(settings, store, monkeypatch, caplog, code: int, after: int) -> None:
+WHEN = {"first write": 0, "among the bars": 2, "after the bars": 5}
+FAULTS = [(kind, f"{name} at {when}") for kind, name in (("local", "disk full"), ("local", "read-only"), ("s3", "read-only")) for when in WHEN] + [("s3", "disk full at among the bars")]
+
+
+@pytest.mark.parametrize(("kind", "fault"), FAULTS)
+def test_a_full_or_read_only_store_ends_with_a_summary_line_and_a_log_line(settings, request, tmp_path, monkeypatch, caplog, kind: str, fault: str) -> None:
+    store = empty_store(kind, request, tmp_path)
+    name, _at, when = fault.partition(" at ")
+    code, after = (errno.ENOSPC if name == "disk full" else errno.EROFS), WHEN[when]
     healthy = wired(settings, store)
     healthy.collection.collect(healthy.collection.resolve_as_of(None).replace(day=20))  # some history first
     before = snapshot(store)

@@ -16,6 +16,7 @@ from shared.errors import CorruptObject
 from tests.conftest import AS_OF, morning_after
 from tests.reliability.store_kit import (  # noqa: F401 - fixtures
     audit_clean,
+    cross_section,
     empty_store,
     lost,
     print_figures,
@@ -156,9 +157,11 @@ def test_a_corrupt_bars_object_is_quarantined_and_fetched_again(settings, reques
 # --- corrupt reports and derived objects: refused on the read side, rebuilt by a collection ------
 
 
-@pytest.mark.parametrize("fault", ["cut mid-row", "cut at a row", "duplicated row", "digit flipped"])
-def test_a_corrupt_report_is_a_logged_500_naming_the_key_and_is_rebuilt(collected, settings, fault: str, caplog: pytest.LogCaptureFixture) -> None:
-    container, clean = collected
+@pytest.mark.parametrize(("kind", "fault"), cross_section(["cut mid-row", "cut at a row", "duplicated row", "digit flipped"], on_s3=1))
+def test_a_corrupt_report_is_a_logged_500_naming_the_key_and_is_rebuilt(settings, request, tmp_path, kind: str, fault: str, caplog: pytest.LogCaptureFixture) -> None:
+    container = wired(settings, empty_store(kind, request, tmp_path))
+    container.collection.collect()
+    clean = container.store.get(REPORT)
     raw_put_keeping_seal(container.store, REPORT, FAULTS[fault](clean))
     fresh = wired(settings, container.store)
     client = create_app(container=fresh).test_client()
@@ -205,9 +208,10 @@ GARBAGE = {
 }
 
 
-@pytest.mark.parametrize("garbage", list(GARBAGE))
-def test_garbage_in_latest_json_is_corrupt_object_naming_it_and_the_next_run_repairs_it(collected, settings, garbage: str) -> None:
-    container, _clean = collected
+@pytest.mark.parametrize(("kind", "garbage"), cross_section(list(GARBAGE)))
+def test_garbage_in_latest_json_is_corrupt_object_naming_it_and_the_next_run_repairs_it(settings, request, tmp_path, kind: str, garbage: str) -> None:
+    container = wired(settings, empty_store(kind, request, tmp_path))
+    container.collection.collect()
     raw_put(container.store, "reports/latest.json", GARBAGE[garbage])
     fresh = wired(settings, container.store)
     with pytest.raises(CorruptObject, match="reports/latest.json"):
