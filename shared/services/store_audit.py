@@ -57,7 +57,8 @@ class Findings:
         out = [f"corrupt: {key}: {reason}" for key, reason in sorted(self.corrupt.items())]
         out += [f"future: {key}: {reason}" for key, reason in sorted(self.future.items())]
         out += [f"stray (ignored): {key}" for key in self.stray]
-        out += [f"unsealed (written before seals; verified by structure): {key}" for key in self.unsealed[:20]]
+        out += [f"unsealed (written before seals; verified by structure): {key}" for key in self.unsealed[:5]]
+        out += [f"unsealed: … and {len(self.unsealed) - 5} more"] if len(self.unsealed) > 5 else []
         out += [f"latest.json: {self.latest}"] if self.latest != "ok" else []
         out += [f"repaired: {line}" for line in self.repaired] + [f"not repaired: {line}" for line in self.unrepaired]
         out.append(
