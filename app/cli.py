@@ -58,9 +58,28 @@ def _summary(container: Container, line: str) -> str:
     return f"{line} · store {container.store.location}"
 
 
+def _ended(command: str, line: str, failed: bool) -> None:
+    """End a command: its one summary line on stdout and one JSON log line, then its exit code."""
+    click.echo(line)
+    if failed:
+        logger.error(f"{command} failed", extra={"summary": line})
+        raise SystemExit(1)
+    logger.info(f"{command} finished", extra={"summary": line})
+
+
+def _failure(command: str, error: Exception) -> str:
+    """The summary line of a command that raised: ours say what happened, anything else is logged."""
+    if isinstance(error, NothingCollected):
+        return f"{command}: nothing collected: {error}"
+    if not isinstance(error, DipwatchError):
+        logger.exception(f"{command} failed unexpectedly")
+        return f"{command}: failed: {type(error).__name__}: {error}"
+    return f"{command}: failed: {error}"
+
+
 @click.command("collect")
 @with_appcontext
-@click.option("--as-of", "as_of", callback=_day, help="Trading day to report on (YYYY-MM-DD); default: the last completed session.")
+@click.option("--as-of", "as_of", callback=_day, help="Trading day to report on (YYYY-MM-DD, a completed session); default: the last completed session.")
 @click.option("--source", help=_SOURCE_HELP)
 @click.option("--universe", type=click.Path(dir_okay=False), help=_UNIVERSE_HELP)
 def collect_command(as_of: date | None, source: str | None, universe: str | None) -> None:
@@ -69,21 +88,26 @@ def collect_command(as_of: date | None, source: str | None, universe: str | None
     logger.append_keys(command="collect")
     try:
         summary = container.collection.collect(as_of)
-    except NothingCollected as error:
-        click.echo(f"collect: nothing collected: {error}")
-        raise SystemExit(1) from None
-    except DipwatchError as error:
-        click.echo(f"collect: failed: {error}")
-        raise SystemExit(1) from None
-    finally:
+    except Exception as error:  # noqa: BLE001 - every failure ends with its summary line and log line
+        _notify(container)
+        _ended("collect", _failure("collect", error), failed=True)
+        return
+    _notify(container)
+    _ended("collect", _summary(container, summary.line()), failed=False)
+
+
+def _notify(container: Container) -> None:
+    """Tell subscribers about the run; a failure to do so is logged, never the command's end."""
+    try:
         container.notifier.after_latest_run()
-    click.echo(_summary(container, summary.line()))
+    except Exception:  # noqa: BLE001 - notifications are optional to the collection
+        logger.exception("could not notify subscribers")
 
 
 @click.command("backfill")
 @with_appcontext
-@click.option("--start", callback=_day, help="First day (YYYY-MM-DD).")
-@click.option("--end", callback=_day, help="Last day (YYYY-MM-DD); default: the last completed session.")
+@click.option("--start", callback=_day, help="First day (YYYY-MM-DD, 1990 or later).")
+@click.option("--end", callback=_day, help="Last day (YYYY-MM-DD, a completed session); default: the last completed session.")
 @click.option("--days", type=click.IntRange(1, 3650), help="Instead of --start: this many calendar days back from --end.")
 @click.option("--source", help=_SOURCE_HELP)
 @click.option("--universe", type=click.Path(dir_okay=False), help=_UNIVERSE_HELP)
@@ -95,12 +119,33 @@ def backfill_command(start: date | None, end: date | None, days: int | None, sou
     logger.append_keys(command="backfill")
     try:
         summary = container.collection.backfill(start=start, end=end, days=days)
-    except DipwatchError as error:
-        click.echo(f"backfill: failed: {error}")
-        raise SystemExit(1) from None
-    click.echo(_summary(container, summary.line()))
-    if summary.outcome == "failed":
-        raise SystemExit(1)
+    except Exception as error:  # noqa: BLE001 - every failure ends with its summary line and log line
+        _ended("backfill", _failure("backfill", error), failed=True)
+        return
+    _ended("backfill", _summary(container, summary.line()), failed=summary.outcome == "failed")
+
+
+@click.group("store")
+def store_group() -> None:
+    """Check the store."""
+
+
+@store_group.command("check")
+@with_appcontext
+@click.option("--repair", is_flag=True, help="Quarantine corrupt and future objects, fetch or rebuild them, repair latest.json, remove stale temporary files.")
+def store_check_command(repair: bool) -> None:
+    """Verify every stored object (seals, structure, manifests, days, latest.json) and print what was found."""
+    container = _wired()
+    logger.append_keys(command="store check")
+    try:
+        found = container.store_audit.check(repair=repair)
+    except Exception as error:  # noqa: BLE001 - every failure ends with its summary line and log line
+        _ended("store check", _failure("store check", error), failed=True)
+        return
+    *details, line = found.lines(container.store.location)
+    for detail in details:
+        click.echo(detail)
+    _ended("store check", line, failed=found.problems > 0)
 
 
 @click.command("bot")
@@ -178,6 +223,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backfill_command)
     app.cli.add_command(bot_command)
     app.cli.add_command(telegram_group)
+    app.cli.add_command(store_group)
     from app.ops import ops_group
 
     app.cli.add_command(ops_group)

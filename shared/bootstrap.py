@@ -32,6 +32,7 @@ from shared.services.reports import Reports
 from shared.services.run_history import RunHistory
 from shared.services.stock_pages import StockPages
 from shared.services.stocks import ChartReader, Stocks
+from shared.services.store_audit import StoreAudit
 
 if TYPE_CHECKING:  # the bot (and python-telegram-bot) is imported only by what uses it
     from shared.bot.access import Access
@@ -170,6 +171,10 @@ class Container:
         return Collection(
             self.archive, self.market_data, self.universe, self.broker, self.clock, lookback_days=settings.lookback_days, top_n=settings.top_n
         )
+
+    @cached_property
+    def store_audit(self) -> StoreAudit:
+        return StoreAudit(self.archive, self.collection, self.clock)
 
     @cached_property
     def morning(self) -> Morning:

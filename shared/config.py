@@ -275,5 +275,14 @@ def _check_storage(value: str) -> None:
     parsed = urlparse(value)
     if parsed.scheme == "s3" and not parsed.netloc:
         raise SettingError("DIPWATCH_STORAGE", f"{value!r} names no bucket (use s3://bucket/prefix)")
+    if parsed.scheme == "s3" and not _BUCKET.match(parsed.netloc):
+        raise SettingError("DIPWATCH_STORAGE", f"{value!r}: {parsed.netloc!r} is not an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)")
+    if parsed.scheme == "file" and parsed.netloc not in ("", "localhost"):
+        raise SettingError("DIPWATCH_STORAGE", f"{value!r} names a host; a file:// URL is file:///absolute/path")
     if parsed.scheme not in ("", "file", "s3") and len(parsed.scheme) > 1:
         raise SettingError("DIPWATCH_STORAGE", f"must be a path, file:// URL or s3://bucket/prefix, got {value!r}")
+    if parsed.scheme in ("", "file") and os.path.exists(parsed.path or value) and not os.path.isdir(parsed.path or value):
+        raise SettingError("DIPWATCH_STORAGE", f"{value!r} is a file, not a directory")
+
+
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")

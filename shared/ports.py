@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol, Sequence
+from typing import Any, Mapping, Protocol, Sequence
 
 import pandas as pd
 
@@ -54,6 +54,10 @@ class Store(Protocol):
         """The object's bytes and ETag; raises ObjectNotFound."""
         ...
 
+    def get_with_metadata(self, key: str) -> tuple[bytes, dict[str, str]]:
+        """The object's bytes and the metadata written with it (``{}`` if none); raises ObjectNotFound."""
+        ...
+
     def exists(self, key: str) -> bool:
         """Whether the key exists."""
         ...
@@ -62,11 +66,21 @@ class Store(Protocol):
         """Every key that starts with ``prefix``, sorted."""
         ...
 
-    def put_immutable(self, key: str, data: bytes) -> bool:
-        """Create a data object. True if written, False if the same bytes were already there.
+    def put_immutable(self, key: str, data: bytes, metadata: Mapping[str, str] | None = None) -> bool:
+        """Create a data object with ``metadata`` (its seal). True if written, False if the same
+        bytes were already there.
 
         Raises ImmutableObjectError if the key holds different bytes.
         """
+        ...
+
+    def quarantine(self, key: str, note: bytes) -> str:
+        """Move a corrupt object under ``quarantine/`` (never deleted), with ``note`` beside it
+        saying why; returns its new key. Raises ObjectNotFound if it is gone already."""
+        ...
+
+    def sweep_temporary(self, max_age_seconds: float) -> int:
+        """Remove what killed writers left behind (older than ``max_age_seconds``); how many."""
         ...
 
     def put_pointer(self, key: str, data: bytes, expected_etag: str | None = None) -> str:

@@ -1,7 +1,7 @@
 """Shared fixtures: settings -> container -> app -> client, each built on the one before."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -30,6 +30,18 @@ SMALL_UNIVERSE = ["AAPL", "BRK.B", "JPM", "KO", "MSFT", "NVDA", "TSLA", "XOM"]
 
 def fixed_clock() -> datetime:
     return FIXED_NOW
+
+
+def morning_after(day: date) -> datetime:
+    """Noon UTC the day after ``day`` (07:00 in New York): ``day``'s session is complete by then."""
+    return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=timezone.utc).replace(hour=12)
+
+
+def collect_later(container: Container, day: date):  # noqa: ANN201 - a RunSummary
+    """Collect ``day`` into ``container``'s store as a run the morning after it would: a day after
+    the container's own clock is refused as a future session."""
+    later = morning_after(day)
+    return bootstrap(container.settings, store=container.store, market_data=container.market_data, clock=lambda: later).collection.collect(day)
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from alpaca_trade_api.common import URL
 from alpaca_trade_api.rest import REST, TimeFrame
 
 from shared.adapters.bar_requests import minimum_requests, plan_requests
+from shared.adapters.chunk_fetch import ChunkFetch, ChunkOutcome
 from shared.adapters.resilience import CircuitBreaker, RequestStats, RetryableError, RetryPolicy, TokenBucket
 from shared.config import Settings
 from shared.core.bars import empty_bars, normalise_bars
@@ -190,19 +191,6 @@ def bars_from_rows(rows: list[dict[str, Any]]) -> pd.DataFrame:
     )
 
 
-@dataclass
-class _ChunkOutcome:
-    # Each chunk's bars become a frame at once: a frame holds a bar in ~60 bytes, a dict in ~700.
-    frames: list[pd.DataFrame] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
-    unknown: list[str] = field(default_factory=list)
-
-    def absorb(self, other: "_ChunkOutcome") -> None:
-        self.frames.extend(other.frames)
-        self.failed.update(other.failed)
-        self.unknown.extend(other.unknown)
-
-
 class AlpacaMarketData:
     """Daily bars from Alpaca's multi-symbol endpoint, to the last page, in requests sized to fill
     whole pages (see ``bar_requests``), several at a time within the rate budget."""
@@ -223,7 +211,7 @@ class AlpacaMarketData:
         self._wall_clock = wall_clock
 
     def fetch_bars(self, symbols: Sequence[str], start: date, end: date) -> FetchResult:
-        """Bars for ``symbols`` in [start, end]. Failed chunks are split and retried smaller;
+        """Bars for ``symbols`` in [start, end]. Failed chunks are isolated (``chunk_fetch``);
         unknown symbols and symbols that still fail are recorded, never raised. Only rejected
         keys raise (AlpacaAuthError), since no request of the run could succeed."""
         settings = self.settings
@@ -234,23 +222,20 @@ class AlpacaMarketData:
             policy=RetryPolicy(retries=settings.alpaca_retries, base_seconds=settings.alpaca_backoff_seconds, sleep=self._sleep),
             wall_clock=self._wall_clock,
         )
-        breaker = CircuitBreaker(settings.alpaca_breaker_threshold)
-        clients: dict[int, AlpacaClient] = {}  # one per thread
+        # The halves that isolate a failure are asked once: the planned request had the retries.
+        isolating = Transport(transport.timeout, transport.bucket, RetryPolicy(retries=0, sleep=self._sleep), transport.stats, self._wall_clock)
+        clients: dict[tuple[int, bool], AlpacaClient] = {}  # one per thread (and kind of request)
         clients_lock = threading.Lock()
 
-        def client() -> AlpacaClient:
-            thread = threading.get_ident()
+        def request(chunk: list[str], planned: bool) -> list[dict[str, Any]]:
+            key = (threading.get_ident(), planned)
             with clients_lock:
-                if thread not in clients:
-                    clients[thread] = AlpacaClient(settings, transport)
-                return clients[thread]
-
-        def fetch(chunk: list[str]) -> _ChunkOutcome:
-            if breaker.is_open:
-                return _ChunkOutcome(failed=dict.fromkeys(chunk, "not fetched: circuit open after repeated failures"))
+                if key not in clients:
+                    clients[key] = AlpacaClient(settings, transport if planned else isolating)
+                client = clients[key]
             try:
-                rows = list(
-                    client().get_bars_iter(
+                return list(
+                    client.get_bars_iter(
                         chunk,
                         TimeFrame.Day,
                         start=_rfc3339(start),
@@ -264,28 +249,17 @@ class AlpacaMarketData:
             except AlpacaAuthError:
                 breaker.trip()  # no other request of this run can succeed
                 raise
-            except (RetryableError, AlpacaRequestError) as error:
-                breaker.record(ok=False)
-                if len(chunk) > 1 and not breaker.is_open:
-                    # Isolate the bad symbol (or ride out a blip) with two smaller requests.
-                    middle = len(chunk) // 2
-                    outcome = fetch(chunk[:middle])
-                    outcome.absorb(fetch(chunk[middle:]))
-                    return outcome
-                if isinstance(error, AlpacaRequestError):
-                    return _ChunkOutcome(unknown=list(chunk), failed={})
-                return _ChunkOutcome(failed=dict.fromkeys(chunk, str(error)))
-            breaker.record(ok=True)
-            seen = {row["S"] for row in rows}
-            return _ChunkOutcome(frames=[bars_from_rows(rows)], unknown=[symbol for symbol in chunk if symbol not in seen])
+
+        breaker = CircuitBreaker(settings.alpaca_breaker_threshold)
+        chunk_fetch = ChunkFetch(request, breaker, bars_from_rows, AlpacaRequestError, AlpacaAuthError)
 
         wanted = list(dict.fromkeys(symbols))
         sessions = len(trading_days(start, end))
         chunks = plan_requests(wanted, sessions, max_symbols=settings.alpaca_chunk_size)
-        total = _ChunkOutcome()
+        total = ChunkOutcome()
         try:
             with ThreadPoolExecutor(max_workers=max(1, min(settings.alpaca_workers, len(chunks) or 1))) as pool:
-                for outcome in pool.map(fetch, chunks):
+                for outcome in pool.map(chunk_fetch.fetch, chunks):
                     total.absorb(outcome)
         finally:
             for each in clients.values():

@@ -24,7 +24,7 @@ def parsed(key: str, data: bytes, parse: Callable[[bytes], T]) -> T:
     """``parse(data)``, or CorruptObject naming ``key`` when the bytes do not parse."""
     try:
         return parse(data)
-    except (ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError) as error:
+    except (ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError, RecursionError) as error:
         # pandas' ParserError and json's JSONDecodeError are ValueErrors.
         raise CorruptObject(key, f"{type(error).__name__}: {str(error)[:200]}") from error
 
@@ -65,9 +65,43 @@ def bars_csv_by_day(bars: pd.DataFrame) -> Iterator[tuple[date, bytes]]:
         first += rows
 
 
-def bars_from_csv(data: bytes) -> pd.DataFrame:
-    """Parse a stored bars object."""
-    frame = pd.read_csv(io.BytesIO(data), dtype={"symbol": str}, keep_default_na=False, na_values=[""])
+_BAR_HEADER = ",".join(BAR_COLUMNS).encode()
+_BAR_DTYPES: dict[str, Any] = {"symbol": str, "date": str, "open": float, "high": float, "low": float, "close": float, "volume": "int64"}
+#: The columns every stored report has (the user-facing contract), and how each must parse.
+REPORT_REQUIRED = ("rank", "symbol", "name", "sector", "close", "peak_close", "peak_date", "drawdown_pct", "days_since_peak", "flags")
+_REPORT_NUMBERS = ("close", "peak_close", "drawdown_pct", "days_since_peak")
+
+
+def _whole(data: bytes) -> None:
+    """Every object we write ends with a newline: one that does not was cut short."""
+    if data and not data.endswith(b"\n"):
+        raise ValueError("the last row is cut short (no final newline)")
+
+
+def _iso_dates(values: pd.Series, column: str) -> pd.Series:
+    """Strictly ``YYYY-MM-DD`` (empty allowed where the caller says so)."""
+    try:
+        return pd.to_datetime(values, format="%Y-%m-%d")
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"column {column} holds a value that is not a YYYY-MM-DD date ({error})") from None
+
+
+def bars_from_csv(data: bytes, day: date | None = None) -> pd.DataFrame:
+    """Parse a stored bars object strictly: exactly ``BAR_COLUMNS`` (in any order), typed values, one row per
+    (symbol, date), and (when ``day`` is given) only rows of that day. Raises ValueError."""
+    header, _, _rest = data.partition(b"\n")
+    columns = header.rstrip(b"\r").split(b",")
+    if len(columns) != len(BAR_COLUMNS) or {column.decode(errors="replace") for column in columns} != set(BAR_COLUMNS):
+        raise ValueError(f"columns are {header[:120].decode(errors='replace')!r}, not {_BAR_HEADER.decode()!r}")
+    _whole(data)
+    frame = pd.read_csv(io.BytesIO(data), dtype=_BAR_DTYPES, keep_default_na=False, na_values={column: [""] for column in ("open", "high", "low", "close")})
+    if (frame["symbol"] == "").any():
+        raise ValueError("a row has no symbol")
+    frame["date"] = _iso_dates(frame["date"], "date")
+    if day is not None and not (frame["date"] == pd.Timestamp(day)).all():
+        raise ValueError(f"holds rows not dated {day.isoformat()}")
+    if frame.duplicated(["symbol", "date"]).any():
+        raise ValueError("a (symbol, date) appears twice")
     # One string object per symbol across all days read (sys.intern): a window of 10,000 symbols
     # holds 10,000 strings, not two million, and their hashes are computed once for every groupby.
     frame["symbol"] = [sys.intern(str(symbol)) for symbol in frame["symbol"].tolist()]
@@ -83,15 +117,24 @@ def report_to_csv(report: pd.DataFrame) -> bytes:
 
 
 def report_from_csv(data: bytes) -> pd.DataFrame:
-    """Parse a stored report."""
+    """Parse a stored report strictly: the contract's columns, one row per symbol, typed values
+    (``rank`` a whole number or empty). Raises ValueError."""
+    _whole(data)
     frame = pd.read_csv(io.BytesIO(data), dtype={"symbol": str, "name": str, "sector": str, "flags": str}, keep_default_na=False, na_values=[""])
+    missing = [column for column in REPORT_REQUIRED if column not in frame.columns]
+    if missing or frame.columns.duplicated().any():
+        raise ValueError(f"columns are {list(frame.columns)[:20]}, missing {missing}")
+    if frame["symbol"].isna().any() or frame["symbol"].duplicated().any():
+        raise ValueError("a row has no symbol, or a symbol appears twice")
+    for column in _REPORT_NUMBERS:
+        frame[column] = pd.to_numeric(frame[column], errors="raise")
     if "trough_date" in frame:
-        frame = frame.assign(trough_date=pd.to_datetime(frame["trough_date"]))
+        frame = frame.assign(trough_date=_iso_dates(frame["trough_date"], "trough_date"))
     if "score_rank" in frame:
         frame = frame.assign(score_rank=frame["score_rank"].astype("Int64"))
     return frame.assign(
         rank=frame["rank"].astype("Int64"),
-        peak_date=pd.to_datetime(frame["peak_date"]),
+        peak_date=_iso_dates(frame["peak_date"], "peak_date"),
         flags=frame["flags"].fillna(""),
         name=frame["name"].fillna(""),
     )
@@ -112,4 +155,16 @@ def json_document(data: bytes) -> dict[str, Any]:
     document = json.loads(data)
     if not isinstance(document, dict):
         raise ValueError(f"expected a JSON object, found {type(document).__name__}")
+    return document
+
+
+def latest_pointer(data: bytes) -> dict[str, Any]:
+    """Parse ``reports/latest.json``: an object naming a valid ``as_of`` day (and its report)."""
+    document = json_document(data)
+    as_of = document.get("as_of")
+    if not isinstance(as_of, str) or not isinstance(document.get("report", ""), str):
+        raise ValueError("lacks a string as_of, or its report is not a key")
+    date.fromisoformat(as_of)
+    if not isinstance(document.get("top", []), list):
+        raise ValueError("its top rows are not a list")
     return document

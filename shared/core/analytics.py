@@ -86,9 +86,11 @@ def compute_drawdowns(bars: pd.DataFrame, as_of: date, lookback_days: int = 180)
     at_peak = window[window["close"] == window["symbol"].map(peak_close)]
     peak_date = at_peak.groupby("symbol")["date"].max()
     result = pd.DataFrame({"close": today, "peak_close": peak_close, "peak_date": peak_date})
+    # A symbol whose closes in the window are all NaN has no peak: no date, 0 days since (its
+    # bad_price flag keeps it out of the ranking).
     result = result.assign(
         drawdown_pct=(result["close"] / result["peak_close"] - 1.0) * 100.0,
-        days_since_peak=(end - result["peak_date"]).dt.days.astype("int64"),
+        days_since_peak=(end - result["peak_date"]).dt.days.fillna(0).astype("int64"),
     )
     result.index.name = "symbol"
     return result.reset_index().sort_values("symbol", kind="stable").reset_index(drop=True)

@@ -8,7 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from shared.errors import BadInput
+
 NEW_YORK = ZoneInfo("America/New_York")
+#: No date before this is collected (daily data older than that is not what dipwatch is for).
+EARLIEST_DAY = date(1990, 1, 1)
 #: A session's daily bar is taken as final this long after the close (16:00 New York).
 BAR_SETTLE_TIME = time(18, 0)
 
@@ -58,3 +62,23 @@ def last_completed_session(now: datetime) -> date:
     if is_trading_day(today) and local.time() >= BAR_SETTLE_TIME:
         return today
     return trading_day_before(today)
+
+
+def session_complete_at(day: date) -> datetime:
+    """When ``day``'s session counts as complete: its daily bar is final (aware, New York)."""
+    return datetime.combine(day, BAR_SETTLE_TIME, tzinfo=NEW_YORK)
+
+
+def check_requested_day(day: date, now: datetime, what: str) -> None:
+    """Refuse (BadInput, one line naming the last completed session) a requested day after the
+    last session complete at ``now``, or before ``EARLIEST_DAY``. Checked before the calendar is
+    asked anything about ``day``, so that 9999-12-31 is refused like any other future day."""
+    last = last_completed_session(now)
+    if day < EARLIEST_DAY:
+        raise BadInput(f"{what} {day.isoformat()} is before {EARLIEST_DAY.isoformat()}, the earliest day dipwatch collects")
+    local_today = now.astimezone(NEW_YORK).date()
+    if day > local_today or (day > last and previous_trading_day(day) > last):
+        raise BadInput(
+            f"{what} {day.isoformat()} is after the last completed session, {last.isoformat()}"
+            f" (a session is complete at {BAR_SETTLE_TIME:%H:%M} New York, after its close and the final bar)"
+        )

@@ -1,30 +1,47 @@
 """The daily collection: fetch the missing days, store them, rank, and commit the run.
 
 Order of writes: bars (immutable, one per day) -> report (immutable) -> ``latest.json`` (pointer)
--> run manifest (the commit point, written last).
+-> run manifest (the commit point, written last). Requested days are checked first: none after
+the last completed session, none before 1990. A run starts by removing what killed runs left
+behind, and a failed run still writes its manifest when the store lets it (and says so in the
+log when it does not), so it always ends with its summary.
 """
 from __future__ import annotations
 
 import secrets
 import time
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 import pandas as pd
 
-from shared.adapters.archive import Archive, changes_key, chart_key, positions_key, report_key
+from shared.adapters.archive import Archive, bars_key, changes_key, chart_key, positions_key, report_key
+from shared.adapters.layout import omitted_key
+from shared.adapters.object_keys import STALE_TEMPORARY_SECONDS
 from shared.core.analytics import build_report
-from shared.core.bars import empty_bars, normalise_bars
 from shared.core.charts import chart_points
 from shared.core.quality import count_flags
-from shared.core.trading_calendar import last_completed_session, previous_trading_day, trading_days
+from shared.core.trading_calendar import check_requested_day, last_completed_session, previous_trading_day, trading_days
 from shared.core.window import history_sessions, window_sessions
-from shared.errors import BadInput, ImmutableObjectError, NothingCollected, StorageError
+from shared.errors import BadInput, CorruptObject, DipwatchError, ImmutableObjectError, NothingCollected, StorageError
 from shared.ports import Broker, MarketData
+from shared.services.bar_days import BarDays
+from shared.services.latest_pointer import point_latest
 from shared.services.reports import changes_since_previous
 from shared.services.runs import RunSummary, latest_document
 from shared.services.sources import check_source
 from shared.telemetry import logger
+
+
+T = TypeVar("T")
+
+
+def _log_failure(message: str, error: Exception) -> None:
+    """One log line: our own failures say what happened; anything else carries its traceback."""
+    if isinstance(error, DipwatchError):
+        logger.error(message, extra={"outcome": "failed", "error": str(error), "error_type": type(error).__name__})
+    else:
+        logger.exception(message, extra={"outcome": "failed"})
 
 
 class Collection:
@@ -48,11 +65,14 @@ class Collection:
         self._clock = clock
         self._lookback_days = lookback_days
         self._top_n = top_n
+        self._days = BarDays(archive, market_data, universe["symbol"].tolist(), clock)
 
-    def resolve_as_of(self, as_of: date | None) -> date:
+    def resolve_as_of(self, as_of: date | None, what: str = "--as-of") -> date:
         """The trading day to report on: the given day (or the last trading day before it), else
-        the latest session whose bar is final now."""
+        the latest session whose bar is final now. Raises BadInput for a day after the last
+        completed session or before 1990."""
         if as_of is not None:
+            check_requested_day(as_of, self._clock(), what)
             return previous_trading_day(as_of)
         return last_completed_session(self._clock())
 
@@ -65,15 +85,16 @@ class Collection:
         started = time.monotonic()
         archive = self._archive
         target = self.resolve_as_of(as_of)
+        self._sweep()
         check_source(archive, self._market_data.label)
         summary = self._begin(target, "collect")
         try:
             window_days = [stamp.date() for stamp in window_sessions(target, self._lookback_days)]
-            fetched = self._fetch_missing(window_days, summary)
             # The context (200-bar average, returns) reads stored history before the window too.
             history_days = [stamp.date() for stamp in history_sessions(target, self._lookback_days)]
-            available = set(archive.stored_days("bars"))
-            stored = archive.read_bars([day for day in history_days if day in available and day.isoformat() not in summary.days_fetched])
+            self._days.fetch_additions(history_days, summary)
+            stored, corrupt = self._days.read_stored(history_days, summary)
+            fetched = self._days.fetch_missing(window_days + corrupt, summary)
             # Both parts are canonical bars; build_report and the chart keep the last row of a
             # (symbol, date), the fetched one, so neither a sort nor a de-duplication is needed here.
             bars = pd.concat([stored, fetched], ignore_index=True)
@@ -84,27 +105,23 @@ class Collection:
             if report.empty:
                 raise NothingCollected(f"no bars dated {target} for any of {summary.universe} symbols")
             summary.report_key = report_key(target)
-            try:
-                summary.report_written = archive.write_report(target, report)
-            except ImmutableObjectError:
-                # A report for this day exists from an earlier run with other inputs: history wins.
-                logger.warning("report already stored with different content; keeping it", extra={"key": summary.report_key})
-                report = archive.read_report(target)
-            self._write_chart(target, bars)
+            summary.report_written, kept = self._keep_first(summary, summary.report_key, lambda: archive.write_report(target, report), lambda: archive.read_report(target))
+            report = report if kept is None else kept
+            self._write_chart(target, bars, summary)
             summary.quality = count_flags(report["flags"])
             changes = self._store_changes(target, report, summary)
             summary.positions = self._snapshot_positions(target)
             summary.outcome = "complete" if not (summary.failed or summary.missing) else "partial"
             self._finish(summary, started)
-            archive.write_latest(latest_document(summary, report, changes))
+            point_latest(archive, latest_document(summary, report, changes), self._clock())
         except Exception as error:
             summary.outcome = "failed"
             summary.error = str(error) or type(error).__name__
             self._finish(summary, started)
-            archive.write_manifest(summary.manifest())
-            logger.exception("collection failed", extra={"outcome": "failed"})
+            self._commit(summary)
+            _log_failure("collection failed", error)
             raise
-        archive.write_manifest(summary.manifest())
+        self._commit(summary)
         logger.info(
             "collection finished",
             extra={"outcome": summary.outcome, "ranked": summary.ranked, "missing": len(summary.missing), "failed": len(summary.failed)},
@@ -117,22 +134,45 @@ class Collection:
         ``days`` instead of ``start`` means that many calendar days back from ``end`` (inclusive).
         """
         started = time.monotonic()
-        last = self.resolve_as_of(end)
+        last = self.resolve_as_of(end, "--end")
+        if start is not None:
+            check_requested_day(start, self._clock(), "--start")
         first = start if start is not None else last - timedelta(days=(days or 1) - 1)
         if first > last:
             raise BadInput(f"backfill start {first} is after its end {last}")
+        check_requested_day(first, self._clock(), "--start" if start is not None else "--days")
+        self._sweep()
         check_source(self._archive, self._market_data.label)
         summary = self._begin(last, "backfill")
         try:
-            self._fetch_missing([stamp.date() for stamp in trading_days(first, last)], summary)
+            self._days.fetch_missing([stamp.date() for stamp in trading_days(first, last)], summary)
             summary.outcome = "complete" if not summary.failed else ("partial" if summary.days_written else "failed")
         except Exception as error:
             summary.outcome = "failed"
             summary.error = str(error) or type(error).__name__
-            logger.exception("backfill failed")
+            _log_failure("backfill failed", error)
         self._finish(summary, started)
-        self._archive.write_manifest(summary.manifest())
+        self._commit(summary)
         return summary
+
+    def _sweep(self) -> None:
+        """Remove what killed runs left behind (temporary files older than an hour)."""
+        removed = self._archive.store.sweep_temporary(STALE_TEMPORARY_SECONDS)
+        if removed:
+            logger.info("removed temporary files that killed runs left behind", extra={"removed": removed})
+
+    def _commit(self, summary: RunSummary) -> None:
+        """Write the run's manifest, listing the seal of every object it wrote. A store that
+        cannot take it (full, read-only) is logged, never raised: the run's own outcome stands."""
+        keys = [bars_key(date.fromisoformat(day)) for day in summary.days_written] + [omitted_key(date.fromisoformat(day)) for day in summary.omitted]
+        keys += [summary.report_key, summary.changes_key, chart_key(date.fromisoformat(summary.as_of)), *summary.additions]
+        summary.objects = {key: self._archive.seals[key].document() for key in keys if key in self._archive.seals}
+        try:
+            self._archive.write_manifest(summary.manifest())
+        except StorageError as error:
+            logger.error("could not write the run manifest", extra={"run_id": summary.run_id, "error": str(error)})
+            if summary.outcome != "failed":
+                raise
 
     def _begin(self, as_of: date, kind: str) -> RunSummary:
         """A new run's summary, with the run id and as-of date added to every log line."""
@@ -154,56 +194,41 @@ class Collection:
         summary.finished_at = self._clock().isoformat()
         summary.duration_s = round(time.monotonic() - started, 3)
 
-    def _fetch_missing(self, window_days: list[date], summary: RunSummary) -> pd.DataFrame:
-        """Fetch and store the days that have no bars object yet; return what was fetched."""
-        stored = set(self._archive.stored_days("bars"))
-        missing_days = [day for day in window_days if day not in stored]
-        if not missing_days:
-            return empty_bars()
-        symbols = self._universe["symbol"].tolist()
-        result = self._market_data.fetch_bars(symbols, missing_days[0], missing_days[-1])
-        summary.failed.update(result.failed)
-        summary.unknown = sorted(set(result.unknown))
-        summary.fetch = dict(result.stats)
-        summary.days_fetched = [day.isoformat() for day in missing_days]
-        bars = normalise_bars(result.bars)
-        wanted = bars["date"].isin(pd.DatetimeIndex([pd.Timestamp(day) for day in missing_days]))
-        bars = bars[wanted & bars["symbol"].isin(symbols)]
-        if result.failed:
-            # A day with transient failures is not frozen: the next run fetches it again in full.
-            logger.warning("not storing days with failed symbols", extra={"failed": len(result.failed)})
-            return bars
-        summary.days_written.extend(day.isoformat() for day in self._archive.write_bars_days(bars))
-        return bars
+    def _keep_first(self, summary: RunSummary, key: str, write: Callable[[], bool], read: Callable[[], T]) -> tuple[bool, T | None]:
+        """Write an immutable object; if the day has one already, keep it (history wins) unless it
+        is corrupt: then it goes to quarantine and this run's object takes its place."""
+        try:
+            return write(), None
+        except ImmutableObjectError:
+            logger.warning("already stored with different content; keeping it", extra={"key": key})
+        try:
+            return False, read()
+        except CorruptObject as error:
+            summary.quarantined.append(self._archive.quarantine(key, str(error), "rebuilt from verified bars") or key)
+            return write(), None
 
-    def _write_chart(self, day: date, bars: pd.DataFrame) -> None:
+    def _write_chart(self, day: date, bars: pd.DataFrame, summary: RunSummary) -> None:
         """Store the day's chart object (the bot's ``/stock`` reads it). Derived data: a failure is
         logged and the run goes on, and ``/stock`` then draws from the bars instead."""
         try:
-            self._archive.write_chart(day, chart_points(bars, day, self._lookback_days))
-        except ImmutableObjectError:
-            logger.warning("chart already stored with different content; keeping it", extra={"key": chart_key(day)})
+            self._keep_first(summary, chart_key(day), lambda: self._archive.write_chart(day, chart_points(bars, day, self._lookback_days)), lambda: self._archive.read_chart(day))
         except StorageError:
             logger.exception("could not store the chart object", extra={"key": chart_key(day)})
 
     def _store_changes(self, target: date, report: pd.DataFrame, summary: RunSummary) -> dict[str, Any] | None:
         """Compare the report with the previous stored one and store that next to it (immutable).
 
-        Derived data: a storage failure is logged and the run goes on, with ``changes`` null in
-        ``latest.json`` (the read side recomputes it on demand)."""
+        Derived data: a storage failure (a corrupt previous report included) is logged and the
+        run goes on, with ``changes`` null in ``latest.json`` (the read side recomputes it)."""
         key = changes_key(target)
         try:
             changes = changes_since_previous(self._archive, target, report, self._top_n)
-            try:
-                self._archive.write_changes(target, changes)
-            except ImmutableObjectError:
-                logger.warning("changes already stored with different content; keeping them", extra={"key": key})
-                changes = self._archive.read_changes(target)
+            _written, stored = self._keep_first(summary, key, lambda: self._archive.write_changes(target, changes), lambda: self._archive.read_changes(target))
         except StorageError:
             logger.exception("could not store what changed", extra={"key": key})
             return None
         summary.changes_key = key
-        return changes
+        return changes if stored is None else stored
 
     def _snapshot_positions(self, day: date) -> str:
         """Store the day's positions when a trading account is configured; never fails the run.

@@ -41,6 +41,14 @@ class RunSummary:
     quality: dict[str, int] = field(default_factory=dict)
     changes_key: str = ""
     error: str = ""
+    #: Days stored without symbols that kept failing (``omitted/D.json``), and the symbols.
+    omitted: dict[str, list[str]] = field(default_factory=dict)
+    #: Additions stored for such days, once their symbols came back.
+    additions: list[str] = field(default_factory=list)
+    #: Corrupt objects this run moved to quarantine (their new keys).
+    quarantined: list[str] = field(default_factory=list)
+    #: The seal (SHA-256 and rows) of every immutable object this run wrote.
+    objects: dict[str, dict[str, object]] = field(default_factory=dict)
 
     def line(self) -> str:
         """The one-line summary the CLI prints."""

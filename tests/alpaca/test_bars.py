@@ -105,7 +105,9 @@ def test_unknown_and_malformed_symbols_are_recorded_not_fatal(market_data, emula
     assert not result.failed
 
 
-def test_the_breaker_stops_calling_and_marks_the_rest_failed(market_data, emulator) -> None:
+def test_the_breaker_stops_calling_and_marks_the_rest_failed(alpaca_settings, emulator, fake_time) -> None:
+    # One symbol a request: the breaker counts planned requests, so the run has more than 3 of them.
+    market_data = AlpacaMarketData(alpaca_settings.with_overrides(alpaca_chunk_size=1), sleep=fake_time.sleep, clock=fake_time.time, wall_clock=fake_time.time)
     emulator.faults.statuses = [503] * 1000
     result = market_data.fetch_bars(SMALL_UNIVERSE, START, AS_OF)
     assert sorted(result.failed) == sorted(SMALL_UNIVERSE)

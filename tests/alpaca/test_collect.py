@@ -74,13 +74,19 @@ def test_a_failing_symbol_never_takes_the_rest_down(alpaca_settings, fake_time, 
     summary = container.collection.collect(AS_OF)
     assert summary.outcome == "partial" and list(summary.failed) == ["KO"]
     assert summary.ranked + summary.excluded == len(SMALL_UNIVERSE) - 1
-    # Days with a failed symbol are not frozen without it: nothing half-complete is stored.
-    assert container.archive.stored_days("bars") == []
+    # The last 3 sessions are not frozen without KO; older days are stored without it, and say so.
+    recent = window_days(container)[-3:]
+    assert container.archive.stored_days("bars") == window_days(container)[:-3]
+    assert set(summary.omitted) == {day.isoformat() for day in window_days(container)[:-3]}
+    assert all(symbols == ["KO"] for symbols in summary.omitted.values())
+    assert "KO" not in set(container.archive.read_bars(window_days(container)[:-3])["symbol"])
     emulator.faults.failing_symbols = set()
     retry = container.collection.collect(AS_OF)
-    assert not retry.failed
+    assert not retry.failed and retry.days_written == [day.isoformat() for day in recent]
+    assert len(retry.additions) == len(summary.omitted)  # KO added to each older day, never rewriting it
     stored = container.archive.read_bars(window_days(container))
     assert set(stored["symbol"]) == set(SMALL_UNIVERSE)
+    assert not stored.duplicated(["symbol", "date"]).any()
 
 
 def test_breaker_open_fails_the_run_and_the_next_run_recovers(alpaca_settings, fake_time, emulator) -> None:

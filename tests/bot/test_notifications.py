@@ -10,7 +10,7 @@ from shared.bootstrap import Container, bootstrap
 from shared.errors import NothingCollected
 from tests.bot.conftest import ADMIN_CHAT
 from tests.bot.html_check import check_html, too_wide
-from tests.conftest import AS_OF, FIXED_NOW, SMALL_UNIVERSE, fixed_clock
+from tests.conftest import AS_OF, FIXED_NOW, SMALL_UNIVERSE, collect_later, fixed_clock, morning_after
 from tests.fakes import RecordingMarketData
 
 
@@ -107,7 +107,7 @@ def test_the_admin_alert_names_what_changed_since_the_previous_run(fresh, emulat
     runs = iter(range(100))
 
     def run(failing: set[str], day: date) -> dict[str, int]:
-        at = FIXED_NOW + timedelta(hours=next(runs))  # each run later than the one before
+        at = max(FIXED_NOW, morning_after(day)) + timedelta(hours=next(runs))  # each run later than the one before, after its session
         container = fresh(market_data=RecordingMarketData(failing=failing), clock=lambda: at)
         container.collection.collect(day)
         return container.notifier.after_latest_run()
@@ -133,7 +133,7 @@ def test_no_token_sends_nothing(wire, bot_settings, emulator) -> None:
 
 
 def test_digest_carries_what_changed(bot_container, emulator) -> None:
-    bot_container.collection.collect(date(2026, 11, 30))
+    collect_later(bot_container, date(2026, 11, 30))
     bot_container.bot_state.subscribe(1, "2026-11-30")
     bot_container.notifier.after_latest_run()
     (call,) = emulator.of("sendMessage")

@@ -13,6 +13,7 @@ from shared.errors import BrokerError
 from shared.services.bot_state import UPDATES
 from tests.bot.conftest import ALLOWED, SECRET, STRANGER, callback_update, client_of, message_update, sender
 from tests.bot.html_check import check_call
+from tests.conftest import collect_later
 
 REFUSAL = "this command is private"
 APOLOGY = "something went wrong"
@@ -209,7 +210,7 @@ def test_per_chat_rate_limit(wire, bot_settings) -> None:
 
 
 def test_changes_sectors_and_history_with_two_reports(bot_container, send) -> None:
-    bot_container.collection.collect(date(2026, 11, 30))
+    collect_later(bot_container, date(2026, 11, 30))
     changes = reply_text(send(message_update("/changes", ALLOWED)))
     assert "since 2026-11-27, top 10:" in changes and "as of 2026-11-30 close" in changes
     sectors = send(message_update("/sectors", ALLOWED)).get_json()

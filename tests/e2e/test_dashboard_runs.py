@@ -14,7 +14,7 @@ from shared.adapters.market_data import SimulatedMarketData
 from shared.errors import MarketDataError
 from shared.ports import FetchResult
 from shared.bootstrap import bootstrap
-from tests.conftest import AS_OF, FIXED_NOW, SMALL_UNIVERSE, fixed_clock
+from tests.conftest import AS_OF, FIXED_NOW, SMALL_UNIVERSE, collect_later, fixed_clock, morning_after
 
 REPLAY_DAY = date(2026, 5, 1)
 OLDER_DAY = date(2026, 4, 1)
@@ -79,7 +79,7 @@ class BrokenFeed(SimulatedMarketData):
 def test_a_failed_newest_run_is_said_on_the_dashboard(settings: Any, tmp_path: Path) -> None:
     container = bootstrap(settings, clock=fixed_clock)
     container.collection.collect()
-    broken = bootstrap(settings, clock=an_hour_later, market_data=BrokenFeed(tmp_path / "feed" / "bars.csv"))
+    broken = bootstrap(settings, clock=lambda: morning_after(date(2026, 11, 30)), market_data=BrokenFeed(tmp_path / "feed" / "bars.csv"))
     with pytest.raises(MarketDataError):
         broken.collection.collect(date(2026, 11, 30))
     page = create_app(container=container).test_client().get("/").get_data(as_text=True)

@@ -160,10 +160,10 @@ def test_a_failed_changes_write_does_not_fail_the_collection(settings, tmp_path)
     class ChangesFailStore(LocalStore):
         """A local store whose writes of what-changed objects fail."""
 
-        def put_immutable(self, key: str, data: bytes) -> bool:
+        def put_immutable(self, key: str, data: bytes, metadata=None) -> bool:
             if key.endswith(".changes.json"):
                 raise StorageError(f"simulated outage writing {key}")
-            return super().put_immutable(key, data)
+            return super().put_immutable(key, data, metadata)
 
     container = bootstrap(settings, store=ChangesFailStore(str(tmp_path / "failing")), clock=fixed_clock)
     summary = container.collection.collect()
