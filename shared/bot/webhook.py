@@ -88,6 +88,12 @@ class Webhook:
         answer: BotCall = {"method": "answerCallbackQuery", "callback_query_id": query.id}
         message = query.message
         user_id = query.from_user.id if query.from_user is not None else None
+        admitted = self._limiter.admit(message.chat.id if message is not None else user_id or 0)  # presses count as commands
+        if admitted != "ok":
+            if admitted == "warn":
+                logger.info("telegram chat over its rate limit", extra={"chat_id": message.chat.id if message is not None else None})
+                answer["text"] = f"⏳ Easy there: at most {self._limiter.per_minute} commands and taps a minute."
+            return [answer]  # the press is answered (the spinner stops) and nothing else is done
         press = self._buttons.press(query.data or "", message.chat.id if message is not None else 0, user_id)
         if press.answer:
             answer["text"] = press.answer
