@@ -2,7 +2,7 @@
 against the webhook served by waitress on loopback, with S3 through moto's server mode.
 
 Every delivery is answered without an apology, every subscription and watch is kept, and a
-redelivery of any of them is ignored: each update id is its own create-only marker, and each
+redelivery of any of them to another instance of the app is ignored: each update id is its own create-only marker, and each
 chat's state its own document, so no two deliveries of different chats write the same object.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import boto3
 import pytest
@@ -39,9 +39,25 @@ def _client(endpoint: str) -> Any:
     return boto3.client("s3", endpoint_url=endpoint, region_name=REGION, config=Config(max_pool_connections=CONCURRENT + 10))
 
 
+def _serve(container: Container) -> tuple[str, Callable[[], None]]:
+    """``container``'s app served by waitress with 40 threads; its URL and how to stop it."""
+    server = create_server(create_app(container=container), host="127.0.0.1", port=0, threads=CONCURRENT)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        server.close()
+        server.task_dispatcher.shutdown()  # type: ignore[union-attr]
+        thread.join(10)
+        container.close()
+
+    return f"http://127.0.0.1:{server.effective_port}", stop  # type: ignore[union-attr]
+
+
 @pytest.fixture
-def served(bot_settings: Settings, moto_server: str, aws_env: None) -> Iterator[tuple[str, Container]]:
-    """The app over an S3 store holding one collection, served by waitress with 40 threads."""
+def served(bot_settings: Settings, moto_server: str, aws_env: None) -> Iterator[tuple[str, str, Container]]:
+    """Two instances of the app (as two Lambda instances would be) over one S3 store holding one
+    collection, each served by waitress with 40 threads: their URLs and the first's container."""
     client = _client(moto_server)
     if BUCKET not in [bucket["Name"] for bucket in client.list_buckets()["Buckets"]]:
         client.create_bucket(Bucket=BUCKET)
@@ -50,14 +66,11 @@ def served(bot_settings: Settings, moto_server: str, aws_env: None) -> Iterator[
     settings = bot_settings.with_overrides(storage=f"s3://{BUCKET}/{prefix}", telegram_allowed_users=chats)
     bootstrap(settings, store=S3Store(BUCKET, prefix, client=client), clock=fixed_clock).collection.collect()
     container = bootstrap(settings, store=S3Store(BUCKET, prefix, client=client), clock=fixed_clock)
-    server = create_server(create_app(container=container), host="127.0.0.1", port=0, threads=CONCURRENT)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}", container  # type: ignore[union-attr]
-    server.close()
-    server.task_dispatcher.shutdown()  # type: ignore[union-attr]
-    thread.join(10)
-    container.close()
+    first, stop_first = _serve(container)
+    second, stop_second = _serve(bootstrap(settings, store=S3Store(BUCKET, prefix, client=client), clock=fixed_clock))
+    yield first, second, container
+    stop_first()
+    stop_second()
 
 
 def _round(update_id: int) -> list[dict[str, Any]]:
@@ -96,8 +109,8 @@ def _deliver(url: str, updates: list[dict[str, Any]]) -> list[tuple[int, Any]]:
     return results
 
 
-def test_forty_concurrent_deliveries_get_no_apology_and_lose_nothing(served: tuple[str, Container]) -> None:
-    url, container = served
+def test_forty_concurrent_deliveries_get_no_apology_and_lose_nothing(served: tuple[str, str, Container]) -> None:
+    url, other_instance, container = served
     delivered, apologies, unanswered, refused, statuses = 0, 0, 0, 0, set()
     subscribed, watching = set(), set()
     rounds = [_round(10**9 + 100 * number) for number in range(ROUNDS)]
@@ -114,11 +127,11 @@ def test_forty_concurrent_deliveries_get_no_apology_and_lose_nothing(served: tup
             subscribed |= {chat} if text == "/subscribe" else set()
             watching |= {chat} if text == "/watch KO 15" else set()
     elapsed = time.perf_counter() - started
-    redelivered = _deliver(url, rounds[0])
+    redelivered = _deliver(other_instance, rounds[0])  # to another instance: only the markers know
     record(
         "concurrent deliveries",
         f"{ROUNDS} rounds of {CONCURRENT} at once ({delivered} updates, {elapsed:.1f} s) through waitress and moto's S3 server: "
-        f"statuses {sorted(statuses)}, apologies {apologies}, unanswered {unanswered}; redelivered {len(redelivered)}, answered again "
+        f"statuses {sorted(statuses)}, apologies {apologies}, unanswered {unanswered}; redelivered to another instance {len(redelivered)}, answered again "
         f"{sum(answer is not None for _status, answer in redelivered)}",
     )
     assert statuses == {200} and apologies == 0 and unanswered == 0 and refused == 0
