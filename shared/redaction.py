@@ -22,7 +22,7 @@ MIN_SECRET_LENGTH = 6
 #: How many secret values are remembered (the newest win; a process has a handful).
 MAX_SECRETS = 256
 #: A bot token in a Bot API URL, and a bare token of Telegram's shape.
-_BOT_URL = re.compile(r"(?<=bot)\d+:[A-Za-z0-9_-]+")
+_BOT_URL = re.compile(r"(?<![A-Za-z0-9])(bot)\d+:[A-Za-z0-9_-]+")
 _BOT_TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}")
 #: Loggers of the libraries that may log URLs or request details.
 LIBRARY_LOGGERS = ("botocore", "boto3", "urllib3", "httpx", "httpcore", "telegram", "s3transfer", "werkzeug", "waitress", "alpaca_trade_api")
@@ -61,7 +61,7 @@ class _Secrets:
         pattern = self._pattern
         if pattern is not None:
             text = pattern.sub(MASK, text)
-        return _BOT_TOKEN.sub(MASK, _BOT_URL.sub(MASK, text))
+        return _BOT_TOKEN.sub(MASK, _BOT_URL.sub(rf"\1{MASK}", text))
 
 
 _SECRETS = _Secrets()

@@ -60,6 +60,11 @@ def test_bot_tokens_in_urls_are_masked_even_when_not_configured(text: str) -> No
     assert not any(part in masked for part in ("123456:ABC", "42:x", "1234567890:AAAA"))
 
 
+def test_text_that_merely_looks_like_a_bot_url_is_kept() -> None:
+    assert redact("the robot12:30 run; about 1234:5678") == "the robot12:30 run; about 1234:5678"
+    assert redact("https://api.telegram.org/bot123:abc/getMe") == f"https://api.telegram.org/bot{MASK}/getMe"
+
+
 def test_a_url_quoted_secret_is_masked() -> None:
     register_secrets("needs/quoting:0123456789")
     assert redact("GET /x?token=needs%2Fquoting%3A0123456789") == f"GET /x?token={MASK}"
