@@ -17,7 +17,19 @@ from shared.redaction import MASK, REDACTING_FILTER, install, known_secrets, red
 from tests.conftest import fixed_clock
 from tests.fakes import LambdaContext
 from tests.lambda_runtime import scheduled_event
-from tests.reliability.conftest import log_lines, record
+from tests.reliability.bot_fixtures import (  # noqa: F401 - fixtures, and log_lines
+    bot_client,
+    bot_container,
+    bot_settings,
+    collected_store,
+    emulator,
+    json_logs,
+    log_lines,
+    refusing_telegram,
+    send,
+    wire,
+)
+from tests.reliability.figures import record
 
 TOKEN = "987654321:AAHfake-Token_value_0123456789abcdefghij"
 SECRETS = {

@@ -1,5 +1,8 @@
-"""Fixtures of the fault and abuse suite: the bot's fixtures, the service's JSON log lines, a
-Telegram that refuses every call, and a tally that RELIABILITY.md's figures come from."""
+"""Fixtures of the webhook, bot and secrets tests: the bot's fixtures, the service's JSON log
+lines, and a Telegram that refuses every call.
+
+The test modules import what they use from here (a module, not a conftest, so that the store
+and collection tests beside them keep a conftest of their own)."""
 from __future__ import annotations
 
 import io
@@ -13,22 +16,6 @@ import pytest
 
 from shared.telemetry import logger
 from tests.bot.conftest import bot_client, bot_container, bot_settings, collected_store, emulator, send, wire  # noqa: F401 - shared fixtures
-
-#: Figures the suite measured, printed at the end of the session (see RELIABILITY.md).
-FIGURES: dict[str, Any] = {}
-
-
-def record(name: str, value: Any) -> None:
-    """Remember one measured figure for the session's summary."""
-    FIGURES[name] = value
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if FIGURES:
-        terminalreporter.write_sep("-", "reliability figures (webhook, bot and secrets)")
-        for name, value in FIGURES.items():
-            terminalreporter.write_line(f"{name}: {value}")
-
 
 @pytest.fixture
 def json_logs() -> Iterator[io.StringIO]:
