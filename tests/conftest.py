@@ -15,8 +15,9 @@ from moto.server import ThreadedMotoServer
 from app import create_app
 from shared.bootstrap import Container, bootstrap
 from shared.config import Settings
-from tests.reliability.figures import pytest_terminal_summary  # noqa: F401 - the reliability figures
-from tests.secret_guard import _secret_guard, pytest_configure, pytest_runtest_makereport  # noqa: F401 - the secret check, for every suite
+
+#: Plugins for every suite: the secret check, the reliability suite's fixtures and its figures.
+pytest_plugins = ["tests.secret_guard", "tests.reliability.bot_fixtures", "tests.reliability.figures"]
 
 # No per-example time limit: on a loaded 2-core machine it flakes, and speed is measured by
 # `make bench`, never by tests.

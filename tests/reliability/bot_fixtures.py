@@ -1,8 +1,8 @@
 """Fixtures of the webhook, bot and secrets tests: the bot's fixtures, the service's JSON log
 lines, and a Telegram that refuses every call.
 
-The test modules import what they use from here (a module, not a conftest, so that the store
-and collection tests beside them keep a conftest of their own)."""
+A plugin that ``tests/conftest.py`` registers (not a conftest, so that the store and
+collection tests beside these keep a conftest of their own)."""
 from __future__ import annotations
 
 import io

@@ -15,17 +15,6 @@ from shared.bot.formatting import escape, link
 from shared.bot.splitting import MAX_MESSAGE, size, split_message
 from tests.bot.conftest import ALLOWED, STRANGER, callback_update, message_update
 from tests.bot.html_check import check_call, check_html
-from tests.reliability.bot_fixtures import (  # noqa: F401 - fixtures, and log_lines
-    bot_client,
-    bot_container,
-    bot_settings,
-    collected_store,
-    emulator,
-    json_logs,
-    refusing_telegram,
-    send,
-    wire,
-)
 
 _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300)
 #: Lines of our replies' shapes: escaped text, bold/italic/code runs, links, long runs, emoji.

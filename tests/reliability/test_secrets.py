@@ -17,18 +17,7 @@ from shared.redaction import MASK, REDACTING_FILTER, install, known_secrets, red
 from tests.conftest import fixed_clock
 from tests.fakes import LambdaContext
 from tests.lambda_runtime import scheduled_event
-from tests.reliability.bot_fixtures import (  # noqa: F401 - fixtures, and log_lines
-    bot_client,
-    bot_container,
-    bot_settings,
-    collected_store,
-    emulator,
-    json_logs,
-    log_lines,
-    refusing_telegram,
-    send,
-    wire,
-)
+from tests.reliability.bot_fixtures import log_lines
 from tests.reliability.figures import record
 
 TOKEN = "987654321:AAHfake-Token_value_0123456789abcdefghij"
@@ -165,6 +154,6 @@ def test_the_secret_guard_plugin_is_active_in_this_session(pytestconfig: pytest.
     from tests import secret_guard
 
     register_secrets(SECRETS["secret_key"])
-    assert pytestconfig.pluginmanager.is_registered(sys.modules["tests.conftest"])
+    assert pytestconfig.pluginmanager.is_registered(sys.modules["tests.secret_guard"])
     assert secret_guard.leaks([f"x {SECRETS['secret_key']} y"]) and not secret_guard.leaks([redact(SECRETS["secret_key"])])
     assert Path(secret_guard.__file__).name == "secret_guard.py"

@@ -25,17 +25,6 @@ from shared.bootstrap import Container, bootstrap
 from shared.config import Settings
 from tests.bot.conftest import SECRET, callback_update, message_update
 from tests.conftest import REGION, fixed_clock
-from tests.reliability.bot_fixtures import (  # noqa: F401 - fixtures, and log_lines
-    bot_client,
-    bot_container,
-    bot_settings,
-    collected_store,
-    emulator,
-    json_logs,
-    refusing_telegram,
-    send,
-    wire,
-)
 from tests.reliability.figures import record
 
 CONCURRENT = 40

@@ -18,18 +18,7 @@ from shared.bot.updates import MAX_DEPTH, decode, nesting_over, problem
 from shared.errors import BadInput
 from tests.bot.conftest import ALLOWED, STRANGER, callback_update, client_of, message_update, sender
 from tests.bot.html_check import check_call
-from tests.reliability.bot_fixtures import (  # noqa: F401 - fixtures, and log_lines
-    bot_client,
-    bot_container,
-    bot_settings,
-    collected_store,
-    emulator,
-    json_logs,
-    log_lines,
-    refusing_telegram,
-    send,
-    wire,
-)
+from tests.reliability.bot_fixtures import log_lines
 from tests.reliability.figures import record
 
 APOLOGY = "something went wrong"

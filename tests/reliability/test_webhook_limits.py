@@ -17,18 +17,7 @@ from shared.config import Settings
 from tests.bot.conftest import ALLOWED, callback_update, client_of, message_update, sender
 from tests.bot.html_check import check_call
 from tests.fakes import FakeTime
-from tests.reliability.bot_fixtures import (  # noqa: F401 - fixtures, and log_lines
-    bot_client,
-    bot_container,
-    bot_settings,
-    collected_store,
-    emulator,
-    json_logs,
-    log_lines,
-    refusing_telegram,
-    send,
-    wire,
-)
+from tests.reliability.bot_fixtures import log_lines
 from tests.reliability.figures import record
 
 PAGE = "top:2026-11-27:2:2:-"
