@@ -1,8 +1,9 @@
 """Flask CLI commands: ``flask --app app collect|backfill|bot|telegram``. Thin: parse, call, print."""
 from __future__ import annotations
 
+import functools
 from datetime import date
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 import click
 from flask import Flask, current_app
@@ -13,6 +14,7 @@ from app import container_of
 from shared.bootstrap import Container, bootstrap
 from shared.bot.operations import caller, reply_to
 from shared.errors import ConfigError, DipwatchError, NothingCollected, SettingError
+from shared.redaction import redact
 from shared.telemetry import logger
 
 T = TypeVar("T")
@@ -60,6 +62,7 @@ def _summary(container: Container, line: str) -> str:
 
 def _ended(command: str, line: str, failed: bool) -> None:
     """End a command: its one summary line on stdout and one JSON log line, then its exit code."""
+    line = redact(line)
     click.echo(line)
     if failed:
         logger.error(f"{command} failed", extra={"summary": line})
@@ -214,16 +217,42 @@ def _telegram(action: Callable[[], T]) -> T:
     except ConfigError as error:
         raise click.UsageError(str(error)) from None
     except TelegramError as error:
-        raise click.ClickException(f"Telegram refused: {error}") from None
+        raise click.ClickException(f"Telegram refused: {error} (check TELEGRAM_BOT_TOKEN and TELEGRAM_API_URL)") from None
+
+
+def _redacting(name: str, callback: Callable[..., Any]) -> Callable[..., Any]:
+    """``callback`` whose error output names no secret: a click error's message is masked, and
+    any other exception is logged once (masked, with its traceback) and ends as one masked line."""
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return callback(*args, **kwargs)
+        except click.ClickException as error:
+            error.message = redact(error.message)  # type: ignore[misc] # click's Final: masked in place, its kind (usage or not) kept
+            raise
+        except Exception as error:  # noqa: BLE001 - the CLI's edge: a raw traceback could hold a token
+            logger.exception(f"{name} failed")
+            raise click.ClickException(redact(f"{name} failed: {type(error).__name__}: {error}")) from None
+
+    run.redacting = True  # type: ignore[attr-defined]
+    return run
+
+
+def _guarded(command: click.Command, name: str = "") -> click.Command:
+    """Wrap ``command`` (and a group's subcommands) with ``_redacting``."""
+    name = f"{name} {command.name}".strip()
+    if command.callback is not None and not getattr(command.callback, "redacting", False):
+        command.callback = _redacting(name, command.callback)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _guarded(sub, name)
+    return command
 
 
 def init_app(app: Flask) -> None:
-    """Register the CLI commands."""
-    app.cli.add_command(collect_command)
-    app.cli.add_command(backfill_command)
-    app.cli.add_command(bot_command)
-    app.cli.add_command(telegram_group)
-    app.cli.add_command(store_group)
+    """Register the CLI commands, each with its error output masked (``shared.redaction``)."""
     from app.ops import ops_group
 
-    app.cli.add_command(ops_group)
+    for command in (collect_command, backfill_command, bot_command, telegram_group, store_group, ops_group):
+        app.cli.add_command(_guarded(command))

@@ -5,6 +5,10 @@ trading day it collects the previous session, and the later slots retry until th
 complete (see ``shared.core.schedule``). By hand, ``zappa invoke prod app.jobs.collect_daily``
 collects the last completed session unless it is already complete; ``"force": true`` in the
 event collects it again anyway.
+
+An uncaught exception is logged once through the redacting logger, then re-raised as
+``JobFailed`` with a masked message and no chained traceback: the Lambda runtime prints what a
+handler raises to CloudWatch, and a token inside a library's error message must not get there.
 """
 from __future__ import annotations
 
@@ -13,7 +17,12 @@ from typing import Any
 
 from shared.bootstrap import Container, bootstrap
 from shared.core.run_metrics import OUTCOME_METRICS
+from shared.redaction import redact
 from shared.telemetry import logger, metrics
+
+
+class JobFailed(RuntimeError):
+    """A scheduled job failed; the message is masked (see ``shared.redaction``)."""
 
 
 def scheduled_time(event: dict[str, Any]) -> datetime | None:
@@ -48,6 +57,9 @@ def collect_daily(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
         reply = daily_collection(container, event or {}, int(getattr(context, "memory_limit_in_mb", 0) or 0))
         outcome = str(reply["outcome"])
         return reply
+    except Exception as error:  # noqa: BLE001 - the job's edge: log masked, re-raise masked
+        logger.exception("collect_daily failed")
+        raise JobFailed(redact(f"collect_daily failed: {type(error).__name__}: {error}")) from None
     finally:
         metrics.add_metric(name=OUTCOME_METRICS[outcome], unit="Count", value=1)
         if container is not None:

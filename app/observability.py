@@ -67,7 +67,10 @@ def _clear(_error: BaseException | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Register the request hooks."""
+    """Register the request hooks, and the redaction filter on Flask's own log handler."""
+    from shared import redaction
+
+    redaction.install(app.logger)
     app.before_request(_begin)
     app.after_request(_finish)
     app.teardown_request(_clear)

@@ -10,7 +10,6 @@ the webhook answer JSON (``error_response``); the pages answer an HTML page.
 from __future__ import annotations
 
 import hmac
-import json
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
@@ -27,8 +26,6 @@ if TYPE_CHECKING:  # the web path imports pandas only when a route needs data
 
 telegram = Blueprint("telegram", __name__, url_prefix="/telegram")
 
-#: The largest webhook body accepted; Telegram's updates are a few kilobytes.
-WEBHOOK_MAX_BYTES = 256 * 1024
 #: Paths whose errors are JSON; every other path is a page.
 _JSON_PREFIXES = ("/api/", "/telegram/", "/download/")
 _TITLES = {400: "That request does not work", 401: "Sign in first", 403: "That link does not work", 404: "Not found"}
@@ -58,15 +55,15 @@ def telegram_webhook() -> ResponseReturnValue:
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
         logger.warning("telegram webhook refused: wrong or missing secret", extra={"remote_addr": request.remote_addr})
         return error_response(403, "forbidden")
-    body = request.stream.read(WEBHOOK_MAX_BYTES + 1)
-    if len(body) > WEBHOOK_MAX_BYTES:
-        return error_response(413, f"body over {WEBHOOK_MAX_BYTES} bytes")
+    from shared.bot.updates import MAX_BYTES, decode
+
+    body = request.stream.read(MAX_BYTES + 1)
+    if len(body) > MAX_BYTES:
+        return error_response(413, f"body over {MAX_BYTES} bytes")
     try:
-        payload = json.loads(body)
-    except ValueError:
-        return error_response(400, "body is not JSON")
-    if not isinstance(payload, dict):
-        return error_response(400, "body is not a JSON object")
+        payload = decode(body)
+    except BadInput as error:
+        return error_response(400, str(error))
     note_command(_command_of(payload))
     call = container.webhook.answer(payload, request.host_url)
     if call and call.get("text") == _apology():
@@ -84,7 +81,8 @@ def _command_of(payload: dict[str, Any]) -> str | None:
     """The bot command an update carries (``top`` for ``/top 5``), for the ``Commands`` metric."""
     message = payload.get("message") or payload.get("edited_message")
     if isinstance(message, dict) and isinstance(message.get("text"), str) and message["text"].startswith("/"):
-        return message["text"][1:].split()[0].split("@")[0].lower()[:32] or None
+        words = message["text"][1:].split(maxsplit=1)
+        return words[0].split("@")[0].lower()[:32] or None if words else None
     if isinstance(payload.get("callback_query"), dict):
         return "button"
     return None

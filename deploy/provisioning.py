@@ -2,8 +2,10 @@
 
 Creates or brings to the declared state, and reports each as created, updated or unchanged:
 - the data bucket: public access blocked, encrypted (SSE-S3), versioned, and a
-  lifecycle that never expires a current object (only old versions of the few pointers, after
-  30 days, and abandoned multipart uploads);
+  lifecycle that never expires a current object of the history (only old versions of the few
+  pointers, after 30 days, and abandoned multipart uploads); the bot's handled-update markers
+  (``<stage prefix>/state/updates/``) expire after 2 days, one rule per stage, each stage's
+  rule kept when another stage is set up;
 - the SSM parameters under the stage's path: secrets as SecureString (the AWS-managed SSM key),
   the allowed users and the admin chat as String; values from the environment or prompts, the
   webhook secret and the link-signing key generated when absent;
@@ -21,6 +23,7 @@ from typing import Any, Callable, Mapping
 from deploy.alarms import AlarmTarget, alarm_specs
 from deploy.lambda_target import stage_settings
 from deploy.stage import StageResources, render_policy
+from shared.adapters.update_markers import MARKERS_PREFIX
 from shared.config import SECRET_NAMES, SSM_SETTING_NAMES
 
 #: Secrets, stored as SecureString; plain per-deployment settings kept with them, as String.
@@ -48,6 +51,30 @@ LIFECYCLE = {
         }
     ]
 }
+#: The ID of a stage's rule that expires its update markers: ``dipwatch-update-markers-<prefix>``.
+MARKER_RULE = "dipwatch-update-markers-"
+#: Days a marker lives: Telegram redelivers an update for at most 24 hours.
+MARKER_DAYS = 2
+
+
+def marker_rule(prefix: str) -> dict[str, Any]:
+    """The lifecycle rule that expires one stage's update markers (and their old versions)."""
+    return {
+        "ID": f"{MARKER_RULE}{prefix}",
+        "Filter": {"Prefix": f"{prefix}/{MARKERS_PREFIX}"},
+        "Status": "Enabled",
+        "Expiration": {"Days": MARKER_DAYS},
+        "NoncurrentVersionExpiration": {"NoncurrentDays": 1},
+    }
+
+
+def lifecycle(prefix: str, current: list[dict[str, Any]]) -> dict[str, Any]:
+    """The bucket's lifecycle for the stage at ``prefix``: the history's rule, this stage's marker
+    rule, and the marker rules of the other stages that share the bucket, in ID order."""
+    others = [rule for rule in current if str(rule.get("ID", "")).startswith(MARKER_RULE) and rule["ID"] != f"{MARKER_RULE}{prefix}"]
+    return {"Rules": sorted([*LIFECYCLE["Rules"], *others, marker_rule(prefix)], key=lambda rule: str(rule["ID"]))}
+
+
 PUBLIC_ACCESS_BLOCK = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
 ENCRYPTION = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": True}]}
 
@@ -84,8 +111,18 @@ def _setting(name: str, current: Callable[[], Any], desired: Any, write: Callabl
     return "created" if now is None else "updated"
 
 
-def ensure_bucket(s3: Any, bucket: str, region: str) -> list[Change]:
-    """The data bucket in its declared state."""
+def _lifecycle_rules(s3: Any, bucket: str) -> list[dict[str, Any]]:
+    try:
+        rules: list[dict[str, Any]] = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    except Exception as error:  # noqa: BLE001 - botocore ClientError: none configured yet
+        if "NoSuch" not in _error_code(error):
+            raise
+        return []
+    return sorted(rules, key=lambda rule: str(rule.get("ID", "")))
+
+
+def ensure_bucket(s3: Any, bucket: str, region: str, prefix: str) -> list[Change]:
+    """The data bucket in its declared state, with the lifecycle of the stage at ``prefix``."""
     changes = []
     try:
         s3.head_bucket(Bucket=bucket)
@@ -96,6 +133,7 @@ def ensure_bucket(s3: Any, bucket: str, region: str) -> list[Change]:
         extra = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
         s3.create_bucket(Bucket=bucket, **extra)
         changes.append(Change(f"s3://{bucket}", "created"))
+    desired_lifecycle = lifecycle(prefix, _lifecycle_rules(s3, bucket))
     steps = [
         ("public access block", lambda: s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"], PUBLIC_ACCESS_BLOCK,
          lambda: s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=PUBLIC_ACCESS_BLOCK)),
@@ -103,8 +141,8 @@ def ensure_bucket(s3: Any, bucket: str, region: str) -> list[Change]:
          lambda: s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=ENCRYPTION)),
         ("versioning", lambda: s3.get_bucket_versioning(Bucket=bucket).get("Status"), "Enabled",
          lambda: s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})),
-        ("lifecycle", lambda: {"Rules": s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}, LIFECYCLE,
-         lambda: s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration=LIFECYCLE)),
+        ("lifecycle", lambda: {"Rules": _lifecycle_rules(s3, bucket)} if _lifecycle_rules(s3, bucket) else None, desired_lifecycle,
+         lambda: s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration=desired_lifecycle)),
     ]
     for label, current, desired, write in steps:
         changes.append(Change(f"s3://{bucket} {label}", _setting(label, current, desired, write)))
@@ -219,7 +257,7 @@ def provision(stage: str, session: Any, given: Mapping[str, str], ask: Ask, emai
     if validate is not None:
         validate(wanted)  # a bad value stops here, before anything is written
     account = client("sts").get_caller_identity()["Account"]
-    changes = ensure_bucket(client("s3"), resources.bucket, resources.region)
+    changes = ensure_bucket(client("s3"), resources.bucket, resources.region, resources.prefix)
     changes += ensure_parameters(ssm, resources.ssm_path, stored, wanted)
     ssm_key = client("kms").describe_key(KeyId="alias/aws/ssm")["KeyMetadata"]["Arn"]
     changes += ensure_role(client("iam"), resources.role_name, render_policy(resources, account, ssm_key))

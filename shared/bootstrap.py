@@ -18,6 +18,7 @@ from shared.adapters.links import LinkSigner
 from shared.adapters.market_data import CsvMarketData, SimulatedMarketData
 from shared.adapters.storage import open_store
 from shared.adapters.symbol_history import SymbolHistory
+from shared.adapters.update_markers import open_markers
 from shared.adapters.universe import load_universe
 from shared.config import ALPACA_US_EQUITY, Settings
 from shared.errors import ConfigError
@@ -193,7 +194,7 @@ class Container:
 
     @cached_property
     def bot_state(self) -> BotState:
-        return BotState(self.archive)
+        return BotState(self.archive, open_markers(self.store))
 
     # --- the bot --------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from typing import Any, Callable, Mapping
 from urllib.parse import urlparse
 
 from shared.errors import SettingError
+from shared.redaction import register_secrets
 
 #: The variables that may come from SSM. Only these; other settings are plain configuration.
 SECRET_NAMES = (
@@ -78,6 +79,8 @@ _TEXTS: dict[str, str] = {
     "telegram_webhook_secret": "TELEGRAM_WEBHOOK_SECRET",
     "build": "DIPWATCH_BUILD",
 }
+#: The fields whose values every output masks (``shared.redaction``).
+_SECRET_FIELDS = ("secret_key", "api_token", "alpaca_key_id", "alpaca_secret_key", "telegram_bot_token", "telegram_webhook_secret")
 #: ``DIPWATCH_UNIVERSE`` for the built-in universe: every active, tradable US equity on Alpaca.
 ALPACA_US_EQUITY = "alpaca:us_equity"
 _TRUE = {"1", "true", "yes", "on"}
@@ -143,6 +146,7 @@ class Settings:
     bot_commands_per_minute: int = 20
 
     def __post_init__(self) -> None:
+        register_secrets(*(getattr(self, name) for name in _SECRET_FIELDS))
         for name, (variable, low, high) in _RANGES.items():
             value = getattr(self, name)
             if not low <= value <= high:

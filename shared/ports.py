@@ -148,3 +148,12 @@ class Messenger(Protocol):
     def close(self) -> None:
         """Release the connection (idempotent)."""
         ...
+
+
+class UpdateMarkers(Protocol):
+    """Which Telegram update ids were handled: one create-only marker per id, so concurrent
+    deliveries never contend for a shared object (``LocalMarkers``, ``StoreMarkers``)."""
+
+    def claim(self, update_id: int) -> bool:
+        """Record ``update_id``; False if it was recorded before (a redelivery)."""
+        ...

@@ -16,6 +16,9 @@ from app import create_app
 from shared.bootstrap import Container, bootstrap
 from shared.config import Settings
 
+#: Plugins for every suite: the secret check, the reliability suite's fixtures and its figures.
+pytest_plugins = ["tests.secret_guard", "tests.reliability.bot_fixtures", "tests.reliability.figures"]
+
 # No per-example time limit: on a loaded 2-core machine it flakes, and speed is measured by
 # `make bench`, never by tests.
 hypothesis_settings.register_profile("dipwatch", deadline=None)

@@ -95,7 +95,7 @@ class AlertCommands:
 
     def watches(self, request: Request) -> Reply:
         """This chat's watches, each with the current drawdown."""
-        items = self._state.watches().get(request.chat_id, {})
+        items = self._state.chat_watches(request.chat_id)
         latest: dict[str, Any] | None = None
         drawdowns: dict[str, float] = {}
         if items:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from shared.bot.callbacks import DEFAULT_SORT, SORTS
+from shared.bot.formatting import shorten
 from shared.errors import BadInput
 
 #: The most rows one /top page shows, and the default.
@@ -67,6 +68,11 @@ class TopArgs:
     sort: str = DEFAULT_SORT
 
 
+def echo(text: str, limit: int = 32) -> str:
+    """User text as an error message repeats it: cut to ``limit`` characters (escaped later)."""
+    return shorten(text, limit)
+
+
 def usage_error(problem: str, usage: str = TOP_USAGE) -> BadInput:
     """A BadInput with the problem and one line of usage."""
     return BadInput(f"{problem}\n{usage}")
@@ -86,11 +92,11 @@ def parse_top(args: list[str]) -> TopArgs:
         key, equals, value = token.lower().partition("=")
         if equals and key == "sort":
             if value not in _SORT_NAMES:
-                raise usage_error(f"Unknown order “{value}”; {SORT_HELP}.")
+                raise usage_error(f"Unknown order “{echo(value)}”; {SORT_HELP}.")
             sort = _SORT_NAMES[value]
         elif is_number(token):
             if position != 0:
-                raise usage_error(f"“{token}” is not a sector; N comes first.")
+                raise usage_error(f"“{echo(token)}” is not a sector; N comes first.")
             size = whole_number(token, "N", 1, MAX_PAGE, TOP_USAGE)
         else:
             words.append(token)
@@ -108,7 +114,7 @@ def match_sector(query: str, sectors: list[str]) -> str:
     (of the name or of each of its words); BadInput naming the candidates otherwise."""
     wanted = _words(query)
     if not wanted:
-        raise usage_error(f"“{query}” is not a sector.")
+        raise usage_error(f"“{echo(query)}” is not a sector.")
     alias = SECTOR_ALIASES.get("".join(wanted))
 
     def whole_name(sector: str) -> bool:
@@ -130,5 +136,5 @@ def match_sector(query: str, sectors: list[str]) -> str:
         if len(found) == 1:
             return found[0]
         if found:
-            raise BadInput(f"“{query}” could be {' or '.join(found)}.")
-    raise BadInput(f"No sector matches “{query}”. Try it, health, staples, energy or /sectors.")
+            raise BadInput(f"“{echo(query)}” could be {' or '.join(found)}.")
+    raise BadInput(f"No sector matches “{echo(query)}”. Try it, health, staples, energy or /sectors.")

@@ -12,10 +12,9 @@ from typing import Any, Iterable, Sequence
 
 import pandas as pd
 
+from shared.bot.splitting import MAX_MESSAGE, split_message  # noqa: F401 - re-exported: the pieces of a long reply
 from shared.core.trading_calendar import NEW_YORK
 
-#: Telegram's limit on a message's text, in characters.
-MAX_MESSAGE = 4096
 #: Telegram's limit on ``callback_data``, in UTF-8 bytes.
 MAX_CALLBACK_DATA = 64
 MISSING = "—"
@@ -161,26 +160,3 @@ def local_time(stamp_iso: Any, now: datetime) -> str:
 def shorten(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters with an ellipsis (before escaping)."""
     return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
-
-
-def split_message(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """``text`` in pieces of at most ``limit`` characters, cut at line ends.
-
-    Replies are built line by line with every tag closed on its line (or inside one ``<pre>``
-    block that is far shorter than the limit), so cutting between lines keeps the markup valid.
-    """
-    pieces: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:  # a single overlong line (never produced by our replies)
-            pieces.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            pieces.append(current)
-            current = line
-        else:
-            current = candidate
-    if current or not pieces:
-        pieces.append(current)
-    return pieces

@@ -33,6 +33,10 @@ Handler = Callable[[Request], Reply]
 #: The groups /help shows, in order, each with one example.
 MARKET_GROUP, ALERTS_GROUP, ACCOUNT_GROUP = "Market", "Alerts", "Account"
 GROUP_EXAMPLES = {MARKET_GROUP: "/top 10 tech sort=score", ALERTS_GROUP: "/watch AAPL 20", ACCOUNT_GROUP: "/positions"}
+#: User text echoed back in a reply is cut to this many characters before escaping.
+ECHOED = 32
+#: An error reply is cut to this many characters (it holds the problem and one line of usage).
+MAX_ERROR = 1000
 #: ``/s_AAPL``, ``/s_BRK_B``: one tap from a list to a stock (see ``formatting.stock_command``).
 STOCK_SHORTCUT = "s_"
 
@@ -64,9 +68,9 @@ def run_safely(action: Callable[[], Reply], label: str) -> Reply:
         return action()
     except UnknownSymbol as error:
         hint = f" Did you mean {', '.join(error.suggestions)}?" if error.suggestions else ""
-        return Reply(f"I don't know the symbol {code(error.symbol)}.{escape(hint)}")
+        return Reply(f"I don't know the symbol {code(shorten(error.symbol, ECHOED))}.{escape(hint)}")
     except (BadInput, NotFound, NoTradingAccount) as error:
-        return Reply(escape(str(error)))
+        return Reply(escape(shorten(str(error), MAX_ERROR)))
     except BrokerError as error:
         logger.warning("trading account unavailable", extra={"command": label, "error": str(error)})
         return Reply(escape(f"{error}. Please try again in a minute."))
@@ -113,7 +117,7 @@ class Commands:
         if item is None:
             hints = self.suggest(name)
             hint = f" Did you mean {', '.join('/' + h for h in hints)}?" if hints else ""
-            return Reply(f"I don't know /{escape(shorten(name, 32))}.{escape(hint)} Send /help for the list.")
+            return Reply(f"I don't know /{escape(shorten(name, ECHOED))}.{escape(hint)} Send /help for the list.")
         if not owner and not self._access.allows(item.level, user_id):
             logger.info("telegram command refused", extra={"command": item.name, "user_id": user_id, "chat_id": chat_id})
             return Reply(refusal(user_id))

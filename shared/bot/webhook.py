@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery
 from telegram.error import TelegramError
 
 from shared.bot.access import ChatRateLimiter
 from shared.bot.buttons import Buttons
-from shared.bot.formatting import split_message
+from shared.bot.splitting import split_message
 from shared.bot.registry import Commands
+from shared.bot.updates import chat_of, parse_update
 from shared.bot.views import APOLOGY, Reply
 from shared.ports import BotCall, Messenger
 from shared.services.bot_state import BotState
@@ -34,26 +35,6 @@ def message_calls(chat_id: int, reply: Reply, edit_message_id: int | None = None
             call["reply_markup"] = markup
         calls.append(call)
     return calls
-
-
-def parse_update(payload: dict[str, Any]) -> Update | None:
-    """PTB's Update, or None (logged) when the payload is not a valid update."""
-    if not isinstance(payload.get("update_id"), int):
-        logger.warning("telegram update has no update_id; ignored")
-        return None
-    try:
-        return Update.de_json(payload, None)
-    except (TypeError, KeyError, ValueError, AttributeError) as error:
-        logger.warning("telegram update does not parse; ignored", extra={"error": str(error)[:200]})
-        return None
-
-
-def _chat_of(payload: dict[str, Any]) -> int | None:
-    for key in ("message", "edited_message"):
-        chat = (payload.get(key) or {}).get("chat") or {}
-        if isinstance(chat.get("id"), int):
-            return int(chat["id"])
-    return None
 
 
 class Webhook:
@@ -107,6 +88,12 @@ class Webhook:
         answer: BotCall = {"method": "answerCallbackQuery", "callback_query_id": query.id}
         message = query.message
         user_id = query.from_user.id if query.from_user is not None else None
+        admitted = self._limiter.admit(message.chat.id if message is not None else user_id or 0)  # presses count as commands
+        if admitted != "ok":
+            if admitted == "warn":
+                logger.info("telegram chat over its rate limit", extra={"chat_id": message.chat.id if message is not None else None})
+                answer["text"] = f"⏳ Easy there: at most {self._limiter.per_minute} commands and taps a minute."
+            return [answer]  # the press is answered (the spinner stops) and nothing else is done
         press = self._buttons.press(query.data or "", message.chat.id if message is not None else 0, user_id)
         if press.answer:
             answer["text"] = press.answer
@@ -122,7 +109,7 @@ class Webhook:
             calls = self.handle(payload, base_url)
         except Exception:  # noqa: BLE001 - the webhook must answer 200, or Telegram redelivers
             logger.exception("telegram update failed")
-            chat_id = _chat_of(payload)
+            chat_id = chat_of(payload)
             return None if chat_id is None else message_calls(chat_id, APOLOGY)[0]
         if not calls:
             return None

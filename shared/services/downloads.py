@@ -6,7 +6,7 @@ from datetime import date
 
 from shared.adapters.archive import report_key
 from shared.adapters.links import LinkSigner, download_url
-from shared.errors import NoReportYet, NotFound, ObjectNotFound
+from shared.errors import NoReportYet, NotFound, ObjectNotFound, StorageError
 from shared.ports import Store
 
 #: The only objects a link may open: report CSVs (never positions or state).
@@ -30,8 +30,11 @@ class Downloads:
 
     def open(self, token: str) -> tuple[str, bytes]:
         """The key and bytes a signed token names; InvalidLink, or NotFound when the object is gone
-        or is not a report CSV."""
-        key = self._signer.read(token, self.ttl_seconds)
+        or is not a report CSV (a signed path that escapes the store is not one either)."""
+        try:
+            key = self._signer.read(token, self.ttl_seconds)
+        except StorageError:
+            raise NotFound("the linked file no longer exists") from None
         if not _REPORT_KEY.match(key):
             raise NotFound("the linked file no longer exists")
         try:

@@ -10,7 +10,7 @@ import pytest
 from shared.adapters.storage import LocalStore
 from shared.bootstrap import Container
 from shared.errors import BrokerError
-from shared.services.bot_state import UPDATES
+from shared.adapters.update_markers import MARKERS_PREFIX
 from tests.bot.conftest import ALLOWED, SECRET, STRANGER, callback_update, client_of, message_update, sender
 from tests.bot.html_check import check_call
 from tests.conftest import collect_later
@@ -105,7 +105,7 @@ def test_wrong_or_missing_secret_is_refused_and_nothing_is_processed(bot_contain
     assert send(message_update("/subscribe", ALLOWED), secret="wrong-secret").status_code == 403
     assert send(message_update("/subscribe", ALLOWED), secret=None).status_code == 403
     assert bot_container.bot_state.subscribers() == []
-    assert bot_container.archive.read_state(UPDATES) == {}
+    assert bot_container.store.list(MARKERS_PREFIX) == []
 
 
 def test_bad_bodies(bot_client, send) -> None:
@@ -176,7 +176,10 @@ class BuggyBroker:
 
 
 class DiskGoneStore(LocalStore):
-    """A store whose reads of pointers fail with an OS error (a disk or network fault)."""
+    """A store whose reads fail with an OS error (a disk or network fault)."""
+
+    def get(self, key: str) -> bytes:
+        raise OSError("disk gone")
 
     def get_with_etag(self, key: str) -> tuple[bytes, str]:
         raise OSError("disk gone")

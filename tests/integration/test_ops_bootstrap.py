@@ -40,7 +40,9 @@ def test_bootstrap_creates_everything_then_changes_nothing(mocked_aws: None) -> 
     rule = s3.get_bucket_encryption(Bucket="dipwatch-data")["ServerSideEncryptionConfiguration"]["Rules"][0]
     assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     lifecycle = s3.get_bucket_lifecycle_configuration(Bucket="dipwatch-data")["Rules"]
-    assert all("Expiration" not in rule for rule in lifecycle)  # no current object ever expires
+    expiring = [rule for rule in lifecycle if "Expiration" in rule]
+    assert [rule["Filter"]["Prefix"] for rule in expiring] == ["prod/state/updates/"]  # only the update markers expire
+    assert expiring[0]["Expiration"] == {"Days": 2}
     assert s3.get_bucket_versioning(Bucket="dipwatch-data")["Status"] == "Enabled"
 
     ssm = session.client("ssm")
@@ -119,3 +121,14 @@ def test_the_cli_refuses_a_bad_value_before_writing_anything(mocked_aws: None, m
     result = CliRunner().invoke(ops_group, ["bootstrap", "--stage", "prod"])
     assert result.exit_code == 2 and "TELEGRAM_ADMIN_CHAT must be a whole number" in result.output
     assert boto3.client("s3", region_name="us-east-1").list_buckets()["Buckets"] == []
+
+
+def test_each_stage_keeps_its_marker_rule_in_the_shared_bucket(mocked_aws: None) -> None:
+    session = boto3.Session(region_name="us-east-1")
+    provision("prod", session, {**GIVEN, "TELEGRAM_ADMIN_CHAT": "-1"}, no_prompt)
+    changes = provision("dev", session, {**GIVEN, "TELEGRAM_ADMIN_CHAT": "-1"}, no_prompt)
+    assert "updated" in {change.action for change in changes if change.resource.endswith("lifecycle")}
+    rules = session.client("s3").get_bucket_lifecycle_configuration(Bucket="dipwatch-data")["Rules"]
+    assert sorted(rule["Filter"]["Prefix"] for rule in rules if "Expiration" in rule) == ["dev/state/updates/", "prod/state/updates/"]
+    again = provision("prod", session, {}, no_prompt)
+    assert {change.action for change in again} == {"unchanged"}
