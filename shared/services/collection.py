@@ -14,14 +14,15 @@ import pandas as pd
 
 from shared.adapters.archive import Archive, changes_key, chart_key, positions_key, report_key
 from shared.core.analytics import build_report
+from shared.core.changes import compare_reports
 from shared.core.bars import empty_bars, normalise_bars
 from shared.core.charts import chart_points
+from shared.core.context import carry_stored_high
 from shared.core.quality import count_flags
 from shared.core.trading_calendar import last_completed_session, previous_trading_day, trading_days
 from shared.core.window import history_sessions, window_sessions
 from shared.errors import BadInput, ImmutableObjectError, NothingCollected, StorageError
 from shared.ports import Broker, MarketData
-from shared.services.reports import changes_since_previous
 from shared.services.runs import RunSummary, latest_document
 from shared.services.sources import check_source
 from shared.telemetry import logger
@@ -77,7 +78,9 @@ class Collection:
             # Both parts are canonical bars; build_report and the chart keep the last row of a
             # (symbol, date), the fetched one, so neither a sort nor a de-duplication is needed here.
             bars = pd.concat([stored, fetched], ignore_index=True)
+            previous_day, previous, readable = self._previous_report(target)
             report = build_report(bars, self._universe, target, self._lookback_days)
+            report = carry_stored_high(report, previous, target, previous_day, self._lookback_days)
             summary.ranked = int(report["rank"].notna().sum())
             summary.excluded = int(report["rank"].isna().sum())
             summary.missing = sorted(set(self._universe["symbol"]) - set(report["symbol"]) - set(summary.failed))
@@ -92,7 +95,7 @@ class Collection:
                 report = archive.read_report(target)
             self._write_chart(target, bars)
             summary.quality = count_flags(report["flags"])
-            changes = self._store_changes(target, report, summary)
+            changes = self._store_changes(target, report, previous_day, previous, summary) if readable else None
             summary.positions = self._snapshot_positions(target)
             summary.outcome = "complete" if not (summary.failed or summary.missing) else "partial"
             self._finish(summary, started)
@@ -186,14 +189,27 @@ class Collection:
         except StorageError:
             logger.exception("could not store the chart object", extra={"key": chart_key(day)})
 
-    def _store_changes(self, target: date, report: pd.DataFrame, summary: RunSummary) -> dict[str, Any] | None:
+    def _previous_report(self, target: date) -> tuple[date | None, pd.DataFrame | None, bool]:
+        """The newest stored report before ``target``, its day, and whether that could be read.
+        Unreadable, it is logged and left out: the highest stored close then covers this run's
+        history only, and what changed is not stored."""
+        try:
+            day = self._archive.previous_report_day(target)
+            return day, (self._archive.read_report(day) if day is not None else None), True
+        except (StorageError, ValueError, KeyError):
+            logger.exception("could not read the previous report", extra={"as_of": target.isoformat()})
+            return None, None, False
+
+    def _store_changes(
+        self, target: date, report: pd.DataFrame, previous_day: date | None, previous: pd.DataFrame | None, summary: RunSummary
+    ) -> dict[str, Any] | None:
         """Compare the report with the previous stored one and store that next to it (immutable).
 
         Derived data: a storage failure is logged and the run goes on, with ``changes`` null in
         ``latest.json`` (the read side recomputes it on demand)."""
         key = changes_key(target)
         try:
-            changes = changes_since_previous(self._archive, target, report, self._top_n)
+            changes = compare_reports(report, previous, target, previous_day, self._top_n)
             try:
                 self._archive.write_changes(target, changes)
             except ImmutableObjectError:

@@ -53,7 +53,7 @@ def test_report_changes_against_the_previous_trading_day(container) -> None:
     container.collection.collect(PREVIOUS)
     container.collection.collect()
     changes = container.reports.report_changes()
-    assert set(changes) == {"as_of", "previous", "top_n", "entered", "left", "rank_moves", "new_flags"}
+    assert set(changes) == {"version", "as_of", "previous", "top_n", "deepened_scope", "entered", "left", "deepened", "new_flags"}
     assert changes["as_of"] == "2026-11-27" and changes["previous"] == "2026-11-25"
     assert changes["top_n"] == container.settings.top_n
     _d, now = container.reports.load_report()
@@ -63,11 +63,14 @@ def test_report_changes_against_the_previous_trading_day(container) -> None:
     before_top = set(before.loc[before["rank"] <= top, "symbol"])
     assert set(changes["entered"]) == now_top - before_top
     assert set(changes["left"]) == before_top - now_top
-    for move in changes["rank_moves"]:
-        assert set(move) == {"symbol", "previous_rank", "rank", "change"}
-        assert move["change"] == move["previous_rank"] - move["rank"] != 0
-    sizes = [abs(move["change"]) for move in changes["rank_moves"]]
-    assert sizes == sorted(sizes, reverse=True)
+    now_rows, before_rows = now.set_index("symbol"), before.set_index("symbol")
+    for item in changes["deepened"]:
+        assert item["rank"] == int(now_rows.loc[item["symbol"], "rank"]) <= 100
+        assert item["drawdown_pct"] == pytest.approx(now_rows.loc[item["symbol"], "drawdown_pct"], abs=0.005)
+        assert item["previous_drawdown_pct"] == pytest.approx(before_rows.loc[item["symbol"], "drawdown_pct"], abs=0.005)
+        assert item["change_pts"] < 0
+    falls = [item["change_pts"] for item in changes["deepened"]]
+    assert falls == sorted(falls)  # the largest fall first
     for item in changes["new_flags"]:
         assert set(item) == {"symbol", "flags"} and isinstance(item["flags"], list)
     first = container.reports.report_changes(PREVIOUS)
