@@ -25,11 +25,13 @@ HISTORY_REPORTS = 20
 AVERAGE_HISTORY_DAYS = 290
 #: Columns shown in the page's headline, so not again under Context.
 _HEADLINE = {"rank", "symbol", "name", "sector", "close", "peak_close", "peak_date", "drawdown_pct", "days_since_peak", "flags", "score_rank", "peak_at_window_edge"}
+#: Columns shown in the page's "longer view" line, so not again under Context.
+_LONGER_VIEW = {"high_52w_close", "high_52w_date", "drawdown_52w_pct", "stored_high_close", "stored_high_date", "drawdown_stored_pct", "stored_first_date"}
 
 
 @dataclass(frozen=True)
 class ContextItem:
-    """One context value with its label, meaning and how to show it (pct, level, price, number, text)."""
+    """One context value with its label, meaning and how to show it (pct, level, price, money, number, text)."""
 
     column: str
     label: str
@@ -62,6 +64,8 @@ _LEVELS = {"volatility_pct"}
 def _kind(column: str) -> str:
     if column in _LEVELS:
         return "level"
+    if column.startswith("dollar_volume"):
+        return "money"
     if column.endswith("_pct"):
         return "pct"
     if column.endswith("_close") or column.endswith("_price"):
@@ -76,7 +80,7 @@ def context_items(row: dict[str, Any]) -> list[ContextItem]:
     return [
         ContextItem(column, column_label(column), value, _kind(column) if not isinstance(value, (str, bool)) else "text", column_description(column))
         for column, value in row.items()
-        if column not in _HEADLINE and column != "flag_list"
+        if column not in _HEADLINE and column not in _LONGER_VIEW and column != "flag_list"
     ]
 
 
