@@ -114,6 +114,14 @@ def ranking_table(rows: pd.DataFrame, first: int, sort: str, with_rank: bool) ->
     return pre_table(table, left, drop=[1] if with_rank else [], notes=notes)  # at 10,000 symbols a deep page may lose the rank
 
 
+def edge_note(latest: dict[str, Any]) -> list[str]:
+    """What ``EDGE_MARK`` beside a drawdown means, in plain words."""
+    days = latest.get("lookback_days")
+    span = f"its {days}-day return" if days else "the window's return"
+    text = f"{EDGE_MARK} peak in the window's first {EDGE_SESSIONS} sessions: the figure is {span}, not a fall from a high"
+    return [escape(line) for line in wrap_items(text.split())]
+
+
 def table_notes(rows: pd.DataFrame, latest: dict[str, Any]) -> list[str]:
     """The lines under a ranking table that say what its marks mean, for the marks it shows."""
     records = rows.to_dict(orient="records")
@@ -121,10 +129,7 @@ def table_notes(rows: pd.DataFrame, latest: dict[str, Any]) -> list[str]:
     if any(not is_missing(row.get("flags")) for row in records):
         lines.append(escape(f"{FLAG_MARK} data flag: tap for details"))
     if any(at_edge(row) for row in records):
-        days = latest.get("lookback_days")
-        span = f"its {days}-day return" if days else "the window's return"
-        text = f"{EDGE_MARK} peak in the window's first {EDGE_SESSIONS} sessions: the figure is {span}, not a fall from a high"
-        lines += [escape(line) for line in wrap_items(text.split())]
+        lines += edge_note(latest)
     if any(other_classes_of(row.get(OTHER_CLASSES)) for row in records):
         lines += [escape(line) for line in wrap_items("also: the company's other share classes, less traded".split())]
     return lines
@@ -164,10 +169,14 @@ def top_page(ranked: pd.DataFrame, page: callbacks.TopPage, sector: str | None, 
 def daily(days: list[tuple[str, pd.DataFrame]], rows: int, latest: dict[str, Any]) -> Reply:
     """``/daily``: the top ``rows`` of each report, newest first, each symbol a ``/s_`` command."""
     lines = [bold(f"Top {rows} of the last {len(days)} report(s)")]
+    marked = False
     for day, ranked in days:
         lines.append(bold(f"{pd.Timestamp(day):%a %d %b %Y}"))
         for row in ranked.head(rows).to_dict(orient="records"):
-            lines.append(escape(f"{int(row['rank'])} {stock_command(row['symbol'])} {percent(row['drawdown_pct'])} · {int(row['days_since_peak'])}d"))
+            mark = EDGE_MARK if at_edge(row) else ""
+            marked = marked or bool(mark)
+            lines.append(escape(f"{int(row['rank'])} {stock_command(row['symbol'])} {percent(row['drawdown_pct'])}{mark} · {int(row['days_since_peak'])}d"))
+    lines += edge_note(latest) if marked else []
     lines.append(stamp(latest))
     return Reply("\n".join(lines))
 

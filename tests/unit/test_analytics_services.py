@@ -173,3 +173,23 @@ def test_a_failed_changes_write_does_not_fail_the_collection(settings, tmp_path)
     assert summary.outcome == "complete" and summary.changes_key == ""
     assert container.reports.latest_summary()["changes"] is None
     assert container.reports.report_changes()["as_of"] == "2026-11-27"  # recomputed on demand
+
+
+def test_the_collector_carries_the_highest_stored_close_across_reports(container) -> None:
+    """Two collections 249 days apart: the second reads 365 days of history, which misses the first
+    window's opening months; the first report's stored high carries them, so the highest stored
+    close is the highest of every stored bar, and ``stored_first_date`` the first stored day."""
+    first, second = date(2026, 3, 2), date(2026, 11, 6)
+    container.collection.collect(first)
+    container.collection.collect(second)
+    stored = container.archive.read_bars(container.archive.stored_days("bars"))
+    assert stored["date"].min() < pd.Timestamp(second) - pd.Timedelta(days=365)  # the second run alone cannot see them
+    highest = stored.groupby("symbol")["close"].max()
+    report = container.archive.read_report(second).set_index("symbol")
+    unsplit = report[~report["flags"].str.contains("split")]
+    assert len(unsplit) >= len(report) - 1
+    assert (unsplit["stored_high_close"] == highest.reindex(unsplit.index)).all()
+    assert (unsplit["stored_first_date"] == stored["date"].min()).all()
+    expected = (unsplit["close"] / unsplit["stored_high_close"] - 1) * 100
+    assert (unsplit["drawdown_stored_pct"] - expected).abs().max() < 1e-6  # stored to 10 significant digits
+    assert (unsplit["drawdown_stored_pct"] <= unsplit["drawdown_52w_pct"].fillna(0) + 1e-9).all()
