@@ -258,6 +258,7 @@ def _schemas() -> dict[str, Schema]:
                 "as_of": {"type": "string", "format": "date"},
                 "source": _nullable("string"),
                 "row": _ref("ReportRow"),
+                "other_classes": {"type": "array", "items": {"type": "string"}, "description": "The company's other share classes in the report, most traded first."},
                 "closes": {
                     "type": "array",
                     "items": {"type": "object", "required": ["date", "close"], "properties": {"date": {"type": "string", "format": "date"}, "close": {"type": "number"}}},

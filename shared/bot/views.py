@@ -147,6 +147,7 @@ def stock(found: StockRow, chart: Chart | None, latest: dict[str, Any], back: ca
     lines = [
         f"{bold(symbol)} · {escape(shorten(str(row.get('name') or ''), 37 - len(symbol)))}",
         *(escape(line) for line in fit_parts([str(row.get("sector") or "Unknown"), rank])),
+        *(escape(line) for line in (wrap_items([stock_command(other) for other in found.other_classes], lead="also listed:") if found.other_classes else [])),
         f"close {bold(number(row['close']))} · drawdown {bold(percent(row['drawdown_pct']))}",
         *(escape(line) for line in fit_parts([f"peak {number(row['peak_close'])} on {short_date(row['peak_date'])}", "today" if days == 0 else f"{plural(days, 'day')} ago"])),
     ]

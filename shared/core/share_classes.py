@@ -80,6 +80,24 @@ def group_share_classes(frame: pd.DataFrame) -> pd.DataFrame:
     return result.assign(**{OTHER_CLASSES: pd.Series([named.get(company, "") for company in key[kept]], index=result.index, dtype=object)})
 
 
+def sibling_classes(frame: pd.DataFrame, symbol: str) -> list[str]:
+    """The other share classes of ``symbol``'s company among ``frame``'s rows, most traded first
+    (empty when it has none). Only rows whose name shares the company's first word are read."""
+    own = frame[frame["symbol"] == symbol]
+    if own.empty:
+        return []
+    company = share_class_keys(own["name"].head(1)).iloc[0]["company"]
+    if pd.isna(company):
+        return []
+    candidates = frame[frame["name"].fillna("").astype(str).str.casefold().str.contains(str(company).split()[0], regex=False)]
+    groups = company_groups(candidates)
+    mine = groups[candidates["symbol"] == symbol].iloc[0]
+    siblings = candidates[(groups == mine) & (candidates["symbol"] != symbol)]
+    if "dollar_volume_20d" in siblings:
+        siblings = siblings.sort_values(["dollar_volume_20d", "symbol"], ascending=[False, True], na_position="last", kind="stable")
+    return [str(other) for other in siblings["symbol"]]
+
+
 def other_classes_of(value: object) -> list[str]:
     """An ``OTHER_CLASSES`` cell as a list of symbols."""
     return [symbol for symbol in str(value or "").split(";") if symbol] if isinstance(value, str) else []

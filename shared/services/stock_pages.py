@@ -14,6 +14,7 @@ from shared.adapters.universe import find_symbol, normalise_symbol
 from shared.core.glossary import column_description, column_label
 from shared.core.price_chart import chart_series, draw_price_chart
 from shared.core.report_view import round_to_meaning, to_records
+from shared.core.share_classes import sibling_classes
 from shared.errors import NoReportYet
 from shared.core.window import window_start
 from shared.services.dashboard import Dashboard, Report
@@ -55,6 +56,7 @@ class StockView:
     context: list[ContextItem]
     flags: list[str]
     history: list[dict[str, Any]]
+    other_classes: list[str]  # the company's other share classes in the report
 
 
 #: Percentages that have no sign to colour (a level, not a move).
@@ -117,7 +119,8 @@ class StockPages:
         """The JSON of ``/api/stocks/SYMBOL``: the row and the window's closes."""
         symbol, report, row = self._find(query, day)
         closes = round_to_meaning(self.closes(symbol, report.as_of))
-        return {"as_of": report.as_of.isoformat(), "source": report.source, "row": row, "closes": to_records(closes)}
+        others = sibling_classes(report.frame, symbol)
+        return {"as_of": report.as_of.isoformat(), "source": report.source, "row": row, "other_classes": others, "closes": to_records(closes)}
 
     def rank_history(self, symbol: str, as_of: date) -> list[dict[str, Any]]:
         """The symbol's rank, drawdown and days since peak in the last ``HISTORY_REPORTS``
@@ -156,4 +159,5 @@ class StockPages:
             context=context_items(row),
             flags=[flag for flag in str(row.get("flags") or "").split(";") if flag],
             history=self.rank_history(symbol, report.as_of),
+            other_classes=sibling_classes(report.frame, symbol),
         )

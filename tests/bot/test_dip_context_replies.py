@@ -10,7 +10,8 @@ import pandas as pd
 from shared.bot import callbacks
 from shared.bot.changes_view import changes
 from shared.bot.tables import daily, history, top_page
-from shared.bot.views import EDGE_MARK, edge_lines, longer_view_lines
+from shared.bot.views import EDGE_MARK, edge_lines, longer_view_lines, stock
+from shared.services.stocks import StockRow
 from shared.core.glossary import SURVIVORSHIP_CAVEAT
 from tests.bot.html_check import check_html, too_wide
 
@@ -123,3 +124,11 @@ def test_daily_marks_an_edge_peak_too() -> None:
     assert f"1 /s_CVNA −81.3%{EDGE_MARK} · 176d" in said and "2 /s_KO −5.0% · 3d" in said
     assert f"{EDGE_MARK} peak in the window's first 5 sessions" in said
     assert EDGE_MARK not in fits(daily([("2026-11-27", ranked.assign(peak_at_window_edge=False))], 5, LATEST).text)
+
+
+def test_stock_names_the_companys_other_classes() -> None:
+    row = {"name": "Under Armour (Class C)", "sector": "Consumer Discretionary", "rank": 3, "close": 7.5, "drawdown_pct": -40.0,
+           "peak_close": 12.5, "peak_date": pd.Timestamp("2026-09-01"), "days_since_peak": 87, "flags": ""}
+    found = StockRow("UA", date(2026, 11, 27), row, 900, ("UAA",))
+    assert "also listed: /s_UAA" in fits(stock(found, None, LATEST).text)
+    assert "also listed" not in fits(stock(StockRow("UA", date(2026, 11, 27), row, 900), None, LATEST).text)

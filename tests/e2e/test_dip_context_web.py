@@ -70,3 +70,13 @@ def test_the_survivorship_caveat_is_the_same_on_the_page_and_in_the_api(api: Any
     assert api.get("/api/track-record").get_json()["caveat"] == SURVIVORSHIP_CAVEAT
     page = " ".join(html.unescape(api.get("/track-record").get_data(as_text=True)).split())
     assert " ".join(SURVIVORSHIP_CAVEAT.split()) in page
+
+
+def test_a_stock_names_its_companys_other_classes(api: Any) -> None:
+    # The fixture's universe holds Brown–Forman's BF.A and BF.B.
+    assert api.get("/api/stocks/BF.A").get_json()["other_classes"] == ["BF.B"]
+    single = next(row["symbol"] for row in api.get(f"/api/reports/{AS_OF}").get_json()["rows"] if not row["symbol"].startswith("BF."))
+    assert api.get(f"/api/stocks/{single}").get_json()["other_classes"] == []
+    assert 'id="stock-classes"' not in api.get(f"/stocks/{single}").get_data(as_text=True)
+    page = api.get("/stocks/BF.B").get_data(as_text=True)
+    assert text_of(page, "stock-classes") == "also listed as BF.A"

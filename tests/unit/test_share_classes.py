@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from shared.adapters.universe import load_universe
-from shared.core.share_classes import OTHER_CLASSES, company_groups, group_share_classes, other_classes_of, share_class_keys
+from shared.core.share_classes import OTHER_CLASSES, company_groups, group_share_classes, other_classes_of, share_class_keys, sibling_classes
 
 
 def frame(rows: list[tuple[str, str, object, float]]) -> pd.DataFrame:
@@ -62,3 +62,18 @@ def test_a_ranked_class_leads_an_excluded_one_and_old_reports_lead_by_rank() -> 
     old = frame([("NWSA", "News Corp (Class A)", 9, 0.0), ("NWS", "News Corp (Class B)", 4, 0.0)]).drop(columns="dollar_volume_20d")
     assert group_share_classes(old)["symbol"].tolist() == ["NWS"]  # before dollar volume: the deeper rank
     assert group_share_classes(old.iloc[0:0]).empty and OTHER_CLASSES in group_share_classes(old.iloc[0:0])
+
+
+def test_a_symbols_other_classes_most_traded_first() -> None:
+    report = frame(
+        [
+            ("LBTYA", "Liberty Global (Series A)", 1, 5e6),
+            ("LBTYK", "Liberty Global (Series C)", 2, 9e6),
+            ("LBRDA", "Liberty Broadband (Series A)", 3, 1e6),  # another Liberty company
+            ("KO", "Coca-Cola", 4, 1e9),
+        ]
+    )
+    assert sibling_classes(report, "LBTYA") == ["LBTYK"] and sibling_classes(report, "LBTYK") == ["LBTYA"]
+    assert sibling_classes(report, "LBRDA") == [] and sibling_classes(report, "KO") == [] and sibling_classes(report, "NONE") == []
+    universe = load_universe()
+    assert sibling_classes(universe, "UA") == ["UAA"] and sibling_classes(universe, "HEI.A") == ["HEI"]
