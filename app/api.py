@@ -66,7 +66,8 @@ def report(day: str) -> ResponseReturnValue:
     as_of = parse_day(day)
     wanted = parse_choice(request.args, "format", ("json", "csv"), "json")
     # Without a limit, a CSV carries every selected row, a JSON page at most MAX_PAGE_ROWS.
-    query = parse_report_query(request.args, None if wanted == "csv" else MAX_PAGE_ROWS)
+    # A CSV keeps every symbol unless asked to group; JSON pages group share classes by default.
+    query = parse_report_query(request.args, None if wanted == "csv" else MAX_PAGE_ROWS, grouped=wanted != "csv")
     found = wired().dashboard.report_reply(as_of, query)
     if wanted == "csv":
         return _csv_reply(found["rows"], found["as_of"], _policy(as_of))

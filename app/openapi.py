@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.params import DAY_PATTERN, MAX_PAGE_ROWS, MAX_RUNS
+from app.params import CLASS_CHOICES, DAY_PATTERN, MAX_PAGE_ROWS, MAX_RUNS
 from shared.core.glossary import COLUMNS, FLAG_MEANINGS
 from shared.core.report_view import NO_FLAG, SORT_KEYS
 
@@ -75,22 +75,31 @@ _REPORT_QUERY = [
     },
     {"name": "order", "in": "query", "schema": {"type": "string", "enum": ["asc", "desc"]}, "description": "Override the sort key's natural order."},
     {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}, "description": "`csv` answers the selected rows as a CSV download."},
+    {
+        "name": "classes",
+        "in": "query",
+        "schema": {"type": "string", "enum": list(CLASS_CHOICES)},
+        "description": "`grouped`: one row per company, its most traded share class (by 20-day dollar volume), the others named in "
+        "`other_classes` (UA under UAA); `all`: every symbol. Default `grouped` for JSON, `all` for a CSV (the stored CSV keeps every symbol).",
+    },
 ]
 
 
 def _row_schema() -> Schema:
-    number_like = {"close", "peak_close", "trough_close", "score", "drawdown_vol"}
+    number_like = {"close", "score", "drawdown_vol", "dollar_volume_20d"}
     properties: dict[str, Schema] = {}
     for column, (_label, description) in COLUMNS.items():
         if column in ("rank", "score_rank"):
             kind: Schema = _nullable("integer", minimum=1)
         elif column == "days_since_peak":
             kind = {"type": "integer", "minimum": 0}
-        elif column in ("peak_date", "trough_date"):
+        elif column.endswith("_date"):
             kind = _nullable("string", format="date")
-        elif column in ("symbol", "name", "sector", "flags"):
+        elif column in ("symbol", "name", "sector", "flags", "other_classes"):
             kind = {"type": "string"}
-        elif column.endswith("_pct") or column in number_like:
+        elif column == "peak_at_window_edge":
+            kind = _nullable("boolean")
+        elif column.endswith("_pct") or column.endswith("_close") or column in number_like:
             kind = _nullable("number")
         else:
             kind = {}
@@ -162,6 +171,7 @@ def _schemas() -> dict[str, Schema]:
                 "order": {"type": "string", "enum": ["asc", "desc"]},
                 "sector": _nullable("string"),
                 "flag": _nullable("string"),
+                "classes": {"type": "string", "enum": list(CLASS_CHOICES), "description": "Whether share classes are grouped (one row per company) or every symbol is listed."},
                 "next": _nullable("string", description="The next page's URL, or null on the last page."),
                 "rows": {"type": "array", "items": _ref("ReportRow")},
             },
@@ -174,11 +184,30 @@ def _schemas() -> dict[str, Schema]:
                 "as_of": {"type": "string", "format": "date"},
                 "previous": _nullable("string", format="date"),
                 "source": _nullable("string"),
+                "version": {"type": "integer", "description": "2: `deepened` replaces `rank_moves` (documents stored before it have no `version`)."},
                 "top_n": {"type": "integer"},
-                "entered": {"type": "array", "items": {"type": "string"}},
-                "left": {"type": "array", "items": {"type": "string"}},
-                "rank_moves": {"type": "array", "items": {"type": "object"}},
-                "new_flags": {"type": "array", "items": {"type": "object"}},
+                "deepened_scope": {"type": "integer", "description": "Deepenings are looked for among ranks 1 to this."},
+                "entered": {"type": "array", "items": {"type": "string"}, "description": "Symbols that came into the top `top_n`, by rank."},
+                "left": {"type": "array", "items": {"type": "string"}, "description": "Symbols that dropped out of the top `top_n`."},
+                "deepened": {
+                    "type": "array",
+                    "description": "The largest falls further below the peak among the top `deepened_scope`, largest first. "
+                    "`change_pts` = `drawdown_pct` - `previous_drawdown_pct`, in percentage points (negative: deeper).",
+                    "items": {
+                        "type": "object",
+                        "required": ["symbol", "rank", "drawdown_pct", "previous_drawdown_pct", "change_pts"],
+                        "properties": {
+                            "symbol": {"type": "string"},
+                            "rank": {"type": "integer", "minimum": 1},
+                            "previous_rank": _nullable("integer", minimum=1),
+                            "drawdown_pct": {"type": "number"},
+                            "previous_drawdown_pct": {"type": "number"},
+                            "change_pts": {"type": "number", "exclusiveMaximum": 0},
+                        },
+                    },
+                },
+                "rank_moves": {"type": "array", "items": {"type": "object"}, "description": "Documents stored before version 2 only: rank moves (a smaller rank is a deeper drawdown)."},
+                "new_flags": {"type": "array", "items": {"type": "object"}, "description": "Flags a symbol did not have in the previous report."},
             },
             "additionalProperties": True,
         },
@@ -229,6 +258,7 @@ def _schemas() -> dict[str, Schema]:
                 "as_of": {"type": "string", "format": "date"},
                 "source": _nullable("string"),
                 "row": _ref("ReportRow"),
+                "other_classes": {"type": "array", "items": {"type": "string"}, "description": "The company's other share classes in the report, most traded first."},
                 "closes": {
                     "type": "array",
                     "items": {"type": "object", "required": ["date", "close"], "properties": {"date": {"type": "string", "format": "date"}, "close": {"type": "number"}}},
@@ -291,7 +321,7 @@ def _paths() -> dict[str, Schema]:
             "get": _operation("A time-limited link that downloads the report's CSV", {"200": _json(_ref("DownloadLink"), "The link."), "400": bad, "404": missing}, parameters=[_DAY_PATH])
         },
         "/api/reports/{day}/changes": {
-            "get": _operation("What changed against the previous report", {"200": _json(_ref("Changes"), "Entries, exits, rank moves and new flags.", _CACHE_HEADERS), "304": {"description": "Not modified."}, "400": bad, "404": missing}, parameters=[_DAY_PATH])
+            "get": _operation("What changed against the previous report", {"200": _json(_ref("Changes"), "Entries to and exits from the top N, the largest deepenings among the top 100, and new flags.", _CACHE_HEADERS), "304": {"description": "Not modified."}, "400": bad, "404": missing}, parameters=[_DAY_PATH])
         },
         "/api/sectors": {
             "get": _operation("Per sector: names, median drawdown, share more than 20% down", {"200": _json(_ref("Sectors"), "Sectors, deepest median first.", _CACHE_HEADERS), "304": {"description": "Not modified."}, "400": bad, "404": missing}, parameters=[_DAY_QUERY])

@@ -71,8 +71,13 @@ def parse_choice(args: Mapping[str, str], name: str, choices: tuple[str, ...] | 
     return raw
 
 
-def parse_report_query(args: Mapping[str, str], default_limit: int | None, max_limit: int = MAX_PAGE_ROWS) -> "ReportQuery":
-    """``sort, order, sector, flag, offset, limit`` of a report request."""
+#: ``classes=``: one row per company (the default of pages and JSON), or every symbol (of a CSV).
+CLASS_CHOICES = ("grouped", "all")
+
+
+def parse_report_query(args: Mapping[str, str], default_limit: int | None, max_limit: int = MAX_PAGE_ROWS, grouped: bool = True) -> "ReportQuery":
+    """``sort, order, sector, flag, offset, limit, classes`` of a report request; ``grouped`` is
+    the default of ``classes``."""
     from shared.core.report_view import SORT_KEYS, ReportQuery
 
     order = parse_choice(args, "order", ("asc", "desc"))
@@ -83,4 +88,5 @@ def parse_report_query(args: Mapping[str, str], default_limit: int | None, max_l
         flag=parse_text(args, "flag"),
         offset=parse_int(args, "offset", 0, 0, 10_000_000) or 0,
         limit=parse_int(args, "limit", default_limit, 1, max_limit),
+        grouped=parse_choice(args, "classes", CLASS_CHOICES, "grouped" if grouped else "all") == "grouped",
     )

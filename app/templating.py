@@ -60,6 +60,14 @@ def number(value: Any, digits: int = 2) -> str:
     return f"{figure:,.{digits}f}".replace("-", _MINUS)
 
 
+def money(value: Any) -> str:
+    """Dollars in a compact form: ``$1.2B``, ``$34.5M``, ``$980K``, ``$512``."""
+    from shared.core.report_view import compact_dollars  # pandas: only once a page renders
+
+    figure = _finite(value)
+    return _EMPTY if figure is None else compact_dollars(figure)
+
+
 def count(value: Any) -> str:
     """A whole number with thousands separators."""
     figure = _finite(value)
@@ -128,7 +136,9 @@ def _per_request() -> dict[str, Any]:
 
     from app import container_of
 
-    return {"lookback_days": container_of(current_app).settings.lookback_days, "signed_in": is_signed_in()}
+    from shared.core.context import EDGE_SESSIONS
+
+    return {"lookback_days": container_of(current_app).settings.lookback_days, "edge_sessions": EDGE_SESSIONS, "signed_in": is_signed_in()}
 
 
 def init_app(app: Flask) -> None:
@@ -138,6 +148,7 @@ def init_app(app: Flask) -> None:
         "price": price,
         "number": number,
         "count": count,
+        "money": money,
         "sign_class": sign_class,
         "when": when,
         "duration": duration,

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from bench._harness import Section, start, timed
-from shared.core.analytics import build_report, compare_reports
+from shared.core.analytics import build_report
+from shared.core.changes import compare_reports
 from shared.core.sectors import summarise_sectors
 from shared.core.track_record import compute_track_record
 from shared.core.trading_calendar import trading_days

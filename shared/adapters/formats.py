@@ -108,11 +108,14 @@ def bars_from_csv(data: bytes, day: date | None = None) -> pd.DataFrame:
     return normalise_bars(frame.loc[:, BAR_COLUMNS])
 
 
+def _date_columns(report: pd.DataFrame) -> list[str]:
+    """A report's day columns (``peak_date``, ``trough_date``, ...): named ``*_date``."""
+    return [str(column) for column in report.columns if str(column).endswith("_date")]
+
+
 def report_to_csv(report: pd.DataFrame) -> bytes:
     """Deterministic CSV bytes for a report; ``rank`` is empty for unranked rows."""
-    frame = report.assign(peak_date=pd.to_datetime(report["peak_date"]).dt.strftime("%Y-%m-%d"))
-    if "trough_date" in frame:
-        frame = frame.assign(trough_date=pd.to_datetime(frame["trough_date"]).dt.strftime("%Y-%m-%d"))
+    frame = report.assign(**{column: pd.to_datetime(report[column]).dt.strftime("%Y-%m-%d") for column in _date_columns(report)})
     return str(frame.to_csv(index=False, lineterminator="\n", float_format="%.10g")).encode()
 
 
@@ -128,8 +131,7 @@ def report_from_csv(data: bytes) -> pd.DataFrame:
         raise ValueError("a row has no symbol, or a symbol appears twice")
     for column in _REPORT_NUMBERS:
         frame[column] = pd.to_numeric(frame[column], errors="raise")
-    if "trough_date" in frame:
-        frame = frame.assign(trough_date=_iso_dates(frame["trough_date"], "trough_date"))
+    frame = frame.assign(**{column: _iso_dates(frame[column], column) for column in _date_columns(frame) if column != "peak_date"})
     if "score_rank" in frame:
         frame = frame.assign(score_rank=frame["score_rank"].astype("Int64"))
     return frame.assign(

@@ -8,12 +8,13 @@ from typing import Any, Callable
 import pandas as pd
 
 from shared import __version__
-from shared.bot import callbacks, tables, views
+from shared.bot import callbacks, changes_view, tables, views
 from shared.bot.access import MARKET
 from shared.bot.arguments import DEFAULT_PAGE, MAX_PAGE, match_sector, parse_top, usage_error, whole_number
 from shared.bot.registry import MARKET_GROUP, Command, Request
 from shared.bot.views import Reply
 from shared.core.analytics import ranked_rows
+from shared.core.share_classes import group_share_classes
 from shared.errors import BadInput, NoReportYet
 from shared.services.downloads import Downloads
 from shared.services.reports import Reports
@@ -91,6 +92,7 @@ class MarketCommands:
         ranked = ranked_rows(report)
         if sector is not None:
             ranked = ranked[ranked["sector"] == sector]
+        ranked = group_share_classes(ranked)  # one row per company: its most traded class
         size = max(1, min(page.size, MAX_PAGE))
         shown = callbacks.TopPage(as_of, page.offset, size, page.sector, page.sort)
         return tables.top_page(tables.sort_ranked(ranked, page.sort), shown, sector, self._summary_of(as_of, report))
@@ -137,7 +139,7 @@ class MarketCommands:
     def changes(self, _request: Request) -> Reply:
         """Entries and exits of the top list, the biggest rank moves and new data flags."""
         latest, day = self._latest()
-        return views.changes(self._reports.report_changes(day), latest)
+        return changes_view.changes(self._reports.report_changes(day), latest)
 
     def history(self, _request: Request) -> Reply:
         """The track record: past top-10 lists against the universe median, per horizon."""

@@ -9,9 +9,11 @@ from telegram.error import Forbidden
 
 from shared.bot import callbacks, tables
 from shared.bot.formatting import bold, escape, fit_parts, named, percent, plural, shorten, source_label, stamp, stock_command, wrap_items
-from shared.bot.views import Reply, changes_lines
+from shared.bot.changes_view import changes_lines
+from shared.bot.views import Reply
 from shared.bot.webhook import message_calls
 from shared.core.analytics import ranked_rows
+from shared.core.share_classes import group_share_classes
 from shared.ports import BotCall, Messenger
 from shared.services.bot_state import BotState
 from shared.services.reports import Reports
@@ -25,11 +27,12 @@ WatchHit = tuple[str, float, float]
 def digest_reply(latest: dict[str, Any], report: pd.DataFrame, rows: int) -> Reply:
     """The daily digest: the top ``rows`` of the latest report as a table (a button per symbol)
     and what changed, with the source in the header and the stamp at the end."""
-    ranked = ranked_rows(report).head(rows)
+    ranked = group_share_classes(ranked_rows(report)).head(rows)
     day = date.fromisoformat(str(latest["as_of"]))
     header = fit_parts([f"📉 dipwatch daily · {day:%a %d %b}", source_label(latest.get("source"))])
     lines = [bold(line) for line in header]
     lines.append(tables.ranking_table(ranked, 1, callbacks.DEFAULT_SORT, with_rank=False))
+    lines += tables.table_notes(ranked, latest)
     changes = latest.get("changes")
     if isinstance(changes, dict):
         lines += [bold("What changed"), *changes_lines(changes, limit=5)]

@@ -11,9 +11,12 @@ from typing import Any, Sequence
 import pandas as pd
 
 from shared.bot import callbacks
-from shared.bot.formatting import PRE_WIDTH, bold, escape, fit_parts, is_missing, number, percent, pre, shorten, stamp, stock_command
-from shared.bot.views import Button, Reply
+from shared.bot.formatting import PRE_WIDTH, bold, escape, fit_parts, is_missing, number, percent, pre, shorten, stamp, stock_command, wrap_items
+from shared.bot.views import EDGE_MARK, Button, Reply, at_edge
 from shared.core.charts import short_date
+from shared.core.context import EDGE_SESSIONS
+from shared.core.glossary import SURVIVORSHIP_CAVEAT
+from shared.core.share_classes import OTHER_CLASSES, other_classes_of
 
 #: How each /top order sorts the ranked rows: (column, ascending). Ties go by drawdown rank.
 SORT_COLUMNS = {
@@ -50,10 +53,11 @@ def short_sector(name: Any) -> str:
     return SHORT_SECTORS.get(text, shorten(text, 13))
 
 
-def pre_table(rows: Sequence[Sequence[str]], left: Sequence[bool], drop: Sequence[int] = ()) -> str:
+def pre_table(rows: Sequence[Sequence[str]], left: Sequence[bool], drop: Sequence[int] = (), notes: dict[int, str] | None = None) -> str:
     """Plain-text rows aligned in columns (``left[i]``: left-aligned), escaped in a ``<pre>``.
     While a line would be wider than ``PRE_WIDTH``, the columns in ``drop`` are left out, in
-    order (a value is never cut); a table still too wide keeps its lines whole."""
+    order (a value is never cut); a table still too wide keeps its lines whole. ``notes[i]``
+    is a line of its own under row ``i``, indented."""
     keep = list(range(len(left)))
 
     def width(columns: list[int]) -> int:
@@ -64,7 +68,11 @@ def pre_table(rows: Sequence[Sequence[str]], left: Sequence[bool], drop: Sequenc
             break
         keep.remove(column)
     widths = {i: max(len(row[i]) for row in rows) for i in keep}
-    lines = [" ".join(row[i].ljust(widths[i]) if left[i] else row[i].rjust(widths[i]) for i in keep).rstrip() for row in rows]
+    lines = []
+    for index, row in enumerate(rows):
+        lines.append(" ".join(row[i].ljust(widths[i]) if left[i] else row[i].rjust(widths[i]) for i in keep).rstrip())
+        if notes and index in notes:
+            lines += [f"  {line}" for line in wrap_items(notes[index].split(), PRE_WIDTH - 2)]
     return pre("\n".join(lines))
 
 
@@ -87,16 +95,44 @@ def sort_ranked(ranked: pd.DataFrame, sort: str) -> pd.DataFrame:
 
 def ranking_table(rows: pd.DataFrame, first: int, sort: str, with_rank: bool) -> str:
     """Rows numbered from ``first``, with the overall drawdown rank beside each when the list is a
-    sector's or in another order, the drawdown, and the value the list is sorted by."""
+    sector's or in another order, the drawdown (``EDGE_MARK`` when the peak is at the window's
+    edge), and the value the list is sorted by. A company's other share classes are named under
+    its row ("also UAA")."""
     header, column, kind = _METRIC[sort]
     table = [["#", *(["rank"] if with_rank else []), "symbol", "drawdown", header]]
+    notes: dict[int, str] = {}
     for position, row in enumerate(rows.to_dict(orient="records"), start=first):
         flagged = not is_missing(row.get("flags"))
         symbol = f"{row['symbol']}{FLAG_MARK if flagged else ''}"
         rank = [f"#{int(row['rank'])}"] if with_rank else []
-        table.append([str(position), *rank, symbol, percent(row["drawdown_pct"]), _metric(row, column, kind)])
+        drawdown = percent(row["drawdown_pct"]) + (EDGE_MARK if at_edge(row) else " ")
+        table.append([str(position), *rank, symbol, drawdown, _metric(row, column, kind)])
+        others = other_classes_of(row.get(OTHER_CLASSES))
+        if others:
+            notes[len(table) - 1] = "also " + " ".join(others)
     left = [False, *([False] if with_rank else []), True, False, False]
-    return pre_table(table, left, drop=[1] if with_rank else [])  # at 10,000 symbols a deep page may lose the rank
+    return pre_table(table, left, drop=[1] if with_rank else [], notes=notes)  # at 10,000 symbols a deep page may lose the rank
+
+
+def edge_note(latest: dict[str, Any]) -> list[str]:
+    """What ``EDGE_MARK`` beside a drawdown means, in plain words."""
+    days = latest.get("lookback_days")
+    span = f"its {days}-day return" if days else "the window's return"
+    text = f"{EDGE_MARK} peak in the window's first {EDGE_SESSIONS} sessions: the figure is {span}, not a fall from a high"
+    return [escape(line) for line in wrap_items(text.split())]
+
+
+def table_notes(rows: pd.DataFrame, latest: dict[str, Any]) -> list[str]:
+    """The lines under a ranking table that say what its marks mean, for the marks it shows."""
+    records = rows.to_dict(orient="records")
+    lines = []
+    if any(not is_missing(row.get("flags")) for row in records):
+        lines.append(escape(f"{FLAG_MARK} data flag: tap for details"))
+    if any(at_edge(row) for row in records):
+        lines += edge_note(latest)
+    if any(other_classes_of(row.get(OTHER_CLASSES)) for row in records):
+        lines += [escape(line) for line in wrap_items("also: the company's other share classes, less traded".split())]
+    return lines
 
 
 def symbol_buttons(symbols: Sequence[str], back: callbacks.TopPage | None) -> list[list[Button]]:
@@ -118,8 +154,7 @@ def top_page(ranked: pd.DataFrame, page: callbacks.TopPage, sector: str | None, 
         lines.append("Nothing ranked here.")
     else:
         lines.append(ranking_table(rows, offset + 1, page.sort, with_rank=sector is not None or page.sort != callbacks.DEFAULT_SORT))
-        if rows["flags"].map(lambda flags: not is_missing(flags)).any():
-            lines.append(escape(f"{FLAG_MARK} data flag: tap for details"))
+        lines += table_notes(rows, latest)
     lines.append(stamp(latest))
     here = callbacks.TopPage(page.day, offset, page.size, page.sector, page.sort)
     keyboard = symbol_buttons(rows["symbol"].tolist(), here)
@@ -134,10 +169,14 @@ def top_page(ranked: pd.DataFrame, page: callbacks.TopPage, sector: str | None, 
 def daily(days: list[tuple[str, pd.DataFrame]], rows: int, latest: dict[str, Any]) -> Reply:
     """``/daily``: the top ``rows`` of each report, newest first, each symbol a ``/s_`` command."""
     lines = [bold(f"Top {rows} of the last {len(days)} report(s)")]
+    marked = False
     for day, ranked in days:
         lines.append(bold(f"{pd.Timestamp(day):%a %d %b %Y}"))
         for row in ranked.head(rows).to_dict(orient="records"):
-            lines.append(escape(f"{int(row['rank'])} {stock_command(row['symbol'])} {percent(row['drawdown_pct'])} · {int(row['days_since_peak'])}d"))
+            mark = EDGE_MARK if at_edge(row) else ""
+            marked = marked or bool(mark)
+            lines.append(escape(f"{int(row['rank'])} {stock_command(row['symbol'])} {percent(row['drawdown_pct'])}{mark} · {int(row['days_since_peak'])}d"))
+    lines += edge_note(latest) if marked else []
     lines.append(stamp(latest))
     return Reply("\n".join(lines))
 
@@ -162,6 +201,7 @@ def history(record: pd.DataFrame, latest: dict[str, Any]) -> Reply:
     """The track record: past top-10 lists against the universe median, per horizon."""
     if record.empty:
         return Reply("\n".join(["No track record yet: it needs", "reports at least a month old.", stamp(latest)]))
+    # The caveat comes first: the numbers below read too good without it.
     summary = [["", "lists", "top", "median", "excess"]]
     for horizon, group in record.groupby("horizon", sort=False):
         summary.append(
@@ -173,6 +213,7 @@ def history(record: pd.DataFrame, latest: dict[str, Any]) -> Reply:
     lines = [
         bold("Track record"),
         escape("Top 10 lists vs the universe median"),
+        *(f"<i>{escape(line)}</i>" for line in wrap_items(SURVIVORSHIP_CAVEAT.split())),
         pre_table(summary, [True, False, False, False, False]),
         bold("Latest lists"),
         pre_table(recent, [True, True, False, False]),

@@ -34,6 +34,8 @@ from shared.bot.formatting import (
     wrap_items,
 )
 from shared.core.charts import render_chart, short_date
+from shared.core.context import EDGE_SESSIONS
+from shared.core.report_view import compact_dollars
 from shared.services.stocks import Chart, StockRow
 
 #: Context columns of the report shown by /stock: (column, label, kind).
@@ -46,8 +48,13 @@ CONTEXT_COLUMNS = [
     ("volatility_pct", "volatility (yr)", "abs"),
     ("drawdown_vol", "drawdown / vol", "ratio"),
     ("rebound_pct", "rebound from low", "pct"),
-    ("score", "score", "ratio"),
+    ("drawdown_52w_pct", "vs 52-week high", "pct"),
+    ("drawdown_stored_pct", "vs stored high", "pct"),
+    ("dollar_volume_20d", "$ volume (20d)", "money"),
+    ("score", "score", "ratio"),  # last: its rank is added beside it
 ]
+#: Marks a drawdown whose peak is at the window's edge (``peak_at_window_edge``).
+EDGE_MARK = "†"
 #: The most positions /positions lists.
 MAX_POSITIONS = 40
 #: The drawdown the /stock "watch" button sets, in percent.
@@ -86,6 +93,8 @@ def _context_value(row: dict[str, Any], column: str, kind: str) -> str:
         return percent(value)
     if kind == "abs":
         return percent(value, signed=False)
+    if kind == "money":
+        return MISSING if is_missing(value) else compact_dollars(float(value))
     return number(value)
 
 
@@ -98,6 +107,37 @@ def context_table(row: dict[str, Any]) -> str:
     return pre("\n".join(f"{label.ljust(width)}{value.rjust(12)}" for label, value in values))
 
 
+def edge_lines(row: dict[str, Any], latest: dict[str, Any]) -> list[str]:
+    """When the peak is at the window's edge: what the drawdown then is, in plain words."""
+    if not at_edge(row):
+        return []
+    days = latest.get("lookback_days")
+    span = f"its {days}-day return" if days else "the window's return"
+    text = f"{EDGE_MARK} The peak is in the window's first {EDGE_SESSIONS} sessions, so {percent(row['drawdown_pct'])} is {span}, not a fall from a high."
+    return [escape(line) for line in wrap_items(text.split())]
+
+
+def longer_view_lines(row: dict[str, Any]) -> list[str]:
+    """The 52-week high and the highest stored close, each with its day (reports before them: none)."""
+    lines = []
+    if "high_52w_close" in row:
+        if is_missing(row.get("high_52w_close")):
+            lines.append("no 52-week high: under a year stored")
+        else:
+            lines.append(f"52-week high {number(row['high_52w_close'])} on {short_date(row.get('high_52w_date'))}")
+    if not is_missing(row.get("stored_high_close")):
+        lines.append(f"stored high {number(row['stored_high_close'])} on {short_date(row.get('stored_high_date'))}")
+        if not is_missing(row.get("stored_first_date")):
+            lines.append(f"(bars stored since {short_date(row['stored_first_date'])})")
+    return [escape(line) for line in lines]
+
+
+def at_edge(row: dict[Any, Any]) -> bool:
+    """Whether a report row's peak is at the window's edge (reports before the column: no)."""
+    value = row.get("peak_at_window_edge")
+    return not is_missing(value) and str(value).lower() in ("true", "1", "1.0")
+
+
 def stock(found: StockRow, chart: Chart | None, latest: dict[str, Any], back: callbacks.TopPage | None = None) -> Reply:
     """The detail view of one symbol: the numbers, the context and the window's chart (its high
     label is the stated peak, in the same format), with refresh, watch and back buttons."""
@@ -107,6 +147,7 @@ def stock(found: StockRow, chart: Chart | None, latest: dict[str, Any], back: ca
     lines = [
         f"{bold(symbol)} · {escape(shorten(str(row.get('name') or ''), 37 - len(symbol)))}",
         *(escape(line) for line in fit_parts([str(row.get("sector") or "Unknown"), rank])),
+        *(escape(line) for line in (wrap_items([stock_command(other) for other in found.other_classes], lead="also listed:") if found.other_classes else [])),
         f"close {bold(number(row['close']))} · drawdown {bold(percent(row['drawdown_pct']))}",
         *(escape(line) for line in fit_parts([f"peak {number(row['peak_close'])} on {short_date(row['peak_date'])}", "today" if days == 0 else f"{plural(days, 'day')} ago"])),
     ]
@@ -114,6 +155,7 @@ def stock(found: StockRow, chart: Chart | None, latest: dict[str, Any], back: ca
     if not is_missing(trough):
         when = "" if is_missing(row.get("trough_date")) else f" on {short_date(row['trough_date'])}"
         lines.append(escape(f"low since peak {number(trough)}{when}"))
+    lines += edge_lines(row, latest) + longer_view_lines(row)
     lines.append(context_table(row))
     flags = flags_text(row.get("flags"))
     lines += [escape(line) for line in fit_parts([f"flags: {flag}" if i == 0 else flag for i, flag in enumerate(flags.split(", "))], separator=", ")] if flags else ["flags: none"]
@@ -129,28 +171,6 @@ def stock(found: StockRow, chart: Chart | None, latest: dict[str, Any], back: ca
     ]
     back_page = back or callbacks.TopPage(found.as_of, 0, 10)
     return Reply("\n".join(lines), [buttons, [("◀ Back to the list", callbacks.encode(back_page))]])
-
-
-def changes_lines(changes: dict[str, Any], limit: int = 10) -> list[str]:
-    """What changed since the previous report, as reply lines (shared with the digest)."""
-    if not changes.get("previous"):
-        return ["No earlier report to compare with yet."]
-    lines = [escape(f"since {changes['previous']}, top {changes.get('top_n', '?')}:")]
-    for label, key in (("entered:", "entered"), ("left:", "left")):
-        symbols = [stock_command(s) for s in (changes.get(key) or [])[:limit]]
-        lines += [escape(line) for line in wrap_items(symbols or ["none"], lead=label)]
-    moves = [m for m in changes.get("rank_moves") or [] if not is_missing(m.get("change")) and m.get("change")]
-    for move in moves[:limit]:
-        arrow = "▲" if int(move["change"]) > 0 else "▼"
-        lines.append(escape(f"{arrow} {stock_command(move['symbol'])} #{move.get('previous_rank')} → #{move.get('rank')}"))
-    for item in (changes.get("new_flags") or [])[:limit]:
-        lines += [escape(line) for line in fit_parts([f"⚠ {stock_command(item['symbol'])}", *(item.get("flags") or [])], separator=" ")]
-    return lines
-
-
-def changes(found: dict[str, Any], latest: dict[str, Any]) -> Reply:
-    """Entries and exits of the top list, the biggest rank moves and new data flags."""
-    return Reply("\n".join([bold(f"What changed · {found.get('as_of')}"), *changes_lines(found), stamp(latest)]))
 
 
 def download(url: str, day: date, minutes: int, latest: dict[str, Any] | None) -> Reply:

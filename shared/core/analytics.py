@@ -1,7 +1,8 @@
 """Pure analytics over DataFrames: drawdowns from the peak, context (returns, moving averages,
-volatility, trough and rebound), the composite score, the ranks and what changed. The
-data-quality flags are in ``shared.core.quality``, sectors in ``shared.core.sectors`` and the track
-record in ``shared.core.track_record``.
+volatility, trough and rebound), the composite score and the ranks. The data-quality flags are in
+``shared.core.quality``, the dip-buyer's context (window edge, longer view) in
+``shared.core.context``, what changed in ``shared.core.changes``, sectors in
+``shared.core.sectors`` and the track record in ``shared.core.track_record``.
 
 Nothing here does I/O, logs or reads config, and no function changes its input.
 
@@ -15,6 +16,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from shared.core.context import DIP_CONTEXT_COLUMNS, dip_context
 from shared.core.quality import explode_flags, flag_symbols, join_flags, with_log_returns
 from shared.core.symbol_runs import run_tail_means, symbol_runs, unique_sorted
 from shared.core.window import history_start, window_bars, window_sessions
@@ -44,6 +46,8 @@ REPORT_COLUMNS = [
     "rebound_pct",
     "score",
     "score_rank",
+    # dip context (shared.core.context): the window's edge, the longer view, dollar volume
+    *DIP_CONTEXT_COLUMNS,
 ]
 #: Flags that keep a symbol out of the ranking (it is still listed, with an empty rank).
 EXCLUDING_FLAGS = frozenset({"split_suspect", "bad_price"})
@@ -231,7 +235,7 @@ def build_report(
     flags = join_flags(flag_symbols(window, as_of, sessions))
     context = compute_context(history, window, drawdowns)
     report = drawdowns.merge(universe.loc[:, ["symbol", "name", "sector"]], on="symbol", how="left")
-    report = report.join(context, on="symbol")
+    report = report.join(context, on="symbol").join(dip_context(history, drawdowns, as_of, sessions), on="symbol")
     report = report.assign(
         name=report["name"].fillna(""),
         sector=report["sector"].fillna("Unknown"),
@@ -239,49 +243,3 @@ def build_report(
     )
     report = report.assign(score=compute_scores(report))
     return rank(report).loc[:, REPORT_COLUMNS]
-
-
-# --- what changed ----------------------------------------------------------------------------
-
-#: How many rank moves ``compare_reports`` lists.
-RANK_MOVES_LISTED = 10
-
-
-def compare_reports(
-    current: pd.DataFrame,
-    previous: pd.DataFrame | None,
-    as_of: date,
-    previous_day: date | None,
-    top_n: int = 10,
-) -> dict[str, object]:
-    """What changed since the previous report: names entering and leaving the top ``top_n``,
-    the biggest rank moves (``change`` = previous rank - rank, so positive means a deeper
-    drawdown rank) and flags a symbol did not have before. Plain JSON-ready data."""
-    previous = current.iloc[0:0] if previous is None else previous
-    now_ranks = current.set_index("symbol")["rank"].dropna().astype(int)
-    then_ranks = previous.set_index("symbol")["rank"].dropna().astype(int)
-    top_now = now_ranks[now_ranks <= top_n].sort_values()
-    top_then = then_ranks[then_ranks <= top_n].sort_values()
-    both = pd.DataFrame({"previous_rank": then_ranks, "rank": now_ranks}).dropna().astype(int)
-    both = both.assign(change=both["previous_rank"] - both["rank"])
-    both = both[both["change"] != 0].assign(size=lambda f: f["change"].abs())
-    moves = both.rename_axis("symbol").reset_index().sort_values(["size", "rank", "symbol"], ascending=[False, True, True], kind="stable")
-    now_flags = explode_flags(current.set_index("symbol")["flags"])
-    then_flags = explode_flags(previous.set_index("symbol")["flags"]) if len(previous) else now_flags.iloc[0:0]
-    now_pairs = pd.DataFrame({"symbol": now_flags.index, "flag": now_flags.to_numpy()})
-    then_pairs = pd.DataFrame({"symbol": then_flags.index, "flag": then_flags.to_numpy(), "before": True})
-    fresh = now_pairs.merge(then_pairs, on=["symbol", "flag"], how="left")
-    fresh = fresh[fresh["before"].isna()]
-    new_flags = fresh.groupby("symbol", sort=True)["flag"].agg(list) if previous_day is not None else pd.Series(dtype=object)
-    return {
-        "as_of": as_of.isoformat(),
-        "previous": None if previous_day is None else previous_day.isoformat(),
-        "top_n": int(top_n),
-        "entered": [s for s in top_now.index if s not in top_then.index] if previous_day is not None else [],
-        "left": [s for s in top_then.index if s not in top_now.index],
-        "rank_moves": [
-            {"symbol": str(row["symbol"]), "previous_rank": int(row["previous_rank"]), "rank": int(row["rank"]), "change": int(row["change"])}
-            for row in moves.head(RANK_MOVES_LISTED).to_dict(orient="records")
-        ],
-        "new_flags": [{"symbol": str(symbol), "flags": list(flags)} for symbol, flags in new_flags.items()],
-    }

@@ -14,7 +14,10 @@ FLAG_MEANINGS: dict[str, str] = {
     "split_adjusted": "A stock split found in the raw prices was confirmed and the earlier prices adjusted for it.",
     "outlier_return": "One day's move is far outside this stock's usual range.",
     "short_history": "The stock's first bar comes after the window's start (a new listing, or history not yet stored).",
-    "peak_at_window_edge": "The peak sits at the very start of the window: the drawdown may be a longer decline's return, not the distance from a recent high.",
+    "peak_at_window_edge": (
+        "The peak is in the window's first 5 sessions: the stock was already falling when the window began, so the "
+        "drawdown is the window's return (about 6 months), not the distance from a high. See the 52-week figures."
+    ),
 }
 
 #: Column -> (short label for a table header, longer description).
@@ -41,6 +44,16 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "rebound_pct": ("Rebound", "How far the close is above the trough, in percent."),
     "score": ("Score", "The composite score: deep drawdowns that have stopped falling score highest."),
     "score_rank": ("Score rank", "1 is the highest score among ranked stocks."),
+    "peak_at_window_edge": ("Peak at window edge", FLAG_MEANINGS["peak_at_window_edge"]),
+    "high_52w_close": ("52-week high", "The highest close of the last 52 weeks; empty until 52 weeks of bars are stored."),
+    "high_52w_date": ("52-week high date", "The latest day of the 52-week high close."),
+    "drawdown_52w_pct": ("From 52-week high", "How far the close is below the 52-week high, in percent."),
+    "stored_high_close": ("Highest stored close", "The highest close dipwatch has stored for the stock, from the first stored day on."),
+    "stored_high_date": ("Highest stored date", "The latest day of the highest stored close."),
+    "drawdown_stored_pct": ("From stored high", "How far the close is below the highest stored close, in percent."),
+    "stored_first_date": ("Stored since", "The first day the highest stored close covers."),
+    "dollar_volume_20d": ("Dollar volume (20d)", "The average of close × volume over the last 20 sessions, in dollars."),
+    "other_classes": ("Other classes", "The company's other share classes, less traded, when share classes are grouped."),
 }
 
 

@@ -3,7 +3,8 @@
 Pure functions over a report frame (``shared.core.analytics.REPORT_COLUMNS`` and any columns
 added later); the web pages, the JSON API and its CSV export share them.
 
-Sorting never mixes the ranked rows with the excluded ones: ranked rows come first in the
+Grouped, a company's share classes take one row, its most traded class's, with the others named
+in ``other_classes``. Sorting never mixes the ranked rows with the excluded ones: ranked rows come first in the
 chosen order, then the excluded rows in the same order. Empty values sort last.
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from shared.core.quality import FLAG_NAMES, explode_flags
+from shared.core.share_classes import group_share_classes
 
 #: Sort keys: name -> (column, ascending by default). The default puts the dip-buyer's end first:
 #: the deepest drawdown, the best score, the longest time since the peak, the worst returns.
@@ -46,6 +48,7 @@ class ReportQuery:
     flag: str | None = None
     offset: int = 0
     limit: int | None = None
+    grouped: bool = False  # one row per company (see shared.core.share_classes)
 
     @property
     def is_descending(self) -> bool:
@@ -111,13 +114,16 @@ def sort_report(report: pd.DataFrame, sort: str, descending: bool) -> pd.DataFra
 
 
 def view_report(report: pd.DataFrame, query: ReportQuery) -> ReportPage:
-    """The rows of ``report`` that ``query`` selects, sorted and cut to its page."""
+    """The rows of ``report`` that ``query`` selects, sorted, grouped by company when the query
+    asks (each company at its leading class's place) and cut to its page."""
     selected = report
     if query.sector is not None:
         selected = selected[selected["sector"].str.casefold() == query.sector.casefold()]
     if query.flag is not None:
         selected = selected[has_flag(selected["flags"], query.flag)]
     ordered = sort_report(selected, query.sort, query.is_descending)
+    if query.grouped:
+        ordered = group_share_classes(ordered).reset_index(drop=True)
     end = None if query.limit is None else query.offset + query.limit
     return ReportPage(
         rows=ordered.iloc[query.offset : end].reset_index(drop=True),
@@ -147,6 +153,14 @@ def round_to_meaning(frame: pd.DataFrame) -> pd.DataFrame:
         elif name.endswith("_pct") or name in RATIO_COLUMNS:
             changes[name] = frame[column].round(2)
     return frame.assign(**changes)
+
+
+def compact_dollars(value: float) -> str:
+    """Dollars as people say them: ``$1.2B``, ``$34.5M``, ``$980.0K``, ``$512``."""
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(value) >= size:
+            return f"${value / size:,.1f}{suffix}"
+    return f"${value:,.0f}"
 
 
 def _plain(value: object) -> object:

@@ -12,8 +12,9 @@ import pandas as pd
 
 from shared.core.trading_calendar import trading_days
 
-#: Calendar days of history the context reads (the 200-bar average needs about 290).
-HISTORY_DAYS = 300
+#: Calendar days of history the context reads: 365 for the 52-week high (the 200-bar average
+#: needs about 290).
+HISTORY_DAYS = 365
 
 
 def window_start(as_of: date, lookback_days: int) -> date:

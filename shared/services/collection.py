@@ -19,7 +19,9 @@ from shared.adapters.archive import Archive, bars_key, changes_key, chart_key, p
 from shared.adapters.layout import omitted_key
 from shared.adapters.object_keys import STALE_TEMPORARY_SECONDS
 from shared.core.analytics import build_report
+from shared.core.changes import compare_reports
 from shared.core.charts import chart_points
+from shared.core.context import carry_stored_high
 from shared.core.quality import count_flags
 from shared.core.trading_calendar import check_requested_day, last_completed_session, previous_trading_day, trading_days
 from shared.core.window import history_sessions, window_sessions
@@ -27,7 +29,6 @@ from shared.errors import BadInput, CorruptObject, DipwatchError, ImmutableObjec
 from shared.ports import Broker, MarketData
 from shared.services.bar_days import BarDays
 from shared.services.latest_pointer import point_latest
-from shared.services.reports import changes_since_previous
 from shared.services.runs import RunSummary, latest_document
 from shared.services.sources import check_source
 from shared.telemetry import logger
@@ -98,7 +99,9 @@ class Collection:
             # Both parts are canonical bars; build_report and the chart keep the last row of a
             # (symbol, date), the fetched one, so neither a sort nor a de-duplication is needed here.
             bars = pd.concat([stored, fetched], ignore_index=True)
+            previous_day, previous, readable = self._previous_report(target)
             report = build_report(bars, self._universe, target, self._lookback_days)
+            report = carry_stored_high(report, previous, target, previous_day, self._lookback_days)
             summary.ranked = int(report["rank"].notna().sum())
             summary.excluded = int(report["rank"].isna().sum())
             summary.missing = sorted(set(self._universe["symbol"]) - set(report["symbol"]) - set(summary.failed))
@@ -109,7 +112,7 @@ class Collection:
             report = report if kept is None else kept
             self._write_chart(target, bars, summary)
             summary.quality = count_flags(report["flags"])
-            changes = self._store_changes(target, report, summary)
+            changes = self._store_changes(target, report, previous_day, previous, summary) if readable else None
             summary.positions = self._snapshot_positions(target)
             summary.outcome = "complete" if not (summary.failed or summary.missing) else "partial"
             self._finish(summary, started)
@@ -215,14 +218,27 @@ class Collection:
         except StorageError:
             logger.exception("could not store the chart object", extra={"key": chart_key(day)})
 
-    def _store_changes(self, target: date, report: pd.DataFrame, summary: RunSummary) -> dict[str, Any] | None:
+    def _previous_report(self, target: date) -> tuple[date | None, pd.DataFrame | None, bool]:
+        """The newest stored report before ``target``, its day, and whether that could be read.
+        Unreadable, it is logged and left out: the highest stored close then covers this run's
+        history only, and what changed is not stored."""
+        try:
+            day = self._archive.previous_report_day(target)
+            return day, (self._archive.read_report(day) if day is not None else None), True
+        except (StorageError, ValueError, KeyError):
+            logger.exception("could not read the previous report", extra={"as_of": target.isoformat()})
+            return None, None, False
+
+    def _store_changes(
+        self, target: date, report: pd.DataFrame, previous_day: date | None, previous: pd.DataFrame | None, summary: RunSummary
+    ) -> dict[str, Any] | None:
         """Compare the report with the previous stored one and store that next to it (immutable).
 
         Derived data: a storage failure (a corrupt previous report included) is logged and the
         run goes on, with ``changes`` null in ``latest.json`` (the read side recomputes it)."""
         key = changes_key(target)
         try:
-            changes = changes_since_previous(self._archive, target, report, self._top_n)
+            changes = compare_reports(report, previous, target, previous_day, self._top_n)
             _written, stored = self._keep_first(summary, key, lambda: self._archive.write_changes(target, changes), lambda: self._archive.read_changes(target))
         except StorageError:
             logger.exception("could not store what changed", extra={"key": key})

@@ -15,6 +15,7 @@ import pandas as pd
 from shared.core.glossary import FLAG_MEANINGS, SURVIVORSHIP_CAVEAT
 from shared.core.quality import FLAG_NAMES
 from shared.core.report_view import NO_FLAG, ReportPage, ReportQuery, round_to_meaning, to_records, view_report
+from shared.core.share_classes import other_classes_of
 from shared.core.track_record import summarise_track_record
 from shared.errors import BadInput, NoReportYet
 from shared.services.downloads import Downloads
@@ -58,6 +59,8 @@ def page_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     records = to_records(round_to_meaning(frame))
     for record in records:
         record["flag_list"] = [flag for flag in str(record.get("flags") or "").split(";") if flag]
+        if "other_classes" in record:
+            record["other_class_list"] = other_classes_of(record["other_classes"])
     return records
 
 
@@ -119,6 +122,7 @@ class Dashboard:
         rows = page_records(page.rows)
         for row in rows:
             del row["flag_list"]
+            row.pop("other_class_list", None)
         reply = dict(report.latest or {})
         reply.update(
             as_of=report.as_of.isoformat(),
@@ -131,6 +135,7 @@ class Dashboard:
             order="desc" if query.is_descending else "asc",
             sector=query.sector,
             flag=query.flag,
+            classes="grouped" if query.grouped else "all",
             next_offset=page.next_offset,
             rows=rows,
         )

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from shared.adapters.archive import Archive
-from shared.core.analytics import compare_reports
+from shared.core.changes import compare_reports
 from shared.core.sectors import summarise_sectors
 from shared.core.track_record import HORIZONS, TRACK_RECORD_COLUMNS, compute_track_record, horizon_targets
 from shared.core.trading_calendar import trading_days

@@ -14,6 +14,7 @@ from shared.adapters.universe import find_symbol, normalise_symbol
 from shared.core.glossary import column_description, column_label
 from shared.core.price_chart import chart_series, draw_price_chart
 from shared.core.report_view import round_to_meaning, to_records
+from shared.core.share_classes import sibling_classes
 from shared.errors import NoReportYet
 from shared.core.window import window_start
 from shared.services.dashboard import Dashboard, Report
@@ -25,11 +26,13 @@ HISTORY_REPORTS = 20
 AVERAGE_HISTORY_DAYS = 290
 #: Columns shown in the page's headline, so not again under Context.
 _HEADLINE = {"rank", "symbol", "name", "sector", "close", "peak_close", "peak_date", "drawdown_pct", "days_since_peak", "flags", "score_rank", "peak_at_window_edge"}
+#: Columns shown in the page's "longer view" line, so not again under Context.
+_LONGER_VIEW = {"high_52w_close", "high_52w_date", "drawdown_52w_pct", "stored_high_close", "stored_high_date", "drawdown_stored_pct", "stored_first_date"}
 
 
 @dataclass(frozen=True)
 class ContextItem:
-    """One context value with its label, meaning and how to show it (pct, level, price, number, text)."""
+    """One context value with its label, meaning and how to show it (pct, level, price, money, number, text)."""
 
     column: str
     label: str
@@ -53,6 +56,7 @@ class StockView:
     context: list[ContextItem]
     flags: list[str]
     history: list[dict[str, Any]]
+    other_classes: list[str]  # the company's other share classes in the report
 
 
 #: Percentages that have no sign to colour (a level, not a move).
@@ -62,6 +66,8 @@ _LEVELS = {"volatility_pct"}
 def _kind(column: str) -> str:
     if column in _LEVELS:
         return "level"
+    if column.startswith("dollar_volume"):
+        return "money"
     if column.endswith("_pct"):
         return "pct"
     if column.endswith("_close") or column.endswith("_price"):
@@ -76,7 +82,7 @@ def context_items(row: dict[str, Any]) -> list[ContextItem]:
     return [
         ContextItem(column, column_label(column), value, _kind(column) if not isinstance(value, (str, bool)) else "text", column_description(column))
         for column, value in row.items()
-        if column not in _HEADLINE and column != "flag_list"
+        if column not in _HEADLINE and column not in _LONGER_VIEW and column != "flag_list"
     ]
 
 
@@ -113,7 +119,8 @@ class StockPages:
         """The JSON of ``/api/stocks/SYMBOL``: the row and the window's closes."""
         symbol, report, row = self._find(query, day)
         closes = round_to_meaning(self.closes(symbol, report.as_of))
-        return {"as_of": report.as_of.isoformat(), "source": report.source, "row": row, "closes": to_records(closes)}
+        others = sibling_classes(report.frame, symbol)
+        return {"as_of": report.as_of.isoformat(), "source": report.source, "row": row, "other_classes": others, "closes": to_records(closes)}
 
     def rank_history(self, symbol: str, as_of: date) -> list[dict[str, Any]]:
         """The symbol's rank, drawdown and days since peak in the last ``HISTORY_REPORTS``
@@ -152,4 +159,5 @@ class StockPages:
             context=context_items(row),
             flags=[flag for flag in str(row.get("flags") or "").split(";") if flag],
             history=self.rank_history(symbol, report.as_of),
+            other_classes=sibling_classes(report.frame, symbol),
         )

@@ -14,6 +14,7 @@ import pandas as pd
 from shared.adapters.archive import Archive
 from shared.adapters.universe import find_symbol
 from shared.core.charts import downsample
+from shared.core.share_classes import sibling_classes
 from shared.core.window import window_start
 from shared.errors import NoReportYet, ObjectNotFound
 from shared.services.reports import Reports
@@ -27,6 +28,7 @@ class StockRow:
     as_of: date
     row: dict[str, Any]
     ranked: int
+    other_classes: tuple[str, ...] = ()  # the company's other share classes in that report
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ class Stocks:
         if rows.empty:
             raise NoReportYet(f"{symbol} has no bar dated {as_of.isoformat()}, so it is not in that day's report")
         row = {str(column): value for column, value in rows.iloc[0].items()}
-        return StockRow(symbol, as_of, row, int(report["rank"].notna().sum()))
+        return StockRow(symbol, as_of, row, int(report["rank"].notna().sum()), tuple(sibling_classes(report, symbol)))
 
     def closes(self, symbol: str, as_of: date) -> pd.DataFrame:
         """``date, close`` of ``symbol`` in the window ending on ``as_of``, from the stored bars."""

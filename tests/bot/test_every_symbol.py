@@ -37,18 +37,24 @@ def test_stock_renders_for_every_universe_symbol(full: Container) -> None:
 
 
 def test_top_pages_through_the_whole_ranking(full: Container) -> None:
+    """Every ranked symbol is on a page once: as a row (a button) or named under its company's
+    leading class ("also UAA"); the packaged list's 14 two-class companies take one row each."""
     reply = full.commands.dispatch("/top 25", chat_id=1, user_id=None, base_url="http://localhost/")
-    pages, seen = 1, 0
+    pages, seen, also = 1, [], []
     while True:
-        check_html(reply.text)
+        visible = check_html(reply.text)
         assert not too_wide(reply.text)
         symbols = [label for row in reply.buttons for label, data in row if data.startswith("s:")]
         assert 1 <= len(symbols) <= 25 and all(len(data.encode()) <= 64 for row in reply.buttons for _label, data in row)
-        seen += len(symbols)
+        seen += symbols
+        also += [word for line in visible.splitlines() if line.strip().startswith("also ") for word in line.split()[1:]]
         nav = dict(reply.buttons[-1])
         if "▶" not in nav:
             break
         reply = full.market_commands.page(callbacks.decode(nav["▶"]))
         pages += 1
-    ranked = int(full.archive.read_report(AS_OF)["rank"].notna().sum())
-    assert seen == ranked and pages == -(-ranked // 25)
+    report = full.archive.read_report(AS_OF)
+    ranked = set(report.loc[report["rank"].notna(), "symbol"])
+    assert len(seen) == len(set(seen)) and sorted(seen + also) == sorted(ranked)
+    assert len(also) == 14 and {"UA", "UAA"} & set(also) and {"GOOG", "GOOGL"} & set(also)
+    assert pages == -(-len(seen) // 25)

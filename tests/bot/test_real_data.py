@@ -128,7 +128,8 @@ def test_every_page_and_every_symbol_button_in_it(real: Container) -> None:
         if "▶" not in nav:
             break
         reply = real.market_commands.page(callbacks.decode(nav["▶"]))
-    assert opened == int(real.archive.read_report(AS_OF)["rank"].notna().sum())
+    # One row, so one button, per company: the sample's LLYVA and LLYVK (Liberty Live) share one.
+    assert opened == int(real.archive.read_report(AS_OF)["rank"].notna().sum()) - 1
 
 
 @pytest.mark.parametrize(
@@ -151,6 +152,9 @@ def test_top_sorts(real: Container, sort: str, column: str, ascending: bool) -> 
     reply = owner_says(real, f"/top 25 sort={sort}")
     shown = [label for row in reply.buttons for label, data in row if data.startswith("s:")]
     ranked = real.archive.read_report(AS_OF).dropna(subset=["rank"])
+    # Liberty Live's two classes take one row: the one with more dollar volume.
+    pair = ranked[ranked["symbol"].isin(["LLYVA", "LLYVK"])].sort_values("dollar_volume_20d")
+    ranked = ranked[ranked["symbol"] != pair["symbol"].iloc[0]]
     expected = ranked.sort_values([column, "rank"], ascending=[ascending, True], na_position="last")["symbol"].head(25).tolist()
     assert shown == expected
 

@@ -54,8 +54,13 @@ def test_backfill_collect_and_read_the_whole_listing(wide_parts: Container, list
     assert len([r for r in listing.requests if r.path == "/v2/assets"]) == 1  # read once, then kept
 
     client = create_app(container=wide_parts).test_client()
-    report = client.get(f"/api/reports/{AS_OF.isoformat()}").get_json()
+    report = client.get(f"/api/reports/{AS_OF.isoformat()}?classes=all").get_json()
     assert {row["symbol"] for row in report["rows"]} == set(LISTED)
+    # By default one row per company: Alpaca's names ("Under Armour (Class C) Common Stock") group classes too.
+    grouped = client.get(f"/api/reports/{AS_OF.isoformat()}").get_json()
+    also = {symbol for row in grouped["rows"] for symbol in row["other_classes"].split(";") if symbol}
+    assert grouped["classes"] == "grouped" and {row["symbol"] for row in grouped["rows"]} | also == set(LISTED)
+    assert len(grouped["rows"]) + len(also) == len(LISTED) and also & {"UA", "UAA"}
     made_up = next(s for s in LISTED if s not in {"AAPL", "MSFT"} and report["rows"][0]["symbol"] != s)
     stock = client.get(f"/api/stocks/{made_up}")
     assert stock.status_code == 200 and stock.get_json()["row"]["symbol"] == made_up
@@ -65,7 +70,7 @@ def test_backfill_collect_and_read_the_whole_listing(wide_parts: Container, list
         return wide_parts.commands.dispatch(text, 5, 5, "http://127.0.0.1/").text
 
     top = dispatch("/top 25")
-    deepest = min((row for row in report["rows"] if row["rank"] is not None), key=lambda row: row["rank"])
+    deepest = min((row for row in grouped["rows"] if row["rank"] is not None), key=lambda row: row["rank"])  # /top groups classes too
     assert deepest["symbol"] in top and "/2000" in top.replace(",", "")
     assert made_up in dispatch(f"/stock {made_up.lower()}")
 

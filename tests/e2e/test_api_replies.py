@@ -22,9 +22,9 @@ def decimals(value: float) -> int:
 
 
 def test_report_page_parameters(api: Any) -> None:
-    whole = api.get(f"/api/reports/{AS_OF}").get_json()
+    whole = api.get(f"/api/reports/{AS_OF}?classes=all").get_json()
     assert whole["total"] == 66 == whole["count"] and whole["next"] is None and whole["source"] == "simulated"
-    page = api.get(f"/api/reports/{AS_OF}?limit=10&offset=20&sort=score").get_json()
+    page = api.get(f"/api/reports/{AS_OF}?limit=10&offset=20&sort=score&classes=all").get_json()
     assert (page["offset"], page["limit"], page["count"], page["sort"], page["order"]) == (20, 10, 10, "score", "desc")
     by_score = sorted((row for row in whole["rows"] if row["rank"] is not None), key=lambda row: (-row["score"], row["symbol"]))
     assert [row["symbol"] for row in page["rows"]] == [row["symbol"] for row in by_score[20:30]]
@@ -33,8 +33,27 @@ def test_report_page_parameters(api: Any) -> None:
     assert energy["total"] == 6 and {row["sector"] for row in energy["rows"]} == {"Energy"}
     days = [row["days_since_peak"] for row in energy["rows"]]
     assert days == sorted(days)
-    flagged = api.get(f"/api/reports/{AS_OF}?flag=none").get_json()
+    flagged = api.get(f"/api/reports/{AS_OF}?flag=none&classes=all").get_json()
     assert flagged["total"] == sum(1 for row in whole["rows"] if not row["flags"])
+
+
+def test_share_classes_are_grouped_by_default_and_the_csv_keeps_every_symbol(api: Any) -> None:
+    every = api.get(f"/api/reports/{AS_OF}?classes=all").get_json()
+    grouped = api.get(f"/api/reports/{AS_OF}").get_json()
+    assert (every["classes"], grouped["classes"]) == ("all", "grouped") and "other_classes" not in every["rows"][0]
+    # The fixture's universe holds two classes of Brown–Forman (BF.A, BF.B): one row, the most traded.
+    rows = {row["symbol"]: row for row in every["rows"]}
+    lead, other = sorted(["BF.A", "BF.B"], key=lambda symbol: -rows[symbol]["dollar_volume_20d"])
+    shown = {row["symbol"]: row for row in grouped["rows"]}
+    assert grouped["total"] == 65 == len(shown) and other not in shown and shown[lead]["other_classes"] == other
+    assert all(row["other_classes"] == "" for symbol, row in shown.items() if symbol != lead)
+    ranked = [row["symbol"] for row in grouped["rows"] if row["rank"] is not None]
+    assert ranked == [row["symbol"] for row in every["rows"] if row["rank"] is not None and row["symbol"] != other]
+    export = list(csv.DictReader(io.StringIO(api.get(f"/api/reports/{AS_OF}?format=csv").get_data(as_text=True))))
+    assert len(export) == 66 and {"BF.A", "BF.B"} <= {row["symbol"] for row in export}
+    assert len(list(csv.DictReader(io.StringIO(api.get(f"/api/reports/{AS_OF}?format=csv&classes=grouped").get_data(as_text=True))))) == 65
+    bad = api.get(f"/api/reports/{AS_OF}?classes=some")
+    assert bad.status_code == 400 and bad.get_json()["error"]["message"].startswith("classes:")
 
 
 def test_latest_is_accepted_wherever_a_day_is(api: Any) -> None:

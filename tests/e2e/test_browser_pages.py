@@ -75,7 +75,8 @@ def test_dashboard_at_desktop_width(desktop: Any, web_url: str) -> None:
     assert "Simulated market data" in desktop.locator("#source-banner").inner_text()
     assert desktop.locator("#coverage").inner_text() == "66/66"
     listed = rows(desktop)
-    assert len(listed) == 50 and desktop.locator("#page-position").inner_text() == "1–50 of 66"
+    # One row per company: Brown–Forman's BF.A and BF.B take one row, so 65 of the 66 symbols.
+    assert len(listed) == 50 and desktop.locator("#page-position").inner_text() == "1–50 of 65"
     drawdowns = numbers([row["drawdown"] for row in listed])
     assert drawdowns == sorted(drawdowns)
     assert desktop.locator("#sectors tbody tr").count() == 11
@@ -121,16 +122,33 @@ def test_paging_through_the_whole_universe(desktop: Any, web_url: str) -> None:
 
     desktop.goto(web_url + "/?limit=25")
     seen: list[str] = []
-    for position in ("1–25 of 66", "26–50 of 66", "51–66 of 66"):
+    for position in ("1–25 of 65", "26–50 of 65", "51–65 of 65"):
         expect(desktop.locator("#page-position")).to_have_text(position)
         seen += [row["symbol"] for row in rows(desktop)]
         if desktop.locator("#page-next").count():
             with desktop.expect_navigation():
                 desktop.click("#page-next")
-    assert len(seen) == 66 == len(set(seen))
+    assert len(seen) == 65 == len(set(seen))
     with desktop.expect_navigation():
         desktop.click("#page-prev")
-    expect(desktop.locator("#page-position")).to_have_text("26–50 of 66")
+    expect(desktop.locator("#page-position")).to_have_text("26–50 of 65")
+
+
+def test_share_classes_one_row_per_company_or_every_symbol(desktop: Any, web_url: str) -> None:
+    desktop.goto(web_url + "/?sector=Consumer%20Staples")
+    listed = [row["symbol"] for row in rows(desktop)]
+    assert len([symbol for symbol in listed if symbol.startswith("BF.")]) == 1
+    lead = next(symbol for symbol in listed if symbol.startswith("BF."))
+    other = "BF.B" if lead == "BF.A" else "BF.A"
+    also = desktop.locator(f"#ranking-table tbody tr[data-symbol='{lead}'] .also")
+    assert also.inner_text() == f"also {other}" and desktop.locator("#classes-note").is_visible()
+    with desktop.expect_navigation():
+        also.get_by_role("link", name=other).click()
+    assert desktop.locator("#stock-heading").inner_text() == other
+    desktop.goto(web_url + "/?sector=Consumer%20Staples")
+    desktop.select_option("#filter-classes", value="all")
+    desktop.wait_for_url(re.compile("classes=all"))
+    assert {"BF.A", "BF.B"} <= {row["symbol"] for row in rows(desktop)} and len(rows(desktop)) == len(listed) + 1
 
 
 def test_symbol_page_has_the_chart(desktop: Any, web_url: str) -> None:

@@ -24,10 +24,10 @@ def test_changes_sectors_and_track_record_endpoints(container, client) -> None:
     assert (changes["as_of"], changes["previous"], changes["top_n"]) == ("2026-11-27", "2026-05-01", top_n)
     assert changes["entered"] == [s for s in top(now) if s not in top(then)]
     assert changes["left"] == [s for s in top(then) if s not in top(now)]
-    for move in changes["rank_moves"]:
-        assert move["rank"] == int(now.set_index("symbol").loc[move["symbol"], "rank"])
-        assert move["previous_rank"] == int(then.set_index("symbol").loc[move["symbol"], "rank"])
-        assert move["change"] == move["previous_rank"] - move["rank"] != 0
+    for item in changes["deepened"]:
+        assert item["rank"] == int(now.set_index("symbol").loc[item["symbol"], "rank"])
+        assert item["previous_rank"] == int(then.set_index("symbol").loc[item["symbol"], "rank"])
+        assert item["change_pts"] == pytest.approx(item["drawdown_pct"] - item["previous_drawdown_pct"], abs=0.011) and item["change_pts"] < 0
     assert client.get("/api/reports/2026-05-01/changes").get_json()["previous"] is None
 
     sectors = client.get("/api/sectors").get_json()["sectors"]

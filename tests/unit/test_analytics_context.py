@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shared.core.analytics import SCORE_WEIGHTS, build_report, compare_reports, compute_scores, has_excluding_flag
+from shared.core.analytics import SCORE_WEIGHTS, build_report, compute_scores, has_excluding_flag
+from shared.core.changes import compare_reports
 from shared.core.sectors import summarise_sectors
 from shared.core.track_record import compute_track_record
 from tests.conftest import make_bars
@@ -113,22 +114,24 @@ def test_sector_summary_hand_computed() -> None:
 
 
 def test_compare_reports_hand_computed() -> None:
-    def report(rows: list[tuple[str, object, str]]) -> pd.DataFrame:
-        frame = pd.DataFrame(rows, columns=["symbol", "rank", "flags"])
+    def report(rows: list[tuple[str, object, float, str]]) -> pd.DataFrame:
+        frame = pd.DataFrame(rows, columns=["symbol", "rank", "drawdown_pct", "flags"])
         return frame.assign(rank=frame["rank"].astype("Int64"))
 
-    before = report([("A", 1, ""), ("B", 2, "stale"), ("C", 3, ""), ("D", 4, ""), ("E", None, "bad_price")])
-    now = report([("C", 1, ""), ("A", 2, "stale"), ("D", 3, ""), ("B", 4, "stale;outlier_return"), ("E", None, "bad_price")])
+    before = report([("A", 1, -40.0, ""), ("B", 2, -30.0, "stale"), ("C", 3, -20.0, ""), ("D", 4, -10.0, ""), ("E", None, -50.0, "bad_price")])
+    now = report([("C", 1, -45.0, ""), ("A", 2, -41.5, "stale"), ("D", 3, -9.0, ""), ("B", 4, -8.0, "stale;outlier_return"), ("E", None, -60.0, "bad_price")])
     changes = compare_reports(now, before, date(2026, 3, 3), date(2026, 3, 2), top_n=2)
     assert changes["as_of"] == "2026-03-03" and changes["previous"] == "2026-03-02" and changes["top_n"] == 2
+    assert changes["version"] == 2 and changes["deepened_scope"] == 100 and "rank_moves" not in changes
     assert changes["entered"] == ["C"] and changes["left"] == ["B"]
-    assert changes["rank_moves"] == [
-        {"symbol": "C", "previous_rank": 3, "rank": 1, "change": 2},
-        {"symbol": "B", "previous_rank": 2, "rank": 4, "change": -2},
-        {"symbol": "A", "previous_rank": 1, "rank": 2, "change": -1},
-        {"symbol": "D", "previous_rank": 4, "rank": 3, "change": 1},
+    # C fell from -20 to -45 (-25 points), A from -40 to -41.5 (-1.5); D and B recovered; E is unranked.
+    assert changes["deepened"] == [
+        {"symbol": "C", "rank": 1, "previous_rank": 3, "drawdown_pct": -45.0, "previous_drawdown_pct": -20.0, "change_pts": -25.0},
+        {"symbol": "A", "rank": 2, "previous_rank": 1, "drawdown_pct": -41.5, "previous_drawdown_pct": -40.0, "change_pts": -1.5},
     ]
     assert changes["new_flags"] == [{"symbol": "A", "flags": ["stale"]}, {"symbol": "B", "flags": ["outlier_return"]}]
+    first = compare_reports(now, None, date(2026, 3, 3), None)
+    assert first["previous"] is None and first["entered"] == first["left"] == first["deepened"] == first["new_flags"] == []
 
 
 def test_track_record_hand_computed() -> None:

@@ -108,3 +108,33 @@ def test_quality_flags_on_real_data(real_bars: pd.DataFrame, universe: pd.DataFr
     assert set(report.index[has("missing_bars")]) == gaps
     # VKTX's +121% on 2024-02-27 (a real event, per SOURCES.md) is an outlier, not a split.
     assert "outlier_return" in flags["VKTX"] and "split_suspect" not in flags["VKTX"]
+
+
+@pytest.mark.parametrize("as_of", [date(2024, 3, 8), date(2023, 3, 17)])
+def test_dip_context_matches_a_wide_recomputation(real_bars: pd.DataFrame, universe: pd.DataFrame, as_of: date) -> None:
+    """The window-edge mark, the 52-week and the stored high, recomputed from a dates x symbols matrix."""
+    report = build_report(real_bars, universe, as_of, LOOKBACK).set_index("symbol").sort_index()
+    end = pd.Timestamp(as_of)
+    closes = real_bars.pivot(index="date", columns="symbol", values="close").sort_index()
+    history = closes.loc[end - pd.Timedelta(days=HISTORY_DAYS - 1) : end]
+    year = closes.loc[end - pd.Timedelta(days=364) : end]
+    first_session = trading_days((end - pd.Timedelta(days=364)).date(), as_of)[0]
+    covered = history.apply(lambda column: column.first_valid_index()) <= first_session
+    high_52w = year.max().where(covered).reindex(report.index)
+    assert np.allclose(report["high_52w_close"], high_52w, equal_nan=True)
+    assert np.allclose(report["stored_high_close"], history.max().reindex(report.index))
+    assert np.allclose(report["drawdown_52w_pct"], (report["close"] / high_52w - 1) * 100, equal_nan=True)
+    fifth = trading_days((end - pd.Timedelta(days=LOOKBACK - 1)).date(), as_of)[4]
+    assert (report["peak_at_window_edge"] == (report["peak_date"] <= fifth)).all()
+    drawdowns = report[["drawdown_pct", "drawdown_52w_pct", "drawdown_stored_pct"]].dropna()
+    assert (drawdowns["drawdown_stored_pct"] <= drawdowns["drawdown_52w_pct"] + 1e-9).all()
+    assert (drawdowns["drawdown_52w_pct"] <= drawdowns["drawdown_pct"] + 1e-9).all()
+
+
+@pytest.mark.skipif(not FULL.exists(), reason="needs ../shared/data/daily_bars.csv.gz (the committed sample is too small)")
+def test_in_a_falling_market_most_top_peaks_sit_at_the_window_edge(real_bars: pd.DataFrame, universe: pd.DataFrame) -> None:
+    """The figures README quotes for 2022-10-12."""
+    report = build_report(real_bars, universe, date(2022, 10, 12), LOOKBACK).set_index("symbol")
+    top = report[report["rank"] <= 20]
+    assert int(top["peak_at_window_edge"].sum()) == 17 and int(report["peak_at_window_edge"].sum()) == 416 and len(report) == 956
+    assert round(report.loc["CVNA", "drawdown_pct"], 1) == -81.3 and round(report.loc["CVNA", "drawdown_stored_pct"], 1) == -87.2

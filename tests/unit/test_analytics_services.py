@@ -53,7 +53,7 @@ def test_report_changes_against_the_previous_trading_day(container) -> None:
     container.collection.collect(PREVIOUS)
     container.collection.collect()
     changes = container.reports.report_changes()
-    assert set(changes) == {"as_of", "previous", "top_n", "entered", "left", "rank_moves", "new_flags"}
+    assert set(changes) == {"version", "as_of", "previous", "top_n", "deepened_scope", "entered", "left", "deepened", "new_flags"}
     assert changes["as_of"] == "2026-11-27" and changes["previous"] == "2026-11-25"
     assert changes["top_n"] == container.settings.top_n
     _d, now = container.reports.load_report()
@@ -63,11 +63,14 @@ def test_report_changes_against_the_previous_trading_day(container) -> None:
     before_top = set(before.loc[before["rank"] <= top, "symbol"])
     assert set(changes["entered"]) == now_top - before_top
     assert set(changes["left"]) == before_top - now_top
-    for move in changes["rank_moves"]:
-        assert set(move) == {"symbol", "previous_rank", "rank", "change"}
-        assert move["change"] == move["previous_rank"] - move["rank"] != 0
-    sizes = [abs(move["change"]) for move in changes["rank_moves"]]
-    assert sizes == sorted(sizes, reverse=True)
+    now_rows, before_rows = now.set_index("symbol"), before.set_index("symbol")
+    for item in changes["deepened"]:
+        assert item["rank"] == int(now_rows.loc[item["symbol"], "rank"]) <= 100
+        assert item["drawdown_pct"] == pytest.approx(now_rows.loc[item["symbol"], "drawdown_pct"], abs=0.005)
+        assert item["previous_drawdown_pct"] == pytest.approx(before_rows.loc[item["symbol"], "drawdown_pct"], abs=0.005)
+        assert item["change_pts"] < 0
+    falls = [item["change_pts"] for item in changes["deepened"]]
+    assert falls == sorted(falls)  # the largest fall first
     for item in changes["new_flags"]:
         assert set(item) == {"symbol", "flags"} and isinstance(item["flags"], list)
     first = container.reports.report_changes(PREVIOUS)
@@ -170,3 +173,23 @@ def test_a_failed_changes_write_does_not_fail_the_collection(settings, tmp_path)
     assert summary.outcome == "complete" and summary.changes_key == ""
     assert container.reports.latest_summary()["changes"] is None
     assert container.reports.report_changes()["as_of"] == "2026-11-27"  # recomputed on demand
+
+
+def test_the_collector_carries_the_highest_stored_close_across_reports(container) -> None:
+    """Two collections 249 days apart: the second reads 365 days of history, which misses the first
+    window's opening months; the first report's stored high carries them, so the highest stored
+    close is the highest of every stored bar, and ``stored_first_date`` the first stored day."""
+    first, second = date(2026, 3, 2), date(2026, 11, 6)
+    container.collection.collect(first)
+    container.collection.collect(second)
+    stored = container.archive.read_bars(container.archive.stored_days("bars"))
+    assert stored["date"].min() < pd.Timestamp(second) - pd.Timedelta(days=365)  # the second run alone cannot see them
+    highest = stored.groupby("symbol")["close"].max()
+    report = container.archive.read_report(second).set_index("symbol")
+    unsplit = report[~report["flags"].str.contains("split")]
+    assert len(unsplit) >= len(report) - 1
+    assert (unsplit["stored_high_close"] == highest.reindex(unsplit.index)).all()
+    assert (unsplit["stored_first_date"] == stored["date"].min()).all()
+    expected = (unsplit["close"] / unsplit["stored_high_close"] - 1) * 100
+    assert (unsplit["drawdown_stored_pct"] - expected).abs().max() < 1e-6  # stored to 10 significant digits
+    assert (unsplit["drawdown_stored_pct"] <= unsplit["drawdown_52w_pct"].fillna(0) + 1e-9).all()
