@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from shared.core.quality import explode_flags, flag_symbols, join_flags, with_log_returns
+from shared.core.splits import find_splits, repair_splits
 from shared.core.symbol_runs import run_tail_means, symbol_runs, unique_sorted
 from shared.core.window import history_start, window_bars, window_sessions
 
@@ -208,16 +209,21 @@ def build_report(
     as_of: date,
     lookback_days: int = 180,
     sessions: pd.DatetimeIndex | None = None,
+    announcements: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The day's report: drawdowns with context, joined with names and sectors, flagged, scored
     and ranked.
 
     Returns ``REPORT_COLUMNS``, one row per universe symbol that has a bar dated ``as_of``.
     ``sessions`` are the trading days of the window (default: the NYSE calendar's).
+    Splits in raw prices are found (``shared.core.splits``, with the broker's ``announcements``
+    when given) and confirmed ones undone here, for the report only: ``bars`` stay as stored.
     """
     if sessions is None:
         sessions = window_sessions(as_of, lookback_days)
     history = history_bars(bars, as_of, lookback_days)
+    splits = find_splits(history, announcements)
+    history = repair_splits(history, splits)
     drawdowns = compute_drawdowns(history, as_of, lookback_days)
     if drawdowns.empty:
         return pd.DataFrame({column: pd.Series(dtype=object) for column in REPORT_COLUMNS})
@@ -226,7 +232,7 @@ def build_report(
         history = history.assign(symbol=history["symbol"].cat.remove_unused_categories())
     drawdowns = drawdowns.assign(symbol=drawdowns["symbol"].astype(object))
     window = with_log_returns(window_bars(history, as_of, lookback_days))
-    flags = join_flags(flag_symbols(window, as_of, sessions))
+    flags = join_flags(flag_symbols(window, as_of, sessions, splits))
     context = compute_context(history, window, drawdowns)
     report = drawdowns.merge(universe.loc[:, ["symbol", "name", "sector"]], on="symbol", how="left")
     report = report.join(context, on="symbol")
