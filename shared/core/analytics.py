@@ -57,15 +57,15 @@ MOVING_AVERAGE_BARS: tuple[int, ...] = (50, 200)
 #: Annualised volatility (in percent) below this counts as none: float noise of a flat series.
 MIN_VOLATILITY_PCT = 1e-6
 
-#: The composite score's weights, all in one place (README names them).
-#: score = DEPTH * depth + REBOUND * min(rebound_pct, depth)
-#:         + ACCELERATION * min(ret_5d_pct - ret_20d_pct / 4, 0) + KNIFE * min(ret_5d_pct, 0)
-#: where depth = -drawdown_pct; missing terms (short history) count as 0.
+#: The composite score's weights, all in one place (README names them and shows the backtest):
+#: score = DEPTH * depth + REBOUND * min(rebound_pct, depth) + KNIFE * max(min(ret_5d_pct, 0), -depth)
+#: where depth = -drawdown_pct; missing terms (short history) count as 0. No term reads a gain
+#: before the fall, and KNIFE < 1 with the fall capped at the depth keeps score >= (1 - KNIFE) * depth:
+#: a stock that has just crashed can never drop below one that has not fallen.
 SCORE_WEIGHTS: dict[str, float] = {
     "depth": 1.0,
-    "rebound": 0.5,
-    "acceleration": 1.0,
-    "knife": 0.5,
+    "rebound": 0.25,
+    "knife": 0.25,
 }
 
 
@@ -175,24 +175,16 @@ def compute_context(history: pd.DataFrame, window: pd.DataFrame, drawdowns: pd.D
 
 
 def compute_scores(report: pd.DataFrame) -> pd.Series:
-    """The composite score (higher is better): deep drawdowns that have stopped falling.
-
-    depth = -drawdown_pct rewards depth; the rebound from the trough (capped at the depth)
-    rewards stabilisation; a 5-day return below the 5-day share of the 20-day return (an
-    accelerating decline) and a negative 5-day return (a falling knife) are penalised.
-    Weights: ``SCORE_WEIGHTS``.
+    """The composite score (higher is better): deep drawdowns, a little ahead if they have
+    stopped falling. depth = -drawdown_pct; the rebound from the trough (capped at the depth)
+    adds; this week's fall (capped at the depth) takes away. Weights: ``SCORE_WEIGHTS``.
     """
     depth = -report["drawdown_pct"]
-    rebound = np.minimum(report["rebound_pct"].fillna(0.0), depth.clip(lower=0.0))
-    acceleration = (report["ret_5d_pct"] - report["ret_20d_pct"] / 4.0).clip(upper=0.0).fillna(0.0)
-    knife = report["ret_5d_pct"].clip(upper=0.0).fillna(0.0)
+    floor = depth.clip(lower=0.0)
+    rebound = np.minimum(report["rebound_pct"].fillna(0.0), floor)
+    knife = np.maximum(report["ret_5d_pct"].clip(upper=0.0).fillna(0.0), -floor)
     weights = SCORE_WEIGHTS
-    return (
-        weights["depth"] * depth
-        + weights["rebound"] * rebound
-        + weights["acceleration"] * acceleration
-        + weights["knife"] * knife
-    )
+    return weights["depth"] * depth + weights["rebound"] * rebound + weights["knife"] * knife
 
 
 def history_bars(bars: pd.DataFrame, as_of: date, lookback_days: int) -> pd.DataFrame:

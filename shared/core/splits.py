@@ -244,8 +244,21 @@ def find_splits(history: pd.DataFrame, announcements: pd.DataFrame | None = None
             "announced": has_notice & (verdict == "confirmed") & np.isclose(ratio, np.where(has_notice, told, np.nan)),
         }
     )
-    found = found[found["verdict"] != ""]
+    found = found.assign(position=positions)
+    found = found[(found["verdict"] != "") & ~_echoes(found)]
     return found.loc[:, SPLIT_COLUMNS].reset_index(drop=True)
+
+
+def _echoes(found: pd.DataFrame) -> pd.Series:
+    """Unconfirmed days within ``VOLUME_SESSIONS`` after a confirmed split of the same symbol:
+    their volume is compared with sessions from before the split, so the split's own step in
+    share volume shows up in them again."""
+    echo = pd.Series(False, index=found.index)
+    confirmed = found[found["verdict"] == "confirmed"]
+    for symbol, position in zip(confirmed["symbol"], confirmed["position"]):
+        distance = found["position"] - position
+        echo |= (found["symbol"] == symbol) & (found["verdict"] == "suspect") & (distance > 0) & (distance <= VOLUME_SESSIONS)
+    return echo
 
 
 def repair_splits(history: pd.DataFrame, splits: pd.DataFrame) -> pd.DataFrame:
