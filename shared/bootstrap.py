@@ -18,10 +18,11 @@ from shared.adapters.links import LinkSigner
 from shared.adapters.market_data import CsvMarketData, SimulatedMarketData
 from shared.adapters.storage import open_store
 from shared.adapters.symbol_history import SymbolHistory
+from shared.adapters.alpaca_actions import AlpacaSplitAnnouncements  # cheap: it loads the Alpaca SDK on first use
 from shared.adapters.universe import load_universe
 from shared.config import ALPACA_US_EQUITY, Settings
 from shared.errors import ConfigError
-from shared.ports import Broker, MarketData, Messenger, SplitAnnouncements, Store
+from shared.ports import Broker, MarketData, Messenger, Store
 from shared.services.bot_state import BotState
 from shared.services.collection import Collection
 from shared.services.dashboard import Dashboard
@@ -60,13 +61,6 @@ def build_market_data(settings: Settings, universe: pd.DataFrame) -> MarketData:
 
         return AlpacaMarketData(settings)
     return SimulatedMarketData(dict(zip(universe["symbol"], universe["sector"])))
-
-
-def build_split_announcements(settings: Settings) -> SplitAnnouncements | None:
-    """Alpaca's split announcements when Alpaca is the source (they confirm splits in raw prices)."""
-    from shared.adapters.alpaca_actions import AlpacaSplitAnnouncements
-
-    return AlpacaSplitAnnouncements(settings) if settings.market_data == "alpaca" else None
 
 
 def build_universe(settings: Settings) -> pd.DataFrame:
@@ -176,7 +170,7 @@ class Container:
         settings = self.settings
         return Collection(
             self.archive, self.market_data, self.universe, self.broker, self.clock, lookback_days=settings.lookback_days,
-            top_n=settings.top_n, announcements=build_split_announcements(settings),
+            top_n=settings.top_n, announcements=AlpacaSplitAnnouncements(settings) if settings.market_data == "alpaca" else None,
         )
 
     @cached_property

@@ -15,13 +15,15 @@ from typing import Any, Callable, Sequence
 
 import pandas as pd
 
-from shared.adapters.alpaca import AlpacaClient, AlpacaRequestError, Transport, burst_for
 from shared.adapters.resilience import RetryableError, RetryPolicy, TokenBucket
 from shared.config import Settings
 from shared.errors import MarketDataError
 
 #: The longest since..until span the endpoint accepts, in days (both ends inclusive).
 MAX_SPAN_DAYS = 90
+#: A confirmation source is worth a short wait only: one retry, and no waiting longer than this
+#: (a server asking for more is answered by carrying on without the announcements).
+MAX_WAIT_SECONDS = 5.0
 ANNOUNCEMENT_COLUMNS = ["symbol", "ex_date", "ratio"]
 
 
@@ -63,15 +65,22 @@ class AlpacaSplitAnnouncements:
         self._settings = settings
         self._sleep = sleep
 
+    def _short_sleep(self, seconds: float) -> None:
+        if seconds > MAX_WAIT_SECONDS:
+            raise MarketDataError(f"Alpaca's split announcements: asked to wait {seconds:.0f} s; going on without them")
+        self._sleep(seconds)
+
     def splits(self, symbols: Sequence[str], start: date, end: date) -> pd.DataFrame:
         """Splits of ``symbols`` with an ex-date in [start, end]; MarketDataError when Alpaca
         cannot answer (the caller carries on without them)."""
+        from shared.adapters.alpaca import AlpacaClient, AlpacaRequestError, Transport, burst_for  # the SDK, on first use
+
         settings = self._settings
         per_minute = settings.alpaca_requests_per_minute
         transport = Transport(
             timeout=settings.alpaca_timeout_seconds,
             bucket=TokenBucket(per_minute, burst=burst_for(per_minute), sleep=self._sleep),
-            policy=RetryPolicy(retries=settings.alpaca_retries, base_seconds=settings.alpaca_backoff_seconds, sleep=self._sleep),
+            policy=RetryPolicy(retries=min(settings.alpaca_retries, 1), base_seconds=settings.alpaca_backoff_seconds, sleep=self._short_sleep),
         )
         client = AlpacaClient(settings, transport)
         found: list[dict[str, Any]] = []

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from shared.adapters.alpaca import AlpacaMarketData
-from shared.adapters.alpaca_actions import MAX_SPAN_DAYS, AlpacaSplitAnnouncements, announcement_windows, splits_from_announcements
+from shared.adapters.alpaca_actions import MAX_SPAN_DAYS, MAX_WAIT_SECONDS, AlpacaSplitAnnouncements, announcement_windows, splits_from_announcements
 from shared.bootstrap import bootstrap
 from shared.errors import MarketDataError
 from tests.conftest import AS_OF, fixed_clock
@@ -33,6 +33,16 @@ def test_rejected_keys_are_a_market_data_error(alpaca_settings, emulator, fake_t
     wrong = alpaca_settings.with_overrides(alpaca_key_id="PKWRONG")
     with pytest.raises(MarketDataError, match="403"):
         AlpacaSplitAnnouncements(wrong, sleep=fake_time.sleep).splits(["NVDA"], date(2026, 1, 1), date(2026, 2, 1))
+
+
+def test_a_rate_limit_is_not_waited_out(alpaca_settings, emulator, fake_time) -> None:
+    emulator.faults.per_minute = 0  # every request answers 429 with Retry-After up to a minute
+    waits: list[float] = []
+    source = AlpacaSplitAnnouncements(alpaca_settings, sleep=waits.append)
+    with pytest.raises(MarketDataError, match="wait|429"):
+        source.splits(["NVDA"], date(2026, 1, 1), date(2026, 2, 1))
+    assert sum(waits) <= MAX_WAIT_SECONDS
+    assert len([r for r in emulator.requests if r.path == "/v2/corporate_actions/announcements"]) <= 2
 
 
 def test_entries_that_are_not_usable_splits_are_left_out() -> None:
