@@ -162,9 +162,10 @@ def day_evidence(history: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def hypothesis_costs(evidence: pd.DataFrame) -> np.ndarray:
-    """Rows x hypotheses (``split_steps``) matrix of the cost of each explanation of each day."""
-    steps = split_steps()[None, :]
+def hypothesis_costs(evidence: pd.DataFrame, steps_tried: np.ndarray | None = None) -> np.ndarray:
+    """Rows x hypotheses matrix of the cost of each explanation of each day (``steps_tried``,
+    by default ``split_steps()``: no split first, then every ratio)."""
+    steps = (split_steps() if steps_tried is None else steps_tried)[None, :]
     r = evidence["r"].to_numpy(dtype=float)[:, None]
     sigma = evidence["sigma"].to_numpy(dtype=float)[:, None]
     move = r + steps
@@ -179,8 +180,7 @@ def hypothesis_costs(evidence: pd.DataFrame) -> np.ndarray:
     spread = np.hypot(LEVEL_SPREAD + SPREAD_GROWTH * expected, noise * np.sqrt(1.0 / counts + 1.0 / VOLUME_SESSIONS))
     later = thin_cost((after - steps - AFTER_SHARE * expected) / spread)
     cost = cost + np.where(np.isfinite(later), later, 0.0)
-    cost[:, 1:] += SPLIT_PRIOR
-    return cost
+    return cost + np.where(steps != 0.0, SPLIT_PRIOR, 0.0)
 
 
 def volume_agrees(evidence: pd.DataFrame, steps: np.ndarray) -> np.ndarray:
@@ -203,18 +203,21 @@ def find_splits(history: pd.DataFrame, announcements: pd.DataFrame | None = None
     day is confirmed with its ratio when that ratio explains the move better than no split.
     """
     evidence = day_evidence(history)
-    symbols = history["symbol"].astype(object).to_numpy()
-    dates = history["date"].to_numpy(dtype="datetime64[ns]")
-    weighed = (np.abs(evidence["r"]) >= PRICE_SCREEN) | (np.abs(evidence["spike"]) >= VOLUME_SCREEN)
-    announced_ratio = pd.Series(np.nan, index=history.index)
+    r = evidence["r"].to_numpy()
+    weighed = np.isfinite(r) & ((np.abs(r) >= PRICE_SCREEN) | (np.abs(evidence["spike"].to_numpy()) >= VOLUME_SCREEN))
+    # Every term of a cost is >= 0, so a split costs at least SPLIT_PRIOR: a day that "no split"
+    # explains for less than that (plus the margin) needs no other hypothesis (exact, and fast).
+    screened = np.flatnonzero(weighed)
+    weighed[screened] = hypothesis_costs(evidence.iloc[screened], np.zeros(1))[:, 0] >= SPLIT_PRIOR + SUSPECT_MARGIN
+    announced_ratio = np.full(len(history), np.nan)
     if announcements is not None and len(announcements):
         keys = pd.MultiIndex.from_arrays([announcements["symbol"].astype(object), pd.to_datetime(announcements["ex_date"])])
         ratios = pd.Series(announcements["ratio"].to_numpy(dtype=float), index=keys)
         ratios = ratios[~ratios.index.duplicated(keep="last")]
-        announced_ratio = pd.Series(ratios.reindex(pd.MultiIndex.from_arrays([symbols, dates])).to_numpy(), index=history.index)
-    weighed &= evidence["r"].notna()
-    weighed |= announced_ratio.notna() & evidence["r"].notna()
-    rows = evidence[weighed.to_numpy()]
+        every = pd.MultiIndex.from_arrays([history["symbol"].astype(object).to_numpy(), history["date"].to_numpy(dtype="datetime64[ns]")])
+        announced_ratio = ratios.reindex(every).to_numpy(dtype=float)
+        weighed |= np.isfinite(announced_ratio) & np.isfinite(r)
+    rows = evidence[weighed]
     costs = hypothesis_costs(rows)
     ordered = np.sort(costs[:, 1:], axis=1) if len(rows) else np.zeros((0, 2))
     best = 1 + np.argmin(costs[:, 1:], axis=1) if len(rows) else np.array([], dtype=int)
@@ -222,7 +225,7 @@ def find_splits(history: pd.DataFrame, announcements: pd.DataFrame | None = None
     ratio = np.exp(split_steps()[best]) if len(rows) else np.array([])
     clear = (margin >= CONFIRM_MARGIN) & (ordered[:, 1] - ordered[:, 0] >= RATIO_MARGIN) & volume_agrees(rows, np.log(ratio))
     verdict = np.where(clear, "confirmed", np.where(margin >= SUSPECT_MARGIN, "suspect", ""))
-    told = announced_ratio[weighed].to_numpy()
+    told = announced_ratio[weighed]
     has_notice = np.isfinite(told)
     if has_notice.any():
         steps = np.log(np.where(has_notice, told, 1.0))
@@ -233,11 +236,11 @@ def find_splits(history: pd.DataFrame, announcements: pd.DataFrame | None = None
         ratio = np.where(use, told, ratio)
         margin = np.where(use, costs[:, 0] - move_cost(r + steps, sigma), margin)
         verdict = np.where(use, "confirmed", verdict)
-    positions = np.flatnonzero(weighed.to_numpy())
+    positions = np.flatnonzero(weighed)
     found = pd.DataFrame(
         {
-            "symbol": symbols[positions],
-            "date": dates[positions],
+            "symbol": history["symbol"].iloc[positions].astype(object).to_numpy(),
+            "date": history["date"].iloc[positions].to_numpy(dtype="datetime64[ns]"),
             "ratio": ratio,
             "verdict": verdict,
             "margin": margin,
