@@ -44,8 +44,8 @@ MIN_VOLUME_SESSIONS = 10
 #: A day is weighed when its raw |log return| or |log volume jump| reaches these.
 PRICE_SCREEN = 0.1
 VOLUME_SCREEN = 1.0
-#: Daily volatility: 1.25 * mean |log return| with each return capped (a jump must not inflate
-#: it), never below the floor (a split day can carry a real +/-10% move).
+#: Daily volatility: 1.25 * mean |log return| of the symbol's other days, each return capped (a
+#: jump must not inflate it), never below the floor (a split day can carry a real +/-10% move).
 VOLATILITY_CAP = 0.15
 MIN_DAILY_VOLATILITY = 0.01
 #: Degrees of freedom of the Student-t law of real moves (fat tails: 10-sigma days happen).
@@ -107,12 +107,15 @@ def thin_cost(scaled: np.ndarray) -> np.ndarray:
     return (VOLUME_TAIL + 1.0) / 2.0 * np.log1p(scaled**2 / VOLUME_TAIL)
 
 
-def _run_means(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Each run's mean of finite values (NaN for a run without any)."""
+def _means_without_self(values: np.ndarray, starts: np.ndarray, run_of: np.ndarray) -> np.ndarray:
+    """Per row, the mean of the finite values of its run other than its own (NaN when none):
+    a day under judgement must not set its own yardstick (a split in a short series would)."""
     finite = np.isfinite(values)
-    padded = np.r_[np.where(finite, values, 0.0), 0.0]
-    sums = np.add.reduceat(padded, starts) if len(starts) else np.array([])
-    counts = np.add.reduceat(np.r_[finite, False].astype(np.int64), starts) if len(starts) else np.array([])
+    own = np.where(finite, values, 0.0)
+    if not len(starts):
+        return own
+    sums = np.add.reduceat(np.r_[own, 0.0], starts)[run_of] - own
+    counts = np.add.reduceat(np.r_[finite, False].astype(np.int64), starts)[run_of] - finite
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
@@ -147,16 +150,16 @@ def day_evidence(history: pd.DataFrame) -> pd.DataFrame:
         before = np.where(before_count >= MIN_VOLUME_SESSIONS, (sums[rows] - sums[low]) / before_count, np.nan)
         after = np.where(after_count > 0, (sums[after_rows] - sums[rows + 1]) / after_count, np.nan) - before
     spike = log_volume - before
-    sigma = np.maximum(1.25 * _run_means(np.minimum(np.abs(r), VOLATILITY_CAP), starts, ends), MIN_DAILY_VOLATILITY)
-    noise = np.maximum(1.25 * _run_means(np.minimum(np.abs(spike), 1.5), starts, ends), 0.15)
+    sigma = np.fmax(1.25 * _means_without_self(np.minimum(np.abs(r), VOLATILITY_CAP), starts, run_of), MIN_DAILY_VOLATILITY)
+    noise = np.fmax(1.25 * _means_without_self(np.minimum(np.abs(spike), 1.5), starts, run_of), 0.15)
     return pd.DataFrame(
         {
             "r": r,
-            "sigma": sigma[run_of] if count else sigma,
+            "sigma": sigma,
             "spike": spike,
             "after": after,
             "after_count": after_count,
-            "volume_noise": noise[run_of] if count else noise,
+            "volume_noise": noise,
         },
         index=history.index,
     )
