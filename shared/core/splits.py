@@ -44,10 +44,13 @@ MIN_VOLUME_SESSIONS = 10
 #: A day is weighed when its raw |log return| or |log volume jump| reaches these.
 PRICE_SCREEN = 0.1
 VOLUME_SCREEN = 1.0
-#: Daily volatility: 1.25 * mean |log return| of the symbol's other days, each return capped (a
-#: jump must not inflate it), never below the floor (a split day can carry a real +/-10% move).
+#: Daily volatility: 1.25 * mean |log return| of the symbol, each return capped (a jump must not
+#: inflate it), never below the floor (a split day can carry a real +/-10% move).
 VOLATILITY_CAP = 0.15
 MIN_DAILY_VOLATILITY = 0.01
+#: With fewer returns than this, the volatility is unknown: a typical one is assumed.
+MIN_VOLATILITY_RETURNS = 5
+TYPICAL_DAILY_VOLATILITY = 0.03
 #: Degrees of freedom of the Student-t law of real moves (fat tails: 10-sigma days happen).
 MOVE_TAIL = 4.0
 #: Degrees of freedom of the Student-t law of volume residuals.
@@ -107,17 +110,17 @@ def thin_cost(scaled: np.ndarray) -> np.ndarray:
     return (VOLUME_TAIL + 1.0) / 2.0 * np.log1p(scaled**2 / VOLUME_TAIL)
 
 
-def _means_without_self(values: np.ndarray, starts: np.ndarray, run_of: np.ndarray) -> np.ndarray:
-    """Per row, the mean of the finite values of its run other than its own (NaN when none):
-    a day under judgement must not set its own yardstick (a split in a short series would)."""
+def _run_means(values: np.ndarray, starts: np.ndarray, run_of: np.ndarray, least: int = 1) -> np.ndarray:
+    """Per row, the mean of the finite values of its run (NaN with fewer than ``least``: a short
+    series cannot set a yardstick, its own jump would dominate it)."""
     finite = np.isfinite(values)
     own = np.where(finite, values, 0.0)
     if not len(starts):
         return own
-    sums = np.add.reduceat(np.r_[own, 0.0], starts)[run_of] - own
-    counts = np.add.reduceat(np.r_[finite, False].astype(np.int64), starts)[run_of] - finite
+    sums = np.add.reduceat(np.r_[own, 0.0], starts)[run_of]
+    counts = np.add.reduceat(np.r_[finite, False].astype(np.int64), starts)[run_of]
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+        return np.where(counts >= max(least, 1), sums / np.maximum(counts, 1), np.nan)
 
 
 def day_evidence(history: pd.DataFrame) -> pd.DataFrame:
@@ -150,8 +153,9 @@ def day_evidence(history: pd.DataFrame) -> pd.DataFrame:
         before = np.where(before_count >= MIN_VOLUME_SESSIONS, (sums[rows] - sums[low]) / before_count, np.nan)
         after = np.where(after_count > 0, (sums[after_rows] - sums[rows + 1]) / after_count, np.nan) - before
     spike = log_volume - before
-    sigma = np.fmax(1.25 * _means_without_self(np.minimum(np.abs(r), VOLATILITY_CAP), starts, run_of), MIN_DAILY_VOLATILITY)
-    noise = np.fmax(1.25 * _means_without_self(np.minimum(np.abs(spike), 1.5), starts, run_of), 0.15)
+    own = 1.25 * _run_means(np.minimum(np.abs(r), VOLATILITY_CAP), starts, run_of, MIN_VOLATILITY_RETURNS)
+    sigma = np.maximum(np.where(np.isnan(own), TYPICAL_DAILY_VOLATILITY, own), MIN_DAILY_VOLATILITY)
+    noise = np.fmax(1.25 * _run_means(np.minimum(np.abs(spike), 1.5), starts, run_of), 0.15)
     return pd.DataFrame(
         {
             "r": r,
