@@ -7,11 +7,12 @@ PORT   ?= 5000
 
 DEPLOY := .venv-deploy
 
-.PHONY: run collect serve test bench package deploy clean help
+.PHONY: run collect serve test bench backtest package deploy clean help
 
 help:
 	@echo "make run    - set up, collect today's report (simulated data unless Alpaca keys are set), serve the app"
 	@echo "make test   - set up and run the whole test suite"
+	@echo "make backtest - the score's backtest on the real bars (../shared/data), the table README shows"
 	@echo "make bench  - run the benchmarks (median of RUNS=5 runs, min, max) and record them in BENCHMARKS.md"
 	@echo "make deploy  - package, then zappa deploy (first time) or update the stage (STAGE=prod)"
 	@echo "make package - build and check the Lambda package with Zappa (build/dipwatch-STAGE.zip, STAGE=prod by default)"
@@ -55,6 +56,9 @@ test: $(VENV)/.dev
 	$(BIN)/python -m pytest
 
 RUNS ?= 5
+
+backtest: $(VENV)/.runtime
+	$(BIN)/python -m bench.backtest
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench --runs $(RUNS)

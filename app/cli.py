@@ -220,6 +220,10 @@ def _telegram(action: Callable[[], T]) -> T:
         raise click.ClickException(f"Telegram refused: {error} (check TELEGRAM_BOT_TOKEN and TELEGRAM_API_URL)") from None
 
 
+#: The callbacks ``_redacting`` made, so a command registered twice is wrapped once.
+_REDACTING: set[Callable[..., Any]] = set()
+
+
 def _redacting(name: str, callback: Callable[..., Any]) -> Callable[..., Any]:
     """``callback`` whose error output names no secret: a click error's message is masked, and
     any other exception is logged once (masked, with its traceback) and ends as one masked line."""
@@ -228,21 +232,22 @@ def _redacting(name: str, callback: Callable[..., Any]) -> Callable[..., Any]:
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             return callback(*args, **kwargs)
+        except click.UsageError as error:
+            raise click.UsageError(redact(error.message), error.ctx) from None
         except click.ClickException as error:
-            error.message = redact(error.message)  # type: ignore[misc] # click's Final: masked in place, its kind (usage or not) kept
-            raise
+            raise click.ClickException(redact(error.message)) from None
         except Exception as error:  # noqa: BLE001 - the CLI's edge: a raw traceback could hold a token
             logger.exception(f"{name} failed")
             raise click.ClickException(redact(f"{name} failed: {type(error).__name__}: {error}")) from None
 
-    run.redacting = True  # type: ignore[attr-defined]
+    _REDACTING.add(run)
     return run
 
 
 def _guarded(command: click.Command, name: str = "") -> click.Command:
     """Wrap ``command`` (and a group's subcommands) with ``_redacting``."""
     name = f"{name} {command.name}".strip()
-    if command.callback is not None and not getattr(command.callback, "redacting", False):
+    if command.callback is not None and command.callback not in _REDACTING:
         command.callback = _redacting(name, command.callback)
     if isinstance(command, click.Group):
         for sub in command.commands.values():

@@ -17,8 +17,13 @@ import bench
 from bench._harness import DEFAULT_RUNS, load, print_section, save, write_results
 
 
+#: Modules of the package that are commands of their own, not benchmarks.
+NOT_BENCHMARKS = frozenset({"backtest"})
+
+
 def _available() -> list[str]:
-    return sorted(module.name for module in pkgutil.iter_modules(bench.__path__) if not module.name.startswith("_"))
+    names = (module.name for module in pkgutil.iter_modules(bench.__path__) if not module.name.startswith("_"))
+    return sorted(name for name in names if name not in NOT_BENCHMARKS)
 
 
 def main(argv: list[str]) -> int:

@@ -1,10 +1,7 @@
-"""The composition root: builds dipwatch's typed dependencies from Settings.
-
-The Flask factory, the scheduled jobs and the CLI all call ``bootstrap``; tests pass fakes for
-any adapter. Each part is built on first use (a web request that only reads a report never
-builds the market-data source or the Telegram client) and once per ``Container``. Services and
-handlers receive only the parts they use, never the container.
-"""
+"""The composition root: builds dipwatch's typed dependencies from Settings, for the Flask factory,
+the scheduled jobs and the CLI (tests pass fakes for any adapter). Each part is built once, on
+first use, so a web request that only reads a report never builds the market data or Telegram;
+services and handlers receive only the parts they use, never the container."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -13,6 +10,7 @@ from typing import TYPE_CHECKING, Callable
 
 import pandas as pd
 
+from shared.adapters.alpaca_actions import AlpacaSplitAnnouncements  # cheap: it loads the Alpaca SDK on first use
 from shared.adapters.archive import Archive
 from shared.adapters.links import LinkSigner
 from shared.adapters.market_data import CsvMarketData, SimulatedMarketData
@@ -170,7 +168,8 @@ class Container:
     def collection(self) -> Collection:
         settings = self.settings
         return Collection(
-            self.archive, self.market_data, self.universe, self.broker, self.clock, lookback_days=settings.lookback_days, top_n=settings.top_n
+            self.archive, self.market_data, self.universe, self.broker, self.clock, lookback_days=settings.lookback_days,
+            top_n=settings.top_n, announcements=AlpacaSplitAnnouncements(settings) if settings.market_data == "alpaca" else None,
         )
 
     @cached_property

@@ -4,7 +4,8 @@ fakes in ``tests/fakes.py``.
 - ``Store``: where dipwatch keeps its objects (``LocalStore``, ``S3Store``);
 - ``MarketData``: a source of daily bars (simulated, CSV replay, Alpaca);
 - ``Broker``: read-only access to the user's trading account (Alpaca);
-- ``Messenger``: Telegram Bot API calls (python-telegram-bot).
+- ``Messenger``: Telegram Bot API calls (python-telegram-bot);
+- ``SplitAnnouncements``: a broker's announced stock splits (Alpaca's corporate actions).
 """
 from __future__ import annotations
 
@@ -119,6 +120,14 @@ class MarketData(Protocol):
 
     def fetch_bars(self, symbols: Sequence[str], start: date, end: date) -> FetchResult:
         """Daily bars for ``symbols`` dated in [start, end], both inclusive."""
+        ...
+
+
+class SplitAnnouncements(Protocol):
+    """A broker's announced stock splits, to confirm splits found in raw prices."""
+
+    def splits(self, symbols: Sequence[str], start: date, end: date) -> pd.DataFrame:
+        """``symbol, ex_date, ratio`` (new shares per old share) for ex-dates in [start, end]."""
         ...
 
 

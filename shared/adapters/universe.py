@@ -134,3 +134,71 @@ def find_symbol(query: str, universe: pd.DataFrame) -> str:
     if symbol in set(symbols):
         return symbol
     raise UnknownSymbol(symbol, suggest_symbols(symbol, symbols))
+
+
+#: Columns of a dated universe: a member from ``start`` to ``end`` (both inclusive; NaT = open).
+DATED_COLUMNS = ["symbol", "start", "end"]
+
+
+def load_dated_universe(path: str | Path) -> pd.DataFrame:
+    """Point-in-time members from a CSV, as ``symbol, start, end`` (one row per membership spell).
+
+    Two layouts are read: spells (``symbol,start,end``; an empty ``end`` means still a member)
+    and snapshots (``date,symbol``: the members as of each date, each list valid until the next
+    date's). Symbols are normalised like ``load_universe``'s; bad dates or symbols are a
+    ConfigError naming the file.
+    """
+    label = str(path)
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise ConfigError(f"dated universe: no such file {label}") from None
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"dated universe: cannot read {label}: {error}") from error
+    columns = {c.strip().lower(): c for c in raw.columns}
+    symbol_column = columns.get("symbol") or columns.get("ticker")
+    if symbol_column is None or raw.empty:
+        raise ConfigError(f"dated universe: {label} needs a 'symbol' column and at least one row")
+    symbols = raw[symbol_column].map(normalise_symbol)
+    bad = symbols[~symbols.map(is_valid_symbol)].tolist()
+    if bad:
+        raise ConfigError(f"dated universe: {label} has invalid symbols: {', '.join(repr(s) for s in bad[:5])}")
+    try:
+        if "start" in columns:
+            end = raw[columns["end"]] if "end" in columns else pd.Series("", index=raw.index)
+            spells = pd.DataFrame(
+                {"symbol": symbols, "start": pd.to_datetime(raw[columns["start"]], format="%Y-%m-%d"), "end": pd.to_datetime(end.replace("", None), format="%Y-%m-%d")}
+            )
+        elif "date" in columns:
+            spells = _spells_of_snapshots(symbols, pd.to_datetime(raw[columns["date"]], format="%Y-%m-%d"))
+        else:
+            raise ConfigError(f"dated universe: {label} needs 'start' (and 'end') or 'date' columns")
+    except ValueError as error:
+        raise ConfigError(f"dated universe: {label} has a bad date: {error}") from error
+    if (spells["end"].notna() & (spells["end"] < spells["start"])).any():
+        raise ConfigError(f"dated universe: {label} has a spell that ends before it starts")
+    return spells.sort_values(["symbol", "start"], kind="stable").reset_index(drop=True)
+
+
+def _spells_of_snapshots(symbols: pd.Series, dates: pd.Series) -> pd.DataFrame:
+    """Snapshot rows (``date, symbol``) as membership spells: a symbol listed on a snapshot is a
+    member until the day before the next snapshot that leaves it out (open on the last one)."""
+    snapshots = pd.DataFrame({"symbol": symbols, "date": dates}).drop_duplicates()
+    days = pd.Index(sorted(snapshots["date"].unique()))
+    position = days.get_indexer(snapshots["date"])
+    snapshots = snapshots.assign(position=position).sort_values(["symbol", "position"])
+    gap = snapshots["position"].diff().ne(1) | snapshots["symbol"].ne(snapshots["symbol"].shift())
+    snapshots = snapshots.assign(spell=gap.cumsum())
+    spells = snapshots.groupby("spell").agg(symbol=("symbol", "first"), first=("position", "min"), last=("position", "max"))
+    following = spells["last"] + 1
+    ends = pd.Series(pd.NaT, index=spells.index, dtype="datetime64[ns]")
+    closed = following < len(days)
+    ends[closed] = days[following[closed].to_numpy()] - pd.Timedelta(days=1)
+    return pd.DataFrame({"symbol": spells["symbol"].to_numpy(), "start": days[spells["first"].to_numpy()], "end": ends.to_numpy()})
+
+
+def members_on(spells: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
+    """``as_of, symbol`` for every day of ``days`` and every member of ``spells`` on it."""
+    pairs = pd.DataFrame({"as_of": days}).merge(spells, how="cross")
+    inside = (pairs["start"] <= pairs["as_of"]) & (pairs["end"].isna() | (pairs["as_of"] <= pairs["end"]))
+    return pairs.loc[inside, ["as_of", "symbol"]].reset_index(drop=True)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from shared.core.context import DIP_CONTEXT_COLUMNS, dip_context
 from shared.core.quality import explode_flags, flag_symbols, join_flags, with_log_returns
+from shared.core.splits import find_splits, repair_splits
 from shared.core.symbol_runs import run_tail_means, symbol_runs, unique_sorted
 from shared.core.window import history_start, window_bars, window_sessions
 
@@ -60,15 +61,15 @@ MOVING_AVERAGE_BARS: tuple[int, ...] = (50, 200)
 #: Annualised volatility (in percent) below this counts as none: float noise of a flat series.
 MIN_VOLATILITY_PCT = 1e-6
 
-#: The composite score's weights, all in one place (README names them).
-#: score = DEPTH * depth + REBOUND * min(rebound_pct, depth)
-#:         + ACCELERATION * min(ret_5d_pct - ret_20d_pct / 4, 0) + KNIFE * min(ret_5d_pct, 0)
-#: where depth = -drawdown_pct; missing terms (short history) count as 0.
+#: The composite score's weights, all in one place (README names them and shows the backtest):
+#: score = DEPTH * depth + REBOUND * min(rebound_pct, depth) + KNIFE * max(min(ret_5d_pct, 0), -depth)
+#: where depth = -drawdown_pct; missing terms (short history) count as 0. No term reads a gain
+#: before the fall, and KNIFE < 1 with the fall capped at the depth keeps score >= (1 - KNIFE) * depth:
+#: a stock that has just crashed can never drop below one that has not fallen.
 SCORE_WEIGHTS: dict[str, float] = {
     "depth": 1.0,
-    "rebound": 0.5,
-    "acceleration": 1.0,
-    "knife": 0.5,
+    "rebound": 0.25,
+    "knife": 0.25,
 }
 
 
@@ -180,24 +181,16 @@ def compute_context(history: pd.DataFrame, window: pd.DataFrame, drawdowns: pd.D
 
 
 def compute_scores(report: pd.DataFrame) -> pd.Series:
-    """The composite score (higher is better): deep drawdowns that have stopped falling.
-
-    depth = -drawdown_pct rewards depth; the rebound from the trough (capped at the depth)
-    rewards stabilisation; a 5-day return below the 5-day share of the 20-day return (an
-    accelerating decline) and a negative 5-day return (a falling knife) are penalised.
-    Weights: ``SCORE_WEIGHTS``.
+    """The composite score (higher is better): deep drawdowns, a little ahead if they have
+    stopped falling. depth = -drawdown_pct; the rebound from the trough (capped at the depth)
+    adds; this week's fall (capped at the depth) takes away. Weights: ``SCORE_WEIGHTS``.
     """
     depth = -report["drawdown_pct"]
-    rebound = np.minimum(report["rebound_pct"].fillna(0.0), depth.clip(lower=0.0))
-    acceleration = (report["ret_5d_pct"] - report["ret_20d_pct"] / 4.0).clip(upper=0.0).fillna(0.0)
-    knife = report["ret_5d_pct"].clip(upper=0.0).fillna(0.0)
+    floor = depth.clip(lower=0.0)
+    rebound = np.minimum(report["rebound_pct"].fillna(0.0), floor)
+    knife = np.maximum(report["ret_5d_pct"].clip(upper=0.0).fillna(0.0), -floor)
     weights = SCORE_WEIGHTS
-    return (
-        weights["depth"] * depth
-        + weights["rebound"] * rebound
-        + weights["acceleration"] * acceleration
-        + weights["knife"] * knife
-    )
+    return weights["depth"] * depth + weights["rebound"] * rebound + weights["knife"] * knife
 
 
 def history_bars(bars: pd.DataFrame, as_of: date, lookback_days: int) -> pd.DataFrame:
@@ -214,16 +207,21 @@ def build_report(
     as_of: date,
     lookback_days: int = 180,
     sessions: pd.DatetimeIndex | None = None,
+    announcements: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The day's report: drawdowns with context, joined with names and sectors, flagged, scored
     and ranked.
 
     Returns ``REPORT_COLUMNS``, one row per universe symbol that has a bar dated ``as_of``.
     ``sessions`` are the trading days of the window (default: the NYSE calendar's).
+    Splits in raw prices are found (``shared.core.splits``, with the broker's ``announcements``
+    when given) and confirmed ones undone here, for the report only: ``bars`` stay as stored.
     """
     if sessions is None:
         sessions = window_sessions(as_of, lookback_days)
     history = history_bars(bars, as_of, lookback_days)
+    splits = find_splits(history, announcements)
+    history = repair_splits(history, splits)
     drawdowns = compute_drawdowns(history, as_of, lookback_days)
     if drawdowns.empty:
         return pd.DataFrame({column: pd.Series(dtype=object) for column in REPORT_COLUMNS})
@@ -232,7 +230,7 @@ def build_report(
         history = history.assign(symbol=history["symbol"].cat.remove_unused_categories())
     drawdowns = drawdowns.assign(symbol=drawdowns["symbol"].astype(object))
     window = with_log_returns(window_bars(history, as_of, lookback_days))
-    flags = join_flags(flag_symbols(window, as_of, sessions))
+    flags = join_flags(flag_symbols(window, as_of, sessions, splits))
     context = compute_context(history, window, drawdowns)
     report = drawdowns.merge(universe.loc[:, ["symbol", "name", "sector"]], on="symbol", how="left")
     report = report.join(context, on="symbol").join(dip_context(history, drawdowns, as_of, sessions), on="symbol")

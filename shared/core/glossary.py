@@ -10,8 +10,8 @@ FLAG_MEANINGS: dict[str, str] = {
     "stale": "The last bar is older than the report's day, or repeats the bar before it exactly.",
     "bad_price": "A bar has an impossible price (empty, zero or negative, or outside its day's range); excluded from the ranking.",
     "zero_volume": "A bar in the window traded no shares.",
-    "split_suspect": "A one-day move looks like an unadjusted stock split; excluded from the ranking until confirmed.",
-    "split_adjusted": "A stock split found in the raw prices was confirmed and the earlier prices adjusted for it.",
+    "split_suspect": "A one-day jump looks like a stock split in raw prices, but neither the volume nor an announcement confirms it; excluded from the ranking while it is in the window.",
+    "split_adjusted": "A stock split in the raw prices was confirmed (by the volume or the broker's announcement) and undone for this report: earlier prices divided by the ratio; the stock stays ranked.",
     "outlier_return": "One day's move is far outside this stock's usual range.",
     "short_history": "The stock's first bar comes after the window's start (a new listing, or history not yet stored).",
     "peak_at_window_edge": (

@@ -12,8 +12,10 @@ The checks (thresholds are the constants below; README documents them):
 - ``bad_price``: a bar in the window has a NaN or non-positive price, ``high < low``, or an
   open or close outside ``[low, high]``;
 - ``zero_volume``: a bar in the window has zero volume;
-- ``split_suspect``: a one-day close-to-close ratio within ``SPLIT_TOLERANCE`` (in log terms)
-  of a common split ratio ``k`` or ``1/k`` (unadjusted data);
+- ``split_suspect``: a jump in the window that looks like a split in raw prices but that neither
+  the volume nor an announcement confirms (``shared.core.splits``: verdict "suspect");
+- ``split_adjusted``: a confirmed split in the history was undone for this report (earlier
+  prices divided by the ratio, volumes multiplied; the stored bars are untouched);
 - ``outlier_return``: a daily log return whose robust z-score
   ``|r - median| / (1.4826 * MAD)`` exceeds ``OUTLIER_Z`` (needs ``OUTLIER_MIN_RETURNS``);
 - ``short_history``: the symbol's first bar in the window is after the window's first session.
@@ -32,14 +34,11 @@ FLAG_NAMES: tuple[str, ...] = (
     "bad_price",
     "zero_volume",
     "split_suspect",
+    "split_adjusted",
     "outlier_return",
     "short_history",
 )
 FLAG_SEPARATOR = ";"
-#: Common split ratios; each is also checked as a reverse split (1/k).
-SPLIT_RATIOS: tuple[float, ...] = (2.0, 3.0, 4.0, 5.0, 10.0, 20.0, 50.0)
-#: How close |ln(ratio) - ln(k)| must be to call a move split-like (0.05 is about +/-5%).
-SPLIT_TOLERANCE = 0.05
 #: Robust z-score above which a daily log return is an outlier.
 OUTLIER_Z = 12.0
 #: Fewer daily returns than this in the window give no outlier call (the median and MAD need data).
@@ -61,15 +60,6 @@ def with_log_returns(bars: pd.DataFrame) -> pd.DataFrame:
         log_return = np.log(ordered["close"].to_numpy() / previous.to_numpy())
     log_return[~np.isfinite(log_return)] = np.nan
     return ordered.assign(log_return=log_return).reset_index(drop=True)
-
-
-def split_like(log_return: pd.Series) -> pd.Series:
-    """True where a log return is within ``SPLIT_TOLERANCE`` of +/-ln(k) for a split ratio k."""
-    size = np.abs(log_return.to_numpy())
-    near = np.zeros(len(size), dtype=bool)
-    for target in np.log(np.asarray(SPLIT_RATIOS)):  # one ratio at a time: no rows x ratios matrix
-        near |= np.abs(size - target) <= SPLIT_TOLERANCE
-    return pd.Series(near, index=log_return.index)
 
 
 def robust_z(log_return: pd.Series, symbol: pd.Series) -> pd.Series:
@@ -98,12 +88,13 @@ def bad_price_rows(bars: pd.DataFrame) -> pd.Series:
     )
 
 
-def flag_symbols(window: pd.DataFrame, as_of: date, sessions: pd.DatetimeIndex) -> pd.DataFrame:
+def flag_symbols(window: pd.DataFrame, as_of: date, sessions: pd.DatetimeIndex, splits: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per symbol in ``window`` (index ``symbol``), one boolean column per ``FLAG_NAMES``.
 
     ``window`` holds the bars of the drawdown window only, with ``log_return`` as made by
     ``with_log_returns`` over that window; ``sessions`` are the trading days the window should
-    hold, ascending.
+    hold, ascending; ``splits`` are the split days ``shared.core.splits.find_splits`` found in
+    the history (None: none).
     """
     end = pd.Timestamp(as_of)
     symbol = window["symbol"]
@@ -132,7 +123,6 @@ def flag_symbols(window: pd.DataFrame, as_of: date, sessions: pd.DatetimeIndex) 
         {
             "bad_price": bad_price_rows(window).to_numpy(),
             "zero_volume": (window["volume"] <= 0).to_numpy(),
-            "split_suspect": split_like(window["log_return"]).to_numpy(),
             "outlier_return": (z > OUTLIER_Z).to_numpy(),
         },
         index=symbol.to_numpy(),
@@ -145,7 +135,8 @@ def flag_symbols(window: pd.DataFrame, as_of: date, sessions: pd.DatetimeIndex) 
             "stale": ((last_date < end) | repeated_last.reindex(first_date.index, fill_value=False)).to_numpy(),
             "bad_price": any_row["bad_price"].to_numpy(),
             "zero_volume": any_row["zero_volume"].to_numpy(),
-            "split_suspect": any_row["split_suspect"].to_numpy(),
+            "split_suspect": _has_split(splits, "suspect", first_date.index, after=first_date),
+            "split_adjusted": _has_split(splits, "confirmed", first_date.index),
             "outlier_return": any_row["outlier_return"].to_numpy(),
             "short_history": (first_date > first_session).to_numpy(),
         },
@@ -153,6 +144,17 @@ def flag_symbols(window: pd.DataFrame, as_of: date, sessions: pd.DatetimeIndex) 
     )
     flags.index.name = "symbol"
     return flags.loc[:, list(FLAG_NAMES)].astype(bool)
+
+
+def _has_split(splits: pd.DataFrame | None, verdict: str, symbols: pd.Index, after: pd.Series | None = None) -> np.ndarray:
+    """Whether each of ``symbols`` has a split day of ``verdict`` (with ``after``, the symbol's
+    first bar in the window: only a jump between two bars of the window moves its drawdown)."""
+    if splits is None or splits.empty:
+        return np.zeros(len(symbols), dtype=bool)
+    chosen = splits[splits["verdict"] == verdict]
+    if after is not None:
+        chosen = chosen[chosen["date"].to_numpy() > chosen["symbol"].map(after).to_numpy(dtype="datetime64[ns]")]
+    return symbols.isin(set(chosen["symbol"])).astype(bool)
 
 
 def join_flags(flags: pd.DataFrame) -> pd.Series:

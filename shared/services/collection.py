@@ -26,7 +26,7 @@ from shared.core.quality import count_flags
 from shared.core.trading_calendar import check_requested_day, last_completed_session, previous_trading_day, trading_days
 from shared.core.window import history_sessions, window_sessions
 from shared.errors import BadInput, CorruptObject, DipwatchError, ImmutableObjectError, NothingCollected, StorageError
-from shared.ports import Broker, MarketData
+from shared.ports import Broker, MarketData, SplitAnnouncements
 from shared.services.bar_days import BarDays
 from shared.services.latest_pointer import point_latest
 from shared.services.runs import RunSummary, latest_document
@@ -58,6 +58,7 @@ class Collection:
         *,
         lookback_days: int,
         top_n: int,
+        announcements: SplitAnnouncements | None = None,
     ) -> None:
         self._archive = archive
         self._market_data = market_data
@@ -67,6 +68,7 @@ class Collection:
         self._lookback_days = lookback_days
         self._top_n = top_n
         self._days = BarDays(archive, market_data, universe["symbol"].tolist(), clock)
+        self._announcements = announcements
 
     def resolve_as_of(self, as_of: date | None, what: str = "--as-of") -> date:
         """The trading day to report on: the given day (or the last trading day before it), else
@@ -100,7 +102,8 @@ class Collection:
             # (symbol, date), the fetched one, so neither a sort nor a de-duplication is needed here.
             bars = pd.concat([stored, fetched], ignore_index=True)
             previous_day, previous, readable = self._previous_report(target)
-            report = build_report(bars, self._universe, target, self._lookback_days)
+            splits = self._announced_splits(history_days[0] if history_days else target, target)
+            report = build_report(bars, self._universe, target, self._lookback_days, announcements=splits)
             report = carry_stored_high(report, previous, target, previous_day, self._lookback_days)
             summary.ranked = int(report["rank"].notna().sum())
             summary.excluded = int(report["rank"].isna().sum())
@@ -130,6 +133,17 @@ class Collection:
             extra={"outcome": summary.outcome, "ranked": summary.ranked, "missing": len(summary.missing), "failed": len(summary.failed)},
         )
         return summary
+
+    def _announced_splits(self, start: date, end: date) -> pd.DataFrame | None:
+        """The source's split announcements for the report's history, or None (no such source,
+        or it failed: the splits are then judged on prices and volume alone, and the run goes on)."""
+        if self._announcements is None:
+            return None
+        try:
+            return self._announcements.splits(list(self._universe["symbol"]), start, end)
+        except Exception as error:  # noqa: BLE001 - a confirmation source never fails the run
+            logger.warning("split announcements unavailable; judging splits on prices and volume", extra={"error": str(error)})
+            return None
 
     def backfill(self, start: date | None = None, end: date | None = None, days: int | None = None) -> RunSummary:
         """Fetch and store the bars of every trading day in [start, end] that is not stored yet.

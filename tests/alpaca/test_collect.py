@@ -10,6 +10,7 @@ import pytest
 from shared.adapters.alpaca import AlpacaAuthError, AlpacaMarketData
 from shared.adapters.archive import positions_key
 from shared.bootstrap import bootstrap
+from shared.core.analytics import build_report
 from shared.errors import NothingCollected
 from shared.core.trading_calendar import trading_days
 from tests.conftest import AS_OF, SMALL_UNIVERSE, fixed_clock
@@ -111,13 +112,19 @@ def test_rejected_keys_fail_the_run_with_the_reason(alpaca_settings, fake_time, 
     assert container.archive.stored_days("bars") == []
 
 
-def test_unadjusted_split_is_flagged_and_not_ranked(alpaca_settings, fake_time, emulator) -> None:
+def test_unadjusted_split_is_repaired_and_ranked(alpaca_settings, fake_time, emulator) -> None:
+    # Raw prices divide by 4 on the split day and share volume quadruples (dollar volume carries
+    # on): the split is confirmed, undone for the report, and NVDA keeps its rank.
     emulator.splits = {"NVDA": (date(2026, 11, 16), 4.0)}
     container = wire(alpaca_settings, fake_time, lookback_days=30, alpaca_adjustment="raw")
     container.collection.collect(AS_OF)
     report = container.archive.read_report(AS_OF).set_index("symbol")
-    assert "split_suspect" in report.loc["NVDA", "flags"]
-    assert pd.isna(report.loc["NVDA", "rank"])
+    assert "split_adjusted" in report.loc["NVDA", "flags"] and "split_suspect" not in report.loc["NVDA", "flags"]
+    assert pd.notna(report.loc["NVDA", "rank"])
+    adjusted = build_report(emulator.bars.drop(columns="t"), container.universe, AS_OF, 30).set_index("symbol")
+    assert report.loc["NVDA", "drawdown_pct"] == pytest.approx(adjusted.loc["NVDA", "drawdown_pct"], abs=1e-6)
+    stored = container.archive.read_bars([date(2026, 11, 13)])
+    assert stored.loc[stored["symbol"] == "NVDA", "close"].item() > 4 * report.loc["NVDA", "close"] * 0.5  # stored bars stay raw
 
 
 def test_positions_snapshot_is_stored_once_a_day(alpaca_settings, fake_time, emulator) -> None:

@@ -117,6 +117,6 @@ def test_an_excluded_stock_has_its_page_with_the_reason_in_words(settings: Any) 
     client = create_app(container=container).test_client()
     page = client.get("/stocks/nvda").get_data(as_text=True)
     assert "<strong>excluded</strong> from the ranking" in page
-    assert "looks like an unadjusted stock split" in page
+    assert "looks like a stock split in raw prices" in page
     ranking = client.get("/").get_data(as_text=True)
     assert re.search(r'<tr class="excluded" data-symbol="NVDA"', ranking)

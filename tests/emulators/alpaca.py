@@ -5,7 +5,8 @@ It speaks the wire format of ``../shared/specs/alpaca.md``: the multi-symbol
 time, ``next_page_token`` to the end), daily timestamps at midnight New York in UTC, split-
 adjusted or raw prices, a request line limit (414 beyond ``Faults.max_url_bytes``, like nginx's
 default 8 KB buffer), and the trading endpoints ``/v2/account``, ``/v2/positions`` and
-``/v2/assets`` (see ``tests/emulators/alpaca_assets.py``).
+``/v2/assets`` (see ``tests/emulators/alpaca_assets.py``), and the split announcements of
+``/v2/corporate_actions/announcements`` for the splits it was given.
 Faults are injected through ``Faults``.
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -178,6 +179,8 @@ class AlpacaEmulator:
             "/v2/positions": lambda _p: self.positions,
             "/v2/assets": lambda p: filter_assets(self.assets, p),
         }
+        if path == "/v2/corporate_actions/announcements":
+            return self._announcements(params)
         if path in routes:
             return 200, routes[path](params), {}
         return 404, {"code": 40410000, "message": "endpoint not found"}, {}
@@ -313,6 +316,45 @@ class AlpacaEmulator:
         return 0, None, {}
 
     # --- trading ------------------------------------------------------------------------------
+
+    def _announcements(self, params: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        """Split announcements (``ca_types`` required; ``since``..``until`` at most 90 days, by
+        ex-date): one per split given, rates as strings like Alpaca's."""
+        if not params.get("ca_types"):
+            return 422, {"code": 42210000, "message": "ca_types is required"}, {}
+        try:
+            since, until = date.fromisoformat(params["since"]), date.fromisoformat(params["until"])
+        except (KeyError, ValueError):
+            return 422, {"code": 42210000, "message": "since and until must be dates"}, {}
+        if (until - since).days > 90 or until < since:
+            return 422, {"code": 42210000, "message": "the date range must be no more than 90 days"}, {}
+        wanted = {kind.strip().lower() for kind in params["ca_types"].split(",")}
+        answer = []
+        for symbol, (day, ratio) in sorted(self.splits.items()):
+            if "split" not in wanted or not since <= day <= until:
+                continue
+            forward = ratio >= 1
+            old, new = (1, ratio) if forward else (1 / ratio, 1)
+            answer.append(
+                {
+                    "id": f"ca-{symbol}-{day.isoformat()}",
+                    "corporate_action_id": f"{symbol}{day.strftime('%y%m%d')}",
+                    "ca_type": "split",
+                    "ca_sub_type": "stock_split" if forward else "reverse_split",
+                    "initiating_symbol": symbol,
+                    "initiating_original_cusip": "000000000",
+                    "target_symbol": symbol,
+                    "target_original_cusip": "000000000",
+                    "declaration_date": (day - timedelta(days=30)).isoformat(),
+                    "ex_date": day.isoformat(),
+                    "record_date": (day - timedelta(days=7)).isoformat(),
+                    "payable_date": (day - timedelta(days=1)).isoformat(),
+                    "cash": "0",
+                    "old_rate": f"{old:g}",
+                    "new_rate": f"{new:g}",
+                }
+            )
+        return 200, answer, {}
 
     def _account(self, _params: dict[str, str]) -> dict[str, Any]:
         return {

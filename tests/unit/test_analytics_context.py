@@ -72,13 +72,13 @@ def test_score_hand_computed() -> None:
     )
     w = SCORE_WEIGHTS
     expected = [
-        w["depth"] * 30 + w["rebound"] * 12 + w["acceleration"] * 0 + w["knife"] * 0,
-        w["depth"] * 30 + w["rebound"] * 0 + w["acceleration"] * (-6 - (-8) / 4) + w["knife"] * -6,
-        w["depth"] * 10 + w["rebound"] * 10 + 0 + 0,  # rebound capped at the depth; NaN term is 0
+        w["depth"] * 30 + w["rebound"] * 12 + w["knife"] * 0,
+        w["depth"] * 30 + w["rebound"] * 0 + w["knife"] * -6,
+        w["depth"] * 10 + w["rebound"] * 10 + 0,  # rebound capped at the depth
     ]
     assert compute_scores(frame).tolist() == pytest.approx(expected)
     scores = compute_scores(frame)
-    assert scores[0] > scores[1]  # the stabilised dip beats the accelerating knife at equal depth
+    assert scores[0] > scores[1]  # the stabilised dip beats the falling knife at equal depth
 
 
 def test_split_in_raw_data_is_flagged_and_unranked() -> None:
@@ -90,9 +90,9 @@ def test_split_in_raw_data_is_flagged_and_unranked() -> None:
 
 
 def test_score_rank_orders_ranked_rows_by_score() -> None:
-    bars = pd.concat([closes_bars("AAA", [100.0, 80.0, 70.0, 60.0]), closes_bars("BBB", [100.0, 56.0, 58.0, 65.0])])
+    bars = pd.concat([closes_bars("AAA", [100.0, 80.0, 70.0, 60.0]), closes_bars("BBB", [100.0, 56.0, 58.0, 62.0])])
     report = report_for(bars)
-    assert report.loc["AAA", "rank"] == 1  # -40% is deeper than -35%
+    assert report.loc["AAA", "rank"] == 1  # -40% is deeper than -38%
     assert report.loc["BBB", "score_rank"] == 1  # but BBB has rebounded, AAA is still falling
 
 
@@ -179,3 +179,33 @@ def test_excluding_flags_on_a_frame_with_a_repeated_index() -> None:
     flags = pd.Series(["stale", "split_suspect;stale", "", "bad_price"], index=[3, 3, 7, 1])
     assert has_excluding_flag(flags).tolist() == [False, True, False, True]
     assert has_excluding_flag(flags).index.tolist() == [3, 3, 7, 1]
+
+
+def test_score_worked_example_of_the_readme() -> None:
+    # README, "Score and score_rank": the same three stocks and the same numbers.
+    frame = pd.DataFrame(
+        {
+            "drawdown_pct": [-40.0, -50.0, -5.0],
+            "rebound_pct": [10.0, 0.0, 5.0],
+            "ret_5d_pct": [-12.0, -50.0, 1.0],
+            "ret_20d_pct": [-30.0, 148.0, 2.0],
+        },
+        index=["STAB", "CRASH", "DRIFT"],
+    )
+    assert compute_scores(frame).to_dict() == {"STAB": 39.5, "CRASH": 37.5, "DRIFT": 6.25}
+
+
+def test_a_fresh_crash_never_scores_below_a_stock_that_has_not_fallen() -> None:
+    rng = np.random.default_rng(7)
+    depth = rng.uniform(0, 90, 500)
+    frame = pd.DataFrame(
+        {
+            "drawdown_pct": -depth,
+            "rebound_pct": rng.uniform(0, 100, 500),
+            "ret_5d_pct": rng.uniform(-90, 50, 500),
+            "ret_20d_pct": rng.uniform(-90, 300, 500),  # earlier gains, however large, count for nothing
+        }
+    )
+    scores = compute_scores(frame)
+    assert (scores >= (1 - SCORE_WEIGHTS["knife"]) * depth - 1e-9).all()
+    assert (scores <= (1 + SCORE_WEIGHTS["rebound"]) * depth + 1e-9).all()

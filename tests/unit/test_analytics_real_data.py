@@ -80,8 +80,7 @@ def test_report_matches_a_wide_recomputation(real_bars: pd.DataFrame, universe: 
     depth = -((last / peak - 1) * 100)
     rebound = np.minimum((last / trough - 1) * 100, depth)
     ret5 = wide.pct_change(5, fill_method=None).iloc[-1] * 100
-    ret20 = wide.pct_change(20, fill_method=None).iloc[-1] * 100
-    score = 1.0 * depth + 0.5 * rebound + 1.0 * np.minimum(ret5 - ret20 / 4, 0).fillna(0) + 0.5 * np.minimum(ret5, 0).fillna(0)
+    score = 1.0 * depth + 0.25 * rebound + 0.25 * np.maximum(np.minimum(ret5, 0).fillna(0), -depth)
     np.testing.assert_allclose(report["score"], score[report.index], rtol=1e-9, atol=1e-9)
     if as_of == date(2022, 9, 30):
         assert report["dist_ma200_pct"].isna().all()  # the file starts 2022-03-08: no 200 bars yet

@@ -6,7 +6,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from shared.core.quality import FLAG_NAMES, count_flags, flag_symbols, join_flags, robust_z, split_like, with_log_returns
+from shared.core.quality import FLAG_NAMES, count_flags, flag_symbols, join_flags, robust_z, with_log_returns
 from tests.conftest import make_bars
 
 SESSIONS = pd.DatetimeIndex(["2026-01-02", "2026-01-05", "2026-01-06", "2026-01-07"])
@@ -62,11 +62,20 @@ def test_zero_volume() -> None:
     assert flags_of(bars).loc["Z", "zero_volume"]
 
 
-def test_split_like_moves() -> None:
-    returns = pd.Series(np.log([0.505, 0.6, 1 / 3.04, 10.0, 2.2, 1.0, 0.02]))
-    assert split_like(returns).tolist() == [True, False, True, True, False, False, True]
-    bars = make_bars(series("SPL", [100.0, 101.0, 50.4, 50.9]))
-    assert flags_of(bars).loc["SPL", "split_suspect"]
+def test_split_flags_come_from_the_split_verdicts() -> None:
+    bars = make_bars(series("SPL", [100.0, 101.0, 50.4, 50.9]) + series("ADJ", [10.0, 10.1, 10.2, 10.3]) + series("OLD", [5.0, 5.1, 5.2, 5.3]))
+    splits = pd.DataFrame(
+        {
+            "symbol": ["SPL", "ADJ", "OLD"],
+            "date": pd.to_datetime(["2026-01-06", "2026-01-05", "2025-12-01"]),
+            "ratio": [2.0, 4.0, 2.0],
+            "verdict": ["suspect", "confirmed", "suspect"],
+        }
+    )
+    flags = flag_symbols(with_log_returns(bars), AS_OF, SESSIONS, splits)
+    assert flags["split_suspect"].to_dict() == {"ADJ": False, "OLD": False, "SPL": True}  # OLD's is before the window
+    assert flags["split_adjusted"].to_dict() == {"ADJ": True, "OLD": False, "SPL": False}
+    assert not flags_of(bars)["split_suspect"].any()  # no verdicts, no split flags
 
 
 def test_robust_z_hand_computed() -> None:

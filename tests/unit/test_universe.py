@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from shared.errors import ConfigError, UnknownSymbol
-from shared.adapters.universe import find_symbol, is_valid_symbol, load_universe, normalise_symbol
+from shared.adapters.universe import find_symbol, is_valid_symbol, load_dated_universe, load_universe, members_on, normalise_symbol
 
 
 def test_packaged_russell_1000() -> None:
@@ -54,3 +55,34 @@ def test_unknown_symbol_suggests_close_ones() -> None:
     with pytest.raises(UnknownSymbol) as caught:
         find_symbol("APPL", universe)
     assert "AAPL" in caught.value.suggestions
+
+
+def test_dated_universe_from_spells_and_from_snapshots(tmp_path) -> None:
+    spells = tmp_path / "spells.csv"
+    spells.write_text("symbol,start,end\nLUMN,2022-01-03,2022-06-24\nbrk-b,2022-01-03,\n")
+    snapshots = tmp_path / "snapshots.csv"
+    snapshots.write_text("date,symbol\n2022-01-03,LUMN\n2022-01-03,BRK.B\n2022-06-27,BRK.B\n2022-12-19,BRK.B\n2022-12-19,LUMN\n")
+    days = pd.DatetimeIndex(["2022-01-03", "2022-06-24", "2022-06-27", "2022-12-19"])
+    for path in (spells, snapshots):
+        members = members_on(load_dated_universe(path), days).groupby("as_of")["symbol"].apply(sorted).to_dict()
+        assert members[pd.Timestamp("2022-01-03")] == ["BRK.B", "LUMN"]
+        assert members[pd.Timestamp("2022-06-24")] == ["BRK.B", "LUMN"]
+        assert members[pd.Timestamp("2022-06-27")] == ["BRK.B"]
+    assert members_on(load_dated_universe(snapshots), days).groupby("as_of")["symbol"].apply(sorted).to_dict()[pd.Timestamp("2022-12-19")] == ["BRK.B", "LUMN"]
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("symbol,start,end\nAAPL,2022-13-01,\n", "bad date"),
+        ("symbol,start,end\nAAPL,2022-06-01,2022-01-01\n", "ends before it starts"),
+        ("symbol,start\nnot a symbol!,2022-01-01\n", "invalid symbols"),
+        ("symbol,when\nAAPL,2022-01-01\n", "'start'"),
+    ],
+)
+def test_dated_universe_errors_name_the_file(tmp_path, text: str, problem: str) -> None:
+    path = tmp_path / "members.csv"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=problem) as raised:
+        load_dated_universe(path)
+    assert "members.csv" in str(raised.value)
