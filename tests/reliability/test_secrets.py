@@ -144,7 +144,7 @@ def test_an_unexpected_cli_error_is_one_masked_line(secret_settings: Settings, m
 
     monkeypatch.setattr(container.collection, "collect", broken)
     result = create_app(container=container).test_cli_runner().invoke(args=["collect"])
-    assert result.exit_code == 1 and "collect failed: OSError" in result.output
+    assert result.exit_code == 1 and "collect: failed: OSError" in result.output  # the summary line every command ends with
     assert _leaked(result.output + json_logs.getvalue()) == []
     assert "Traceback" not in result.output
 
