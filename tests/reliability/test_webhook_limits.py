@@ -5,6 +5,8 @@ pruned; ``/help`` and ``/top`` answer even when the update's marker cannot be wr
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import errno
 import io
 from pathlib import Path
@@ -82,6 +84,9 @@ class ReadOnlyStore:
     def get_with_etag(self, key: str) -> tuple[bytes, str]:
         return self._disk.get_with_etag(key)
 
+    def get_with_metadata(self, key: str) -> tuple[bytes, dict[str, str]]:
+        return self._disk.get_with_metadata(key)
+
     def exists(self, key: str) -> bool:
         return self._disk.exists(key)
 
@@ -91,8 +96,14 @@ class ReadOnlyStore:
     def presigned_url(self, key: str, expires_in: int) -> str | None:
         return None
 
-    def put_immutable(self, key: str, data: bytes) -> bool:
+    def put_immutable(self, key: str, data: bytes, metadata: Mapping[str, str] | None = None) -> bool:
         raise OSError(errno.EROFS, "Read-only file system", key)
+
+    def quarantine(self, key: str, note: bytes) -> str:
+        raise OSError(errno.EROFS, "Read-only file system", key)
+
+    def sweep_temporary(self, max_age_seconds: float) -> int:
+        raise OSError(errno.EROFS, "Read-only file system", self.location)
 
     def put_pointer(self, key: str, data: bytes, expected_etag: str | None = None) -> str:
         raise OSError(errno.EROFS, "Read-only file system", key)
