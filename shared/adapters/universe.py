@@ -35,6 +35,28 @@ def is_valid_symbol(symbol: str) -> bool:
     return bool(_SYMBOL.match(symbol))
 
 
+def _read_table(path: str | Path | None, what: str, label: str) -> pd.DataFrame:
+    """The CSV at ``path`` (None: the packaged Russell 1000 list), every cell a string; a missing
+    or unreadable file is a ConfigError that starts with ``what`` and names ``label``."""
+    try:
+        if path is None:
+            with resources.files("shared.data").joinpath("russell1000.csv").open("rb") as file:
+                return pd.read_csv(file, dtype=str, keep_default_na=False)
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise ConfigError(f"{what}: no such file {label}") from None
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"{what}: cannot read {label}: {error}") from error
+
+
+def _refuse_invalid(symbols: pd.Series, what: str, label: str) -> None:
+    """A ConfigError naming the first five symbols that do not have a ticker's shape, if any."""
+    bad = symbols[~symbols.map(is_valid_symbol)].tolist()
+    if bad:
+        shown = ", ".join(repr(s) for s in bad[:5])
+        raise ConfigError(f"{what}: {label} has invalid symbols: {shown}")
+
+
 def load_universe(path: str | Path | None = None) -> pd.DataFrame:
     """The universe as a frame with ``symbol, name, sector``, one row per symbol, sorted.
 
@@ -42,16 +64,7 @@ def load_universe(path: str | Path | None = None) -> pd.DataFrame:
     ``name`` and ``sector`` are optional.
     """
     label = str(path) if path else "the packaged Russell 1000 list"
-    try:
-        if path is None:
-            with resources.files("shared.data").joinpath("russell1000.csv").open("rb") as file:
-                raw = pd.read_csv(file, dtype=str, keep_default_na=False)
-        else:
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise ConfigError(f"DIPWATCH_UNIVERSE: no such file {label}") from None
-    except (OSError, ValueError) as error:
-        raise ConfigError(f"DIPWATCH_UNIVERSE: cannot read {label}: {error}") from error
+    raw = _read_table(path, "DIPWATCH_UNIVERSE", label)
     if raw.empty:
         raise ConfigError(f"DIPWATCH_UNIVERSE: {label} lists no symbols")
     renamed = raw.rename(columns={c: _ALIASES[c.strip().lower()] for c in raw.columns if c.strip().lower() in _ALIASES})
@@ -63,10 +76,7 @@ def load_universe(path: str | Path | None = None) -> pd.DataFrame:
         name=frame["name"].str.strip(),
         sector=frame["sector"].str.strip().replace("", "Unknown"),
     )
-    bad = frame.loc[~frame["symbol"].map(is_valid_symbol), "symbol"].tolist()
-    if bad:
-        shown = ", ".join(repr(s) for s in bad[:5])
-        raise ConfigError(f"DIPWATCH_UNIVERSE: {label} has invalid symbols: {shown}")
+    _refuse_invalid(frame["symbol"], "DIPWATCH_UNIVERSE", label)
     frame = frame.drop_duplicates("symbol", keep="first").sort_values("symbol", kind="stable")
     return frame.reset_index(drop=True)
 
@@ -149,20 +159,13 @@ def load_dated_universe(path: str | Path) -> pd.DataFrame:
     ConfigError naming the file.
     """
     label = str(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise ConfigError(f"dated universe: no such file {label}") from None
-    except (OSError, ValueError) as error:
-        raise ConfigError(f"dated universe: cannot read {label}: {error}") from error
+    raw = _read_table(path, "dated universe", label)
     columns = {c.strip().lower(): c for c in raw.columns}
     symbol_column = columns.get("symbol") or columns.get("ticker")
     if symbol_column is None or raw.empty:
         raise ConfigError(f"dated universe: {label} needs a 'symbol' column and at least one row")
     symbols = raw[symbol_column].map(normalise_symbol)
-    bad = symbols[~symbols.map(is_valid_symbol)].tolist()
-    if bad:
-        raise ConfigError(f"dated universe: {label} has invalid symbols: {', '.join(repr(s) for s in bad[:5])}")
+    _refuse_invalid(symbols, "dated universe", label)
     try:
         if "start" in columns:
             end = raw[columns["end"]] if "end" in columns else pd.Series("", index=raw.index)
