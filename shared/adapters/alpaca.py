@@ -28,6 +28,7 @@ from alpaca_trade_api.rest import REST, TimeFrame
 
 from shared.adapters.bar_requests import minimum_requests, plan_requests
 from shared.adapters.chunk_fetch import ChunkFetch, ChunkOutcome
+from shared.adapters.day_rows import DayRows
 from shared.adapters.resilience import CircuitBreaker, RequestStats, RetryableError, RetryPolicy, TokenBucket
 from shared.config import Settings
 from shared.core.bars import empty_bars, normalise_bars
@@ -175,7 +176,7 @@ def bars_from_rows(rows: list[dict[str, Any]]) -> pd.DataFrame:
     if not rows:
         return empty_bars()
     frame = pd.DataFrame.from_records(rows, columns=["S", "t", "o", "h", "l", "c", "v"])
-    sessions = pd.to_datetime(frame["t"], utc=True).dt.tz_convert(NEW_YORK).dt.tz_localize(None).dt.normalize()
+    sessions = pd.to_datetime(frame["t"], utc=True, format="ISO8601").dt.tz_convert(NEW_YORK).dt.tz_localize(None).dt.normalize()
     return normalise_bars(
         pd.DataFrame(
             {
@@ -250,10 +251,21 @@ class AlpacaMarketData:
                 breaker.trip()  # no other request of this run can succeed
                 raise
 
-        breaker = CircuitBreaker(settings.alpaca_breaker_threshold)
-        chunk_fetch = ChunkFetch(request, breaker, bars_from_rows, AlpacaRequestError, AlpacaAuthError)
+        rendered = DayRows()
 
-        wanted = list(dict.fromkeys(symbols))
+        def to_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+            # In the fetch's thread, while the others wait on the rate limit: the rows of the day
+            # objects are rendered now, so storing them later only joins them.
+            frame = bars_from_rows(rows)
+            rendered.add(frame)
+            return frame
+
+        breaker = CircuitBreaker(settings.alpaca_breaker_threshold)
+        chunk_fetch = ChunkFetch(request, breaker, to_frame, AlpacaRequestError, AlpacaAuthError)
+
+        # In symbol order: each request is then a run of symbols, and its bars (sorted by symbol,
+        # then time, like every page) follow the previous request's, so nothing is sorted again.
+        wanted = sorted(dict.fromkeys(symbols))
         sessions = len(trading_days(start, end))
         chunks = plan_requests(wanted, sessions, max_symbols=settings.alpaca_chunk_size)
         total = ChunkOutcome()
@@ -266,5 +278,6 @@ class AlpacaMarketData:
                 each.close()
         stats = transport.stats.snapshot()
         stats.update(chunks=len(chunks), minimum_requests=minimum_requests(wanted, sessions), duration_s=round(self._clock() - started, 3))
-        bars = normalise_bars(pd.concat(total.frames, ignore_index=True)) if total.frames else empty_bars()
-        return FetchResult(bars=bars, failed=total.failed, unknown=sorted(set(total.unknown)), stats=stats)
+        bars = pd.concat(total.frames, ignore_index=True) if total.frames else empty_bars()
+        total.frames.clear()  # the chunks' frames go before the whole is normalised
+        return FetchResult(bars=normalise_bars(bars), failed=total.failed, unknown=sorted(set(total.unknown)), stats=stats, rendered=rendered)
