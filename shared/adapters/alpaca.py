@@ -26,6 +26,7 @@ import requests
 from alpaca_trade_api.common import URL
 from alpaca_trade_api.rest import REST, TimeFrame
 
+from shared.adapters.bar_buffer import BarsBuffer
 from shared.adapters.bar_requests import minimum_requests, plan_requests
 from shared.adapters.chunk_fetch import ChunkFetch, ChunkOutcome
 from shared.adapters.day_rows import DayRows
@@ -251,23 +252,24 @@ class AlpacaMarketData:
                 breaker.trip()  # no other request of this run can succeed
                 raise
 
-        rendered = DayRows()
-
-        def to_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-            # In the fetch's thread, while the others wait on the rate limit: the rows of the day
-            # objects are rendered now, so storing them later only joins them.
-            frame = bars_from_rows(rows)
-            rendered.add(frame)
-            return frame
-
         breaker = CircuitBreaker(settings.alpaca_breaker_threshold)
-        chunk_fetch = ChunkFetch(request, breaker, to_frame, AlpacaRequestError, AlpacaAuthError)
-
         # In symbol order: each request is then a run of symbols, and its bars (sorted by symbol,
         # then time, like every page) follow the previous request's, so nothing is sorted again.
         wanted = sorted(dict.fromkeys(symbols))
         sessions = len(trading_days(start, end))
         chunks = plan_requests(wanted, sessions, max_symbols=settings.alpaca_chunk_size)
+        slots = {id(chunk): slot for slot, chunk in enumerate(chunks)}
+        buffer = BarsBuffer([len(chunk) * max(1, sessions) for chunk in chunks])
+        rendered = DayRows()
+
+        def keep(chunk: list[str], planned: bool, rows: list[dict[str, Any]]) -> None:
+            # In the request's thread, while the others wait on the rate limit: its bars go to
+            # their slot, and the rows of the day objects are rendered, so storing only joins them.
+            frame = bars_from_rows(rows)
+            rendered.add(frame)
+            buffer.put(slots.get(id(chunk)) if planned else None, frame)
+
+        chunk_fetch = ChunkFetch(request, breaker, keep, AlpacaRequestError, AlpacaAuthError)
         total = ChunkOutcome()
         try:
             with ThreadPoolExecutor(max_workers=max(1, min(settings.alpaca_workers, len(chunks) or 1))) as pool:
@@ -278,6 +280,4 @@ class AlpacaMarketData:
                 each.close()
         stats = transport.stats.snapshot()
         stats.update(chunks=len(chunks), minimum_requests=minimum_requests(wanted, sessions), duration_s=round(self._clock() - started, 3))
-        bars = pd.concat(total.frames, ignore_index=True) if total.frames else empty_bars()
-        total.frames.clear()  # the chunks' frames go before the whole is normalised
-        return FetchResult(bars=normalise_bars(bars), failed=total.failed, unknown=sorted(set(total.unknown)), stats=stats, rendered=rendered)
+        return FetchResult(bars=buffer.frame(), failed=total.failed, unknown=sorted(set(total.unknown)), stats=stats, rendered=rendered)

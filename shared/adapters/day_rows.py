@@ -102,9 +102,10 @@ class DayRows:
 
     def day_rows(self, day: date, bars: pd.DataFrame) -> bytes | None:
         """The rows of ``bars`` (one day's canonical bars, in symbol order) if the rendered parts
-        of ``day`` hold exactly them, symbols and values; else None."""
-        with self._lock:
-            parts = sorted(self._parts.get(day, []), key=lambda part: part.symbols[0])
+        of ``day`` hold exactly them, symbols and values; else None. Either way the parts of
+        ``day`` are let go: a day is stored once."""
+        with self._lock:  # a day is stored once: its parts are let go (asked again, None)
+            parts = sorted(self._parts.pop(day, []), key=lambda part: part.symbols[0])
         symbols = bars["symbol"].tolist()
         if not parts or sum(len(part.symbols) for part in parts) != len(symbols):
             return None

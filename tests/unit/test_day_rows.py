@@ -56,40 +56,48 @@ def _chunks(bars: pd.DataFrame, size: int) -> list[pd.DataFrame]:
     return [bars[bars["symbol"].isin(names[i : i + size])].reset_index(drop=True) for i in range(0, len(names), size)]
 
 
+def _rendered(chunks: list[pd.DataFrame]) -> DayRows:
+    rendered = DayRows()
+    for chunk in chunks:
+        rendered.add(chunk)
+    return rendered
+
+
 def test_parts_added_in_any_order_from_threads_make_each_day_byte_for_byte() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     bars = SimulatedMarketData().fetch_bars([f"S{i:03d}" for i in range(50)], date(2026, 9, 1), date(2026, 11, 27)).bars
+    plain = dict(bars_csv_by_day(bars))
     rendered = DayRows()
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(rendered.add, reversed(_chunks(bars, 7))))
-    plain = dict(bars_csv_by_day(bars))
-    assert dict(bars_csv_by_day(bars, rendered)) == plain
     day = min(plain)
     one_day = bars[bars["date"] == pd.Timestamp(day)].reset_index(drop=True)
     assert rendered.day_rows(day, one_day) == plain[day].partition(b"\n")[2]
+    assert rendered.day_rows(day, one_day) is None  # a day is stored once: its parts are gone
+    assert dict(bars_csv_by_day(bars, rendered)) == plain  # formatted again, the same bytes
+    assert dict(bars_csv_by_day(bars, _rendered(_chunks(bars, 7)))) == plain
 
 
 def test_rendered_rows_are_used_only_for_exactly_the_rows_stored() -> None:
     bars = SimulatedMarketData().fetch_bars([f"S{i:03d}" for i in range(20)], date(2026, 11, 2), date(2026, 11, 27)).bars
-    rendered = DayRows()
-    for chunk in _chunks(bars, 6):
-        rendered.add(chunk)
+    chunks = _chunks(bars, 6)
     day = bars["date"].min().date()
     one_day = bars[bars["date"] == pd.Timestamp(day)].reset_index(drop=True)
-    assert rendered.day_rows(day, one_day) is not None
-    assert rendered.day_rows(day, one_day.iloc[1:]) is None  # a symbol dropped (it failed)
-    assert rendered.day_rows(day, one_day.iloc[:-1]) is None
-    assert rendered.day_rows(date(2026, 1, 5), one_day) is None  # a day never rendered
+    assert _rendered(chunks).day_rows(day, one_day) is not None
+    assert _rendered(chunks).day_rows(day, one_day.iloc[1:]) is None  # a symbol dropped (it failed)
+    assert _rendered(chunks).day_rows(day, one_day.iloc[:-1]) is None
+    assert _rendered(chunks).day_rows(date(2026, 1, 5), one_day) is None  # a day never rendered
     changed = one_day.copy()
     changed.loc[3, "close"] = changed.loc[3, "close"] + 0.0001  # a bar changed after rendering
-    assert rendered.day_rows(day, changed) is None
+    assert _rendered(chunks).day_rows(day, changed) is None
     changed = one_day.copy()
     changed.loc[3, "volume"] += 1
-    assert rendered.day_rows(day, changed) is None
+    assert _rendered(chunks).day_rows(day, changed) is None
     # Whatever is stored is what the frame says, rendered ahead or not.
     edited = bars.copy()
     edited.loc[0, "close"] = 1.0
     edited = edited[edited["symbol"] != "S007"]
-    assert dict(bars_csv_by_day(edited, rendered)) == dict(bars_csv_by_day(edited))
-    assert dict(bars_csv_by_day(edited, rendered))[edited["date"].iloc[0].date()] == bars_to_csv(edited[edited["date"] == edited["date"].iloc[0]])
+    stored = dict(bars_csv_by_day(edited, _rendered(chunks)))
+    assert stored == dict(bars_csv_by_day(edited))
+    assert stored[day] == bars_to_csv(edited[edited["date"] == pd.Timestamp(day)])
