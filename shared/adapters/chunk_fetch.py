@@ -62,8 +62,11 @@ class ChunkFetch:
             if isinstance(error, self._fatal):
                 raise
             return error
-        seen = {row["S"] for row in rows}
-        self._keep(chunk, planned, rows)
+        try:
+            seen = {row["S"] for row in rows}
+            self._keep(chunk, planned, rows)
+        except (KeyError, TypeError, ValueError) as error:  # JSON, but not bars: the chunk failed
+            return RetryableError(f"malformed bars: {type(error).__name__}: {error}")
         return ChunkOutcome(answered=1, unknown=[symbol for symbol in chunk if symbol not in seen])
 
     def fetch(self, chunk: list[str]) -> ChunkOutcome:
