@@ -28,11 +28,24 @@ _PLAIN = re.compile(r"^[A-Za-z0-9._/^-]+$")
 _PRICES = ("open", "high", "low", "close")
 
 
+#: ".0", ".0001", ..., ".9999": the decimals of a price in ten-thousandths, as ``repr`` ends it.
+_DECIMALS = np.array(["." + (f"{i:04d}".rstrip("0") or "0") for i in range(10_000)], dtype=object)
+
+
 def _float_text(values: np.ndarray) -> list[str]:
-    """Floats as pandas writes them: the shortest round-trip text, empty for NaN."""
-    text = list(map(repr, values.tolist()))
-    for i in np.flatnonzero(np.isnan(values)).tolist():
-        text[i] = ""
+    """Floats as pandas writes them: the shortest round-trip text (``repr``), empty for NaN.
+
+    Prices in whole ten-thousandths (nearly all of them) are written from integers: when
+    ``k / 10,000`` is exactly ``x`` and ``x < 1e11``, the decimal k·10⁻⁴ has at most 15 digits, so it
+    is the only decimal that short which rounds to ``x``, and ``repr`` writes it, trailing zeros cut.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # inf and NaN are written by repr below
+        scaled = np.rint(values * 10_000.0)
+        exact = np.isfinite(values) & ~np.signbit(values) & (values < 1e11) & (scaled / 10_000.0 == values)
+    units = np.where(exact, scaled, 0.0).astype(np.int64)
+    text = list(map(str.__add__, map(str, (units // 10_000).tolist()), _DECIMALS[units % 10_000].tolist()))
+    for i in np.flatnonzero(~exact).tolist():
+        text[i] = "" if np.isnan(values[i]) else repr(float(values[i]))
     return text
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from datetime import date
 
+import numpy as np
 import pandas as pd
 from hypothesis import given, settings, strategies as st
 
@@ -43,6 +44,23 @@ def test_rendered_rows_are_what_pandas_writes(rows: list[tuple[str, int, float, 
         assert lines == expected
     for day, data in bars_csv_by_day(bars):
         assert data == bars_to_csv(bars[bars["date"] == pd.Timestamp(day)])
+
+
+def test_prices_are_written_as_repr_writes_them() -> None:
+    from shared.adapters.day_rows import _float_text
+
+    rng = np.random.default_rng(7)
+    values = np.concatenate(
+        [
+            np.round(rng.uniform(0, 1e5, 200_000), 4),  # prices in ten-thousandths, the fast path
+            np.round(rng.uniform(0, 2, 50_000), 4),
+            rng.uniform(0, 1e3, 50_000),  # any double: repr
+            rng.normal(0, 1e12, 1_000),
+            np.array([0.0, -0.0, 1e-4, 5e-5, 1e11, 99_999_999_999.9999, 1e-5, 12.0, 0.5, 0.1 + 0.2, np.inf, -np.inf, 5e-324]),
+        ]
+    )
+    assert _float_text(values) == [repr(value) for value in values.tolist()]
+    assert _float_text(np.array([np.nan, 1.25])) == ["", "1.25"]
 
 
 def test_nan_prices_are_written_empty_like_pandas() -> None:
