@@ -109,6 +109,16 @@ class FetchResult:
     failed: dict[str, str] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)
     stats: dict[str, float] = field(default_factory=dict)
+    #: The bars already rendered as day-object rows while the fetch waited, if the source did.
+    rendered: RenderedDays | None = None
+
+
+class RenderedDays(Protocol):
+    """Rows of day objects rendered ahead (``shared.adapters.day_rows.DayRows``)."""
+
+    def day_rows(self, day: date, bars: pd.DataFrame) -> bytes | None:
+        """The CSV rows of ``bars`` (one day's, canonical) if rendered exactly so, or None."""
+        ...
 
 
 class MarketData(Protocol):

@@ -21,13 +21,16 @@ from datetime import date
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Sequence
 
+import numpy as np
 import pandas as pd
 import requests
 from alpaca_trade_api.common import URL
 from alpaca_trade_api.rest import REST, TimeFrame
 
+from shared.adapters.bar_buffer import BarsBuffer
 from shared.adapters.bar_requests import minimum_requests, plan_requests
 from shared.adapters.chunk_fetch import ChunkFetch, ChunkOutcome
+from shared.adapters.day_rows import DayRows
 from shared.adapters.resilience import CircuitBreaker, RequestStats, RetryableError, RetryPolicy, TokenBucket
 from shared.config import Settings
 from shared.core.bars import empty_bars, normalise_bars
@@ -170,25 +173,25 @@ def _rfc3339(day: date, end_of_day: bool = False) -> str:
     return f"{day.isoformat()}T{'23:59:59' if end_of_day else '00:00:00'}Z"
 
 
+def _numbers(rows: list[dict[str, Any]], key: str, dtype: type = np.float64) -> np.ndarray:
+    """One field of every bar as numbers (NaN where missing or not a number)."""
+    values = [row.get(key) for row in rows]
+    try:
+        return np.array(values, dtype=dtype)
+    except (TypeError, ValueError, OverflowError):
+        return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=np.float64)
+
+
 def bars_from_rows(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Alpaca bar objects (``S, t, o, h, l, c, v``) as a bars frame dated by the New York session."""
+    """Alpaca bar objects (``S, t, o, h, l, c, v``) as a bars frame dated by the New York session,
+    built column by column (a page is 10,000 bars, on a few hundred distinct timestamps)."""
     if not rows:
         return empty_bars()
-    frame = pd.DataFrame.from_records(rows, columns=["S", "t", "o", "h", "l", "c", "v"])
-    sessions = pd.to_datetime(frame["t"], utc=True).dt.tz_convert(NEW_YORK).dt.tz_localize(None).dt.normalize()
-    return normalise_bars(
-        pd.DataFrame(
-            {
-                "symbol": frame["S"],
-                "date": sessions,
-                "open": frame["o"],
-                "high": frame["h"],
-                "low": frame["l"],
-                "close": frame["c"],
-                "volume": frame["v"],
-            }
-        )
-    )
+    codes, stamps = pd.factorize(np.array([row.get("t") for row in rows], dtype=object))
+    sessions = pd.DatetimeIndex(pd.to_datetime(stamps, utc=True, format="ISO8601")).tz_convert(NEW_YORK).tz_localize(None).normalize()
+    frame = {"symbol": [row.get("S") for row in rows], "date": np.append(sessions.to_numpy(), np.datetime64("NaT", "ns"))[codes]}
+    frame.update({name: _numbers(rows, key) for name, key in (("open", "o"), ("high", "h"), ("low", "l"), ("close", "c"))})
+    return normalise_bars(pd.DataFrame({**frame, "volume": _numbers(rows, "v", np.int64)}))
 
 
 class AlpacaMarketData:
@@ -251,11 +254,23 @@ class AlpacaMarketData:
                 raise
 
         breaker = CircuitBreaker(settings.alpaca_breaker_threshold)
-        chunk_fetch = ChunkFetch(request, breaker, bars_from_rows, AlpacaRequestError, AlpacaAuthError)
-
-        wanted = list(dict.fromkeys(symbols))
+        # In symbol order: each request is then a run of symbols, and its bars (sorted by symbol,
+        # then time, like every page) follow the previous request's, so nothing is sorted again.
+        wanted = sorted(dict.fromkeys(symbols))
         sessions = len(trading_days(start, end))
         chunks = plan_requests(wanted, sessions, max_symbols=settings.alpaca_chunk_size)
+        slots = {id(chunk): slot for slot, chunk in enumerate(chunks)}
+        buffer = BarsBuffer([len(chunk) * max(1, sessions) for chunk in chunks])
+        rendered = DayRows()
+
+        def keep(chunk: list[str], planned: bool, rows: list[dict[str, Any]]) -> None:
+            # In the request's thread, while the others wait on the rate limit: its bars go to
+            # their slot, and the rows of the day objects are rendered, so storing only joins them.
+            frame = bars_from_rows(rows)
+            rendered.add(frame)
+            buffer.put(slots.get(id(chunk)) if planned else None, frame)
+
+        chunk_fetch = ChunkFetch(request, breaker, keep, AlpacaRequestError, AlpacaAuthError)
         total = ChunkOutcome()
         try:
             with ThreadPoolExecutor(max_workers=max(1, min(settings.alpaca_workers, len(chunks) or 1))) as pool:
@@ -266,5 +281,4 @@ class AlpacaMarketData:
                 each.close()
         stats = transport.stats.snapshot()
         stats.update(chunks=len(chunks), minimum_requests=minimum_requests(wanted, sessions), duration_s=round(self._clock() - started, 3))
-        bars = normalise_bars(pd.concat(total.frames, ignore_index=True)) if total.frames else empty_bars()
-        return FetchResult(bars=bars, failed=total.failed, unknown=sorted(set(total.unknown)), stats=stats)
+        return FetchResult(bars=buffer.frame(), failed=total.failed, unknown=sorted(set(total.unknown)), stats=stats, rendered=rendered)

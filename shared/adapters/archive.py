@@ -34,7 +34,7 @@ from shared.adapters.object_keys import Seal, quarantine_key
 from shared.adapters.parsed_cache import ParsedCache
 from shared.core.bars import empty_bars, normalise_bars
 from shared.errors import CorruptObject, ObjectNotFound, PointerConflict
-from shared.ports import MUST_NOT_EXIST, Store
+from shared.ports import MUST_NOT_EXIST, RenderedDays, Store
 from shared.telemetry import logger
 
 _READ_THREADS = 8
@@ -143,10 +143,11 @@ class Archive:
         # A copy only when the cache keeps the frame: a wide window is served as it is, once.
         return bars.copy() if self._cache.get(keys) is bars else bars
 
-    def write_bars_days(self, bars: pd.DataFrame) -> list[date]:
-        """Store each day's bars of ``bars`` (several objects at once); the days newly written."""
+    def write_bars_days(self, bars: pd.DataFrame, rendered: RenderedDays | None = None) -> list[date]:
+        """Store each day's bars of ``bars`` (several objects at once); the days newly written.
+        ``rendered``: the fetch's rows rendered ahead (see ``shared.adapters.day_rows``)."""
         with ThreadPoolExecutor(max_workers=_WRITE_THREADS) as pool:
-            pending = [(day, pool.submit(self.write_sealed, bars_key(day), data, data.count(b"\n") - 1)) for day, data in bars_csv_by_day(bars)]
+            pending = [(day, pool.submit(self.write_sealed, bars_key(day), data, data.count(b"\n") - 1)) for day, data in bars_csv_by_day(bars, rendered)]
             return [day for day, written in pending if written.result()]
 
     def _read_many(self, keys: list[str]) -> list[pd.DataFrame | None]:

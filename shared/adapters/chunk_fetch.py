@@ -12,27 +12,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-import pandas as pd
-
 from shared.adapters.resilience import CircuitBreaker, RetryableError
 from shared.errors import MarketDataError
 
 #: One request for a chunk: its bar rows (Alpaca's dicts); ``planned`` is False for the halves.
 Request = Callable[[list[str], bool], list[dict[str, Any]]]
+#: Keeps what a request answered (its chunk, whether planned, its rows), as soon as it answers.
+Keep = Callable[[list[str], bool, list[dict[str, Any]]], None]
 _OPEN = "not fetched: circuit open after repeated failures"
 
 
 @dataclass
 class ChunkOutcome:
-    """What a chunk's requests got: frames of bars, failed symbols (and why), unknown symbols."""
+    """What a chunk's requests got: how many answered (their bars went to ``Keep``), failed
+    symbols (and why), unknown symbols."""
 
-    # Each chunk's bars become a frame at once: a frame holds a bar in ~60 bytes, a dict in ~700.
-    frames: list[pd.DataFrame] = field(default_factory=list)
+    answered: int = 0
     failed: dict[str, str] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)
 
     def absorb(self, other: "ChunkOutcome") -> None:
-        self.frames.extend(other.frames)
+        self.answered += other.answered
         self.failed.update(other.failed)
         self.unknown.extend(other.unknown)
 
@@ -44,13 +44,13 @@ class ChunkFetch:
         self,
         request: Request,
         breaker: CircuitBreaker,
-        to_frame: Callable[[list[dict[str, Any]]], pd.DataFrame],
+        keep: Keep,
         refused: type[MarketDataError],
         fatal: type[MarketDataError],
     ) -> None:
         self._request = request
         self._breaker = breaker
-        self._to_frame = to_frame
+        self._keep = keep
         self._refused = refused  # a 4xx for the chunk: a symbol the source will not serve
         self._fatal = fatal  # no request of the run can succeed (rejected keys): raised
 
@@ -62,8 +62,12 @@ class ChunkFetch:
             if isinstance(error, self._fatal):
                 raise
             return error
-        seen = {row["S"] for row in rows}
-        return ChunkOutcome(frames=[self._to_frame(rows)], unknown=[symbol for symbol in chunk if symbol not in seen])
+        try:
+            seen = {row["S"] for row in rows}
+            self._keep(chunk, planned, rows)
+        except (KeyError, TypeError, ValueError) as error:  # JSON, but not bars: the chunk failed
+            return RetryableError(f"malformed bars: {type(error).__name__}: {error}")
+        return ChunkOutcome(answered=1, unknown=[symbol for symbol in chunk if symbol not in seen])
 
     def fetch(self, chunk: list[str]) -> ChunkOutcome:
         """A planned request for ``chunk``, isolated into halves if it fails."""
@@ -75,7 +79,7 @@ class ChunkFetch:
             return result
         self._breaker.record(ok=False)
         outcome = self._isolate(chunk, result)
-        if outcome.frames:
+        if outcome.answered:
             self._breaker.record(ok=True)  # the source answers: a symbol was the trouble
         return outcome
 

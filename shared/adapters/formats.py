@@ -12,10 +12,13 @@ import sys
 from datetime import date
 from typing import Any, Callable, Iterator, TypeVar
 
+import numpy as np
 import pandas as pd
 
+from shared.adapters.day_rows import render_lines
 from shared.core.bars import BAR_COLUMNS, normalise_bars
 from shared.errors import CorruptObject
+from shared.ports import RenderedDays
 
 T = TypeVar("T")
 
@@ -35,34 +38,30 @@ def bars_to_csv(bars: pd.DataFrame) -> bytes:
     return str(frame.to_csv(index=False, lineterminator="\n")).encode()
 
 
-#: Rows formatted at once when writing many days: bounds the memory of a wide backfill.
-_FORMAT_ROWS = 100_000
-
-
-def bars_csv_by_day(bars: pd.DataFrame) -> Iterator[tuple[date, bytes]]:
+def bars_csv_by_day(bars: pd.DataFrame, rendered: RenderedDays | None = None) -> Iterator[tuple[date, bytes]]:
     """Each day's object, byte for byte what ``bars_to_csv`` writes for that day's rows, in date
-    order. Days are formatted a batch at a time (one ``to_csv`` per ~100,000 rows, not one per
-    day), so a backfill of 125 days costs a few calls and little memory."""
-    by_day = normalise_bars(bars).sort_values("date", kind="stable")  # stable: symbol order kept
-    if by_day.empty:
+    order. A day's rows come from ``rendered`` when it holds exactly them (rendered while the
+    fetch waited), else they are formatted here; the frame is taken a day at a time."""
+    frame = normalise_bars(bars)
+    if frame.empty:
         return
-    counts = by_day.groupby("date", sort=True).size()
-    sizes = [(day.date(), int(size)) for day, size in zip(pd.DatetimeIndex(counts.index), counts.to_numpy())]
-    first = 0
-    while first < len(by_day):
-        batch = [sizes.pop(0)]
-        while sizes and sum(count for _day, count in batch) + sizes[0][1] <= _FORMAT_ROWS:
-            batch.append(sizes.pop(0))
-        rows = sum(count for _day, count in batch)
-        part = by_day.iloc[first : first + rows]
-        text = str(part.assign(date=part["date"].dt.strftime("%Y-%m-%d")).to_csv(index=False, lineterminator="\n"))
-        header, _, body = text.partition("\n")
-        lines = body.split("\n")
-        start = 0
-        for day, count in batch:
-            yield day, "\n".join([header, *lines[start : start + count], ""]).encode()
-            start += count
-        first += rows
+    header = ",".join(BAR_COLUMNS).encode() + b"\n"
+    stamps = frame["date"].to_numpy().view(np.int64)
+    order = np.argsort(stamps, kind="stable")  # by day; within a day, symbol order is kept
+    edges = np.flatnonzero(np.r_[True, stamps[order][1:] != stamps[order][:-1], True]).tolist()
+    for a, b in zip(edges[:-1], edges[1:]):
+        rows = order[a:b]
+        day, part = pd.Timestamp(stamps[rows[0]]).date(), frame.take(rows)
+        found = rendered.day_rows(day, part) if rendered is not None else None
+        yield day, header + (found if found is not None else _day_rows(part))
+
+
+def _day_rows(part: pd.DataFrame) -> bytes:
+    lines = render_lines(part)
+    if lines is not None:
+        return ("\n".join(lines) + "\n").encode()
+    text = str(part.assign(date=part["date"].dt.strftime("%Y-%m-%d")).to_csv(index=False, lineterminator="\n"))
+    return text.partition("\n")[2].encode()
 
 
 _BAR_HEADER = ",".join(BAR_COLUMNS).encode()

@@ -30,7 +30,9 @@ def normalise_bars(frame: pd.DataFrame) -> pd.DataFrame:
     """Coerce a bars frame to ``BAR_COLUMNS`` with canonical dtypes, sorted by symbol then date."""
     if frame.empty:
         return empty_bars()
-    out = frame.loc[:, BAR_COLUMNS].copy()
+    # No copy: pandas' copy-on-write (always on since pandas 3) keeps ``frame`` unchanged by the
+    # steps below, and a canonical frame of a million bars is not duplicated by each caller.
+    out = frame.loc[:, BAR_COLUMNS]
     # Each step is skipped when the column is canonical already (frames read back or fetched are):
     # a no-op on millions of rows, and symbol strings keep their identity (see bars_from_csv).
     if not (out["symbol"].dtype == object and pd.api.types.infer_dtype(out["symbol"], skipna=False) == "string"):

@@ -84,7 +84,7 @@ class BarDays:
                 summary.omitted[day.isoformat()] = sorted(result.failed)
         keep = bars["date"].isin(pd.DatetimeIndex([pd.Timestamp(day) for day in storable])) & ~bars["symbol"].isin(list(result.failed))
         try:
-            summary.days_written.extend(day.isoformat() for day in self._archive.write_bars_days(bars[keep]))
+            summary.days_written.extend(day.isoformat() for day in self._archive.write_bars_days(bars[keep], result.rendered))
         except ImmutableObjectError as error:
             # Another collector stored the day first with other bytes: history wins, and this
             # run's bars of it are still used for its report.

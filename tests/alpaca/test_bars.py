@@ -97,6 +97,14 @@ def test_a_failing_symbol_is_isolated_by_splitting(market_data, emulator, sim_ba
     assert "500" in result.failed["KO"]
 
 
+def test_bars_that_do_not_parse_fail_their_symbol_alone(market_data, emulator, sim_bars) -> None:
+    emulator.faults.garbled_symbols = {"KO"}  # 200 and JSON, but its bars' times are garbage
+    result = market_data.fetch_bars(SMALL_UNIVERSE, START, AS_OF)
+    others = [s for s in SMALL_UNIVERSE if s != "KO"]
+    pd.testing.assert_frame_equal(result.bars, expected(sim_bars, others))
+    assert list(result.failed) == ["KO"] and "malformed bars" in result.failed["KO"]
+
+
 def test_unknown_and_malformed_symbols_are_recorded_not_fatal(market_data, emulator, sim_bars) -> None:
     emulator.faults.unknown = {"XOM"}
     result = market_data.fetch_bars(["AAPL", "XOM", "B$D", "KO"], START, AS_OF)

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from shared.adapters.alpaca import AlpacaMarketData
+from shared.adapters.formats import bars_csv_by_day
 from shared.adapters.bar_requests import MAX_URL_BYTES, PAGE_LIMIT, minimum_requests
 from shared.adapters.market_data import normalise_bars
 from shared.adapters.universe import load_universe
@@ -67,6 +68,10 @@ def test_a_backfill_takes_the_floor_and_loses_nothing(sized: AlpacaMarketData, w
     assert len(seen) == floor == result.stats["minimum_requests"] == result.stats["requests"]
     assert all(r.params["limit"] == "10000" and r.status == 200 for r in seen)
     assert not result.failed and not result.unknown
+    # Every day object was rendered while the fetch waited, byte for byte what storing writes.
+    assert result.rendered is not None
+    for day, data in bars_csv_by_day(result.bars):
+        assert result.rendered.day_rows(day, want[want["date"] == pd.Timestamp(day)].reset_index(drop=True)) == data.partition(b"\n")[2]
 
 
 def test_a_daily_run_takes_one_request(sized: AlpacaMarketData, wide_emulator: AlpacaEmulator, russell: list[str]) -> None:

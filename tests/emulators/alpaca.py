@@ -45,6 +45,7 @@ class Faults:
     hang_seconds: float = 3.0
     truncations: int = 0  # the next data requests send half their body and close
     failing_symbols: set[str] = field(default_factory=set)  # a request naming one answers 500
+    garbled_symbols: set[str] = field(default_factory=set)  # their bars come with a broken ``t``
     unknown: set[str] = field(default_factory=set)  # symbols the server does not know
     per_minute: int | None = None  # the rate limit; over it, 429 with Retry-After
     page_cap: int | None = None  # the server's own page size cap (below ``limit``)
@@ -246,8 +247,8 @@ class AlpacaEmulator:
         more = offset + limit < len(rows)
         token = _write_token(offset + limit) if more else None
         raw = params.get("adjustment", "raw") in ("raw", "dividend")
-        if raw and self.splits and set(self._symbols[page_rows]) & set(self.splits):
-            body: Any = self._page_as_objects(page_rows, token, single)
+        if faults.garbled_symbols & set(self._symbols[page_rows]) or (raw and self.splits and set(self._symbols[page_rows]) & set(self.splits)):
+            body: Any = self._page_as_objects(page_rows, token, single, raw)
         else:
             body = self._page_as_text(page_rows, token, single)
         if self._take("truncations"):
@@ -264,14 +265,14 @@ class AlpacaEmulator:
         groups = [f'{json.dumps(str(symbols[a]))}:[{",".join(fragments[a:b])}]' for a, b in zip(edges[:-1], edges[1:])]
         return RawJson(f'{{"bars":{{{",".join(groups)}}},"next_page_token":{json.dumps(token)}}}')
 
-    def _page_as_objects(self, page_rows: np.ndarray, token: str | None, single: str | None) -> dict[str, Any]:
-        """The page with raw (split-unadjusted) prices, built as objects."""
-        page = self._unadjust(self.bars.iloc[page_rows])
+    def _page_as_objects(self, page_rows: np.ndarray, token: str | None, single: str | None, raw: bool = True) -> dict[str, Any]:
+        """The page built as objects: raw (split-unadjusted) prices if ``raw``, garbled bars."""
+        page = self._unadjust(self.bars.iloc[page_rows]) if raw else self.bars.iloc[page_rows]
         grouped: dict[str, list[dict[str, Any]]] = {}
         columns = [page[name].tolist() for name in ("symbol", "t", "open", "high", "low", "close", "volume")]
         for symbol, stamp, open_, high, low, close, volume in zip(*columns):
             grouped.setdefault(symbol, []).append(
-                {"t": stamp, "o": open_, "h": high, "l": low, "c": close, "v": int(volume), "n": 100, "vw": close}
+                {"t": "garbled" if symbol in self.faults.garbled_symbols else stamp, "o": open_, "h": high, "l": low, "c": close, "v": int(volume), "n": 100, "vw": close}
             )
         if single is not None:
             return {"bars": grouped.get(single, []), "symbol": single, "next_page_token": token}

@@ -1,0 +1,132 @@
+"""Bars written as the CSV rows of their day objects, while a fetch still waits on the network.
+
+A backfill of 10,000 symbols stores 1.25 million bars as 125 day objects. Writing their rows
+costs seconds of CPU; a fetch spends most of its time waiting for the rate limit. So each
+chunk's bars are rendered as soon as they arrive (``DayRows.add``, from the fetch's threads),
+and storing a day later joins its rendered parts (``DayRows.day_rows``) instead of formatting.
+
+Rows are byte for byte what pandas' ``to_csv`` writes (``shared.adapters.formats``): floats in
+their shortest round-trip form (numpy's and Python's ``repr`` agree), empty for NaN; anything
+the fast path does not cover (a symbol that would need quoting, a missing date) is left to pandas.
+A day's parts are used only when they hold exactly the rows being stored, symbols and values
+(a fingerprint): anything else (a symbol dropped, a bar changed) is formatted from the frame,
+so rendering ahead can only save time, never change a byte.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+#: Symbols the csv module writes as they are (no delimiter, quote, space or line break).
+_PLAIN = re.compile(r"^[A-Za-z0-9._/^-]+$")
+_PRICES = ("open", "high", "low", "close")
+
+
+#: ".0", ".0001", ..., ".9999": the decimals of a price in ten-thousandths, as ``repr`` ends it.
+_DECIMALS = np.array(["." + (f"{i:04d}".rstrip("0") or "0") for i in range(10_000)], dtype=object)
+
+
+def _float_text(values: np.ndarray) -> list[str]:
+    """Floats as pandas writes them: the shortest round-trip text (``repr``), empty for NaN.
+
+    Prices in whole ten-thousandths (nearly all of them) are written from integers: when
+    ``k / 10,000`` is exactly ``x`` and ``x < 1e11``, the decimal k·10⁻⁴ has at most 15 digits, so it
+    is the only decimal that short which rounds to ``x``, and ``repr`` writes it, trailing zeros cut.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # inf and NaN are written by repr below
+        scaled = np.rint(values * 10_000.0)
+        exact = np.isfinite(values) & ~np.signbit(values) & (values < 1e11) & (scaled / 10_000.0 == values)
+    units = np.where(exact, scaled, 0.0).astype(np.int64)
+    text = list(map(str.__add__, map(str, (units // 10_000).tolist()), _DECIMALS[units % 10_000].tolist()))
+    for i in np.flatnonzero(~exact).tolist():
+        text[i] = "" if np.isnan(values[i]) else repr(float(values[i]))
+    return text
+
+
+def render_lines(bars: pd.DataFrame) -> list[str] | None:
+    """Each row of a canonical bars frame (``shared.core.bars``) as its CSV line (no newline),
+    or None when a value needs what only pandas' writer does (quoting, a missing date)."""
+    if bars.empty:
+        return []
+    symbols = bars["symbol"].tolist()
+    if not all(isinstance(symbol, str) and _PLAIN.match(symbol) for symbol in set(symbols)):
+        return None
+    codes, days = pd.factorize(bars["date"])
+    if (codes < 0).any():
+        return None
+    day_text = np.asarray(pd.DatetimeIndex(days).strftime("%Y-%m-%d"), dtype=object)[codes].tolist()
+    prices = [_float_text(bars[column].to_numpy(dtype=np.float64)) for column in _PRICES]
+    volumes = list(map(str, bars["volume"].tolist()))
+    return list(map(",".join, zip(symbols, day_text, *prices, volumes)))
+
+
+def _values(bars: pd.DataFrame) -> np.ndarray:
+    """The prices and volumes of ``bars``, one row per bar, as 64-bit patterns."""
+    prices = bars.loc[:, list(_PRICES)].to_numpy(dtype=np.float64).view(np.int64)
+    return np.column_stack([prices, bars["volume"].to_numpy(dtype=np.int64)])
+
+
+def _digest(values: np.ndarray) -> bytes:
+    """A fingerprint of rows of ``_values``, bit for bit."""
+    return hashlib.blake2b(np.ascontiguousarray(values).tobytes(), digest_size=16).digest()
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One chunk's rows of one day: its symbols in order, a fingerprint of its values, its rows."""
+
+    symbols: tuple[str, ...]
+    digest: bytes
+    rows: bytes
+
+
+class DayRows:
+    """Rendered parts of day objects, added chunk by chunk from any thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._parts: dict[date, list[_Part]] = {}
+
+    def add(self, bars: pd.DataFrame) -> None:
+        """Render the rows of ``bars`` (canonical, sorted by symbol then date) and keep them by day."""
+        lines = render_lines(bars)
+        if not lines:
+            return
+        stamps = bars["date"].to_numpy().view(np.int64)
+        order = np.argsort(stamps, kind="stable")  # by day, each day's rows in symbol order
+        edges = np.flatnonzero(np.r_[True, stamps[order][1:] != stamps[order][:-1], True]).tolist()
+        symbols = np.asarray(bars["symbol"].to_numpy(), dtype=object)
+        values = _values(bars)
+        parts = []
+        for a, b in zip(edges[:-1], edges[1:]):
+            rows = order[a:b]
+            text = "\n".join([lines[i] for i in rows.tolist()]) + "\n"
+            part = _Part(tuple(symbols[rows].tolist()), _digest(values[rows]), text.encode())
+            parts.append((pd.Timestamp(stamps[rows[0]]).date(), part))
+        with self._lock:
+            for day, part in parts:
+                self._parts.setdefault(day, []).append(part)
+
+    def day_rows(self, day: date, bars: pd.DataFrame) -> bytes | None:
+        """The rows of ``bars`` (one day's canonical bars, in symbol order) if the rendered parts
+        of ``day`` hold exactly them, symbols and values; else None. Either way the parts of
+        ``day`` are let go: a day is stored once."""
+        with self._lock:  # a day is stored once: its parts are let go (asked again, None)
+            parts = sorted(self._parts.pop(day, []), key=lambda part: part.symbols[0])
+        symbols = bars["symbol"].tolist()
+        if not parts or sum(len(part.symbols) for part in parts) != len(symbols):
+            return None
+        values = _values(bars)
+        first = 0
+        for part in parts:
+            last = first + len(part.symbols)
+            if list(part.symbols) != symbols[first:last] or _digest(values[first:last]) != part.digest:
+                return None
+            first = last
+        return b"".join(part.rows for part in parts)
