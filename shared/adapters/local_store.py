@@ -88,6 +88,20 @@ class LocalStore:
             raise failure("list", prefix or "/", self.location, error) from None
         return sorted(keys)
 
+    def versions(self, prefix: str) -> dict[str, str]:
+        """Each key's inode, size and status-change time: any write to the file changes them
+        (its seal does not: a fault that keeps the seal must still be seen)."""
+        found = {}
+        for key in self.list(prefix):
+            try:
+                stat = self._path(key).stat()
+            except FileNotFoundError:
+                continue  # moved while we looked
+            except OSError as error:
+                raise failure("list", prefix or "/", self.location, error) from None
+            found[key] = f"{stat.st_ino}-{stat.st_size}-{stat.st_ctime_ns}"
+        return found
+
     def _temporary(self, path: Path, data: bytes) -> Path:
         """``data`` in a fsynced temporary file beside ``path``; removed again if writing fails."""
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -10,9 +10,11 @@
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from shared.adapters.archive import Archive
@@ -23,12 +25,33 @@ from shared.core.trading_calendar import last_completed_session, trading_days
 from shared.errors import CorruptObject, ImmutableObjectError
 from shared.ports import MarketData
 from shared.services.runs import RunSummary
+from shared.services.window_cache import Sources, WindowCache
 from shared.telemetry import logger
 
 #: Runs in a row (this one included) failing the same symbols before a day is stored without them.
 GIVE_UP_RUNS = 3
 #: Sessions after which a day is stored without the symbols that still fail.
 GIVE_UP_SESSIONS = 3
+
+
+@dataclass
+class StoredBars:
+    """The verified stored bars of a run's days, the days whose objects went to quarantine, and
+    the objects listed (with their versions) before any was read."""
+
+    bars: pd.DataFrame
+    corrupt: list[date]
+    sources: Sources
+
+
+@dataclass
+class Fetched:
+    """The bars a run fetched, which of their rows are stored now as they are (None when another
+    collector stored other bytes first), and the days it stored."""
+
+    bars: pd.DataFrame
+    stored: np.ndarray | None
+    days: set[date]
 
 
 class BarDays:
@@ -40,15 +63,22 @@ class BarDays:
         self._market_data = market_data
         self._symbols = symbols
         self._clock = clock
+        self._windows = WindowCache(archive)
 
-    def read_stored(self, days: list[date], summary: RunSummary) -> tuple[pd.DataFrame, list[date]]:
-        """The verified stored bars of ``days``, and the days whose corrupt objects went to
-        quarantine (missing now, for the caller to fetch again)."""
+    def read_stored(self, days: list[date], summary: RunSummary, as_of: date | None = None) -> StoredBars:
+        """The verified stored bars of ``days``: those the window snapshot up to ``as_of`` holds
+        unchanged from it, the others from their objects. A corrupt object goes to quarantine
+        and its day is returned in ``corrupt`` (missing now, for the caller to fetch again)."""
+        sources = self._windows.sources()
+        present = sources.bars_days()
+        cached, trusted = self._windows.trusted([day for day in days if day in present], sources, as_of, summary) if as_of else (empty_bars(), set())
+        rest = [day for day in days if day not in trusted]
         corrupt: list[date] = []
         for _attempt in range(2 * len(days) + 1):
-            available = set(self._archive.stored_days("bars"))
             try:
-                return self._archive.read_bars([day for day in days if day in available]), corrupt
+                read = self._archive.read_bars([day for day in rest if day in present])
+                bars = read if cached.empty else (cached if read.empty else normalise_bars(pd.concat([cached, read], ignore_index=True)))
+                return StoredBars(bars, corrupt, sources)
             except CorruptObject as error:
                 if not error.key.startswith(("bars/", "additions/")):
                     raise
@@ -57,15 +87,24 @@ class BarDays:
                 day = day_of(error.key)
                 if error.key.startswith("bars/") and day is not None:
                     corrupt.append(day)
+                present = set(self._archive.stored_days("bars"))
         raise CorruptObject("bars/", "objects kept turning corrupt while being read")
 
-    def fetch_missing(self, days: list[date], summary: RunSummary) -> pd.DataFrame:
+    def keep_window(self, as_of: date, bars: pd.DataFrame, stored: StoredBars, fetched: Fetched) -> str | None:
+        """Store the run's window snapshot of ``bars`` (``stored.bars`` then ``fetched.bars``):
+        every row stored as it is; its key, or None (logged) when not written."""
+        if fetched.stored is None:
+            return None
+        keep = np.concatenate([np.ones(len(stored.bars), dtype=bool), fetched.stored])
+        return self._windows.write(as_of, bars, keep, stored.sources, fetched.days)
+
+    def fetch_missing(self, days: list[date], summary: RunSummary) -> Fetched:
         """Fetch the days of ``days`` that have no bars object; store the whole ones (and those
         given up on, without their failing symbols); return everything fetched."""
         stored = set(self._archive.stored_days("bars"))
         missing = sorted(day for day in set(days) if day not in stored)
         if not missing:
-            return empty_bars()
+            return Fetched(empty_bars(), np.zeros(0, dtype=bool), set())
         result = self._market_data.fetch_bars(self._symbols, missing[0], missing[-1])
         summary.failed.update(result.failed)
         summary.unknown = sorted(set(result.unknown))
@@ -89,7 +128,8 @@ class BarDays:
             # Another collector stored the day first with other bytes: history wins, and this
             # run's bars of it are still used for its report.
             logger.warning("bars already stored with different content; keeping them", extra={"error": str(error)})
-        return bars
+            return Fetched(bars, None, set())
+        return Fetched(bars, keep.to_numpy(dtype=bool), set(storable))
 
     def _give_up(self, day: date, failed: set[str]) -> bool:
         """Whether ``day`` is stored without the ``failed`` symbols now."""
