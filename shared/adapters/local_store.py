@@ -89,8 +89,9 @@ class LocalStore:
         return sorted(keys)
 
     def versions(self, prefix: str) -> dict[str, str]:
-        """Each key's inode, size and status-change time: any write to the file changes them
-        (its seal does not: a fault that keeps the seal must still be seen)."""
+        """Each key's size and modification time: any write to the file changes them (its seal
+        does not: a fault that keeps the seal must still be seen), and a copy of the directory
+        that keeps times (``cp -a``, ``rsync -a``) keeps them."""
         found = {}
         for key in self.list(prefix):
             try:
@@ -99,7 +100,7 @@ class LocalStore:
                 continue  # moved while we looked
             except OSError as error:
                 raise failure("list", prefix or "/", self.location, error) from None
-            found[key] = f"{stat.st_ino}-{stat.st_size}-{stat.st_ctime_ns}"
+            found[key] = f"{stat.st_size}-{stat.st_mtime_ns}"
         return found
 
     def _temporary(self, path: Path, data: bytes) -> Path:

@@ -90,12 +90,28 @@ class BarDays:
                 present = set(self._archive.stored_days("bars"))
         raise CorruptObject("bars/", "objects kept turning corrupt while being read")
 
-    def keep_window(self, as_of: date, bars: pd.DataFrame, stored: StoredBars, fetched: Fetched) -> str | None:
-        """Store the run's window snapshot of ``bars`` (``stored.bars`` then ``fetched.bars``):
-        every row stored as it is; its key, or None (logged) when not written."""
-        if fetched.stored is None:
+    def joined(self, stored: StoredBars, fetched: Fetched) -> tuple[pd.DataFrame, np.ndarray | None]:
+        """The run's bars, stored then fetched, sorted by symbol and date (a fetched row after a
+        stored one of the same day), with which rows are stored as they are (None: unknown).
+        The parts are released: a window of 10,000 symbols is not held twice."""
+        keep = None if fetched.stored is None else np.concatenate([np.ones(len(stored.bars), dtype=bool), fetched.stored])
+        if fetched.bars.empty:
+            bars = stored.bars
+        else:
+            both = pd.concat([stored.bars, fetched.bars], ignore_index=True)
+            stored.bars = fetched.bars = empty_bars()
+            codes, _symbols = pd.factorize(both["symbol"], sort=True)
+            order = np.lexsort((both["date"].to_numpy().view(np.int64), codes))  # stable: fetched last
+            bars = both.take(order).reset_index(drop=True)
+            keep = None if keep is None else keep[order]
+        stored.bars = fetched.bars = empty_bars()
+        return bars, keep
+
+    def keep_window(self, as_of: date, bars: pd.DataFrame, keep: np.ndarray | None, stored: StoredBars, fetched: Fetched) -> str | None:
+        """Store the run's window snapshot of the rows of ``bars`` that are stored as they are
+        (``keep``); its key, or None (logged) when not written."""
+        if keep is None:
             return None
-        keep = np.concatenate([np.ones(len(stored.bars), dtype=bool), fetched.stored])
         return self._windows.write(as_of, bars, keep, stored.sources, fetched.days)
 
     def fetch_missing(self, days: list[date], summary: RunSummary) -> Fetched:

@@ -98,9 +98,9 @@ class Collection:
             self._days.fetch_additions(history_days, summary)
             stored = self._days.read_stored(history_days, summary, target)
             fetched = self._days.fetch_missing(window_days + stored.corrupt, summary)
-            # Both parts are canonical bars; build_report and the chart keep the last row of a
-            # (symbol, date), the fetched one, so neither a sort nor a de-duplication is needed here.
-            bars = pd.concat([stored.bars, fetched.bars], ignore_index=True)
+            # Sorted once here, so the analytics need no copy; build_report and the chart keep
+            # the last row of a (symbol, date), the fetched one.
+            bars, keep = self._days.joined(stored, fetched)
             previous_day, previous, readable = self._previous_report(target)
             splits = self._announced_splits(history_days[0] if history_days else target, target)
             report = build_report(bars, self._universe, target, self._lookback_days, announcements=splits)
@@ -116,7 +116,7 @@ class Collection:
             self._write_chart(target, bars, summary)
             summary.quality = count_flags(report["flags"])
             changes = self._store_changes(target, report, previous_day, previous, summary) if readable else None
-            self._days.keep_window(target, bars, stored, fetched)
+            self._days.keep_window(target, bars, keep, stored, fetched)
             summary.positions = self._snapshot_positions(target)
             summary.outcome = "complete" if not (summary.failed or summary.missing) else "partial"
             self._finish(summary, started)
