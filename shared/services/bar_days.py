@@ -53,6 +53,13 @@ class Fetched:
     stored: np.ndarray | None
     days: set[date]
 
+    def plus(self, other: "Fetched") -> "Fetched":
+        """Both fetches, this one's rows first."""
+        if other.bars.empty:
+            return self
+        stored = None if self.stored is None or other.stored is None else np.concatenate([self.stored, other.stored])
+        return Fetched(pd.concat([self.bars, other.bars], ignore_index=True), stored, self.days | other.days)
+
 
 class BarDays:
     """Reads, fetches and stores days of bars for one run."""
@@ -65,11 +72,16 @@ class BarDays:
         self._clock = clock
         self._windows = WindowCache(archive)
 
-    def read_stored(self, days: list[date], summary: RunSummary, as_of: date | None = None) -> StoredBars:
-        """The verified stored bars of ``days``: those the window snapshot up to ``as_of`` holds
-        unchanged from it, the others from their objects. A corrupt object goes to quarantine
-        and its day is returned in ``corrupt`` (missing now, for the caller to fetch again)."""
-        sources = self._windows.sources()
+    def listed(self) -> Sources:
+        """The ``bars/`` and ``additions/`` objects stored now, with their versions."""
+        return self._windows.sources()
+
+    def read_stored(self, days: list[date], summary: RunSummary, as_of: date | None = None, sources: Sources | None = None) -> StoredBars:
+        """The verified stored bars of the days of ``days`` listed in ``sources`` (default: now):
+        those the window snapshot up to ``as_of`` holds unchanged, the others from their objects.
+        A corrupt object goes to quarantine and its day is returned in ``corrupt`` (missing now,
+        for the caller to fetch again)."""
+        sources = sources or self._windows.sources()
         present = sources.bars_days()
         cached, trusted = self._windows.trusted([day for day in days if day in present], sources, as_of, summary) if as_of else (empty_bars(), set())
         rest = [day for day in days if day not in trusted]
@@ -87,7 +99,7 @@ class BarDays:
                 day = day_of(error.key)
                 if error.key.startswith("bars/") and day is not None:
                     corrupt.append(day)
-                present = set(self._archive.stored_days("bars"))
+                    present.discard(day)  # not listed again: days fetched meanwhile are not read
         raise CorruptObject("bars/", "objects kept turning corrupt while being read")
 
     def joined(self, stored: StoredBars, fetched: Fetched) -> tuple[pd.DataFrame, np.ndarray | None]:
@@ -123,9 +135,10 @@ class BarDays:
             return Fetched(empty_bars(), np.zeros(0, dtype=bool), set())
         result = self._market_data.fetch_bars(self._symbols, missing[0], missing[-1])
         summary.failed.update(result.failed)
-        summary.unknown = sorted(set(result.unknown))
-        summary.fetch = dict(result.stats)
-        summary.days_fetched = [day.isoformat() for day in missing]
+        # Added to, not replaced: a run fetches corrupt days after the others.
+        summary.unknown = sorted(set(summary.unknown) | set(result.unknown))
+        summary.fetch = {name: summary.fetch.get(name, 0) + value for name, value in result.stats.items()}
+        summary.days_fetched += [day.isoformat() for day in missing]
         bars = normalise_bars(result.bars)
         wanted = bars["date"].isin(pd.DatetimeIndex([pd.Timestamp(day) for day in missing]))
         bars = bars[wanted & bars["symbol"].isin(self._symbols)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, TypeVar
 
@@ -96,14 +97,21 @@ class Collection:
             # The context (200-bar average, returns) reads stored history before the window too.
             history_days = [stamp.date() for stamp in history_sessions(target, self._lookback_days)]
             self._days.fetch_additions(history_days, summary)
-            stored = self._days.read_stored(history_days, summary, target)
-            fetched = self._days.fetch_missing(window_days + stored.corrupt, summary)
+            # The network's waits overlap the reading: the missing days and the split
+            # announcements are fetched while the stored days (listed first) are read.
+            listed = self._days.listed()
+            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="collect") as side:  # its end waits for both
+                announced = side.submit(self._announced_splits, history_days[0] if history_days else target, target)
+                fetching = side.submit(self._days.fetch_missing, window_days, summary)
+                stored = self._days.read_stored(history_days, summary, target, listed)
+                fetched = fetching.result()
+            if stored.corrupt:
+                fetched = fetched.plus(self._days.fetch_missing(stored.corrupt, summary))
             # Sorted once here, so the analytics need no copy; build_report and the chart keep
             # the last row of a (symbol, date), the fetched one.
             bars, keep = self._days.joined(stored, fetched)
             previous_day, previous, readable = self._previous_report(target)
-            splits = self._announced_splits(history_days[0] if history_days else target, target)
-            report = build_report(bars, self._universe, target, self._lookback_days, announcements=splits)
+            report = build_report(bars, self._universe, target, self._lookback_days, announcements=announced.result())
             report = carry_stored_high(report, previous, target, previous_day, self._lookback_days)
             summary.ranked = int(report["rank"].notna().sum())
             summary.excluded = int(report["rank"].isna().sum())
