@@ -118,13 +118,17 @@ class Collection:
             summary.missing = sorted(set(self._universe["symbol"]) - set(report["symbol"]) - set(summary.failed))
             if report.empty:
                 raise NothingCollected(f"no bars dated {target} for any of {summary.universe} symbols")
+            # The snapshot is encoded, hashed and written while the report and chart are.
+            side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="window")
+            windowing = side.submit(self._days.keep_window, target, bars, keep, stored, fetched)
+            side.shutdown(wait=False)
             summary.report_key = report_key(target)
             summary.report_written, kept = self._keep_first(summary, summary.report_key, lambda: archive.write_report(target, report), lambda: archive.read_report(target))
             report = report if kept is None else kept
             self._write_chart(target, bars, summary)
             summary.quality = count_flags(report["flags"])
             changes = self._store_changes(target, report, previous_day, previous, summary) if readable else None
-            self._days.keep_window(target, bars, keep, stored, fetched)
+            windowing.result()
             summary.positions = self._snapshot_positions(target)
             summary.outcome = "complete" if not (summary.failed or summary.missing) else "partial"
             self._finish(summary, started)
