@@ -67,6 +67,11 @@ class Store(Protocol):
         """Every key that starts with ``prefix``, sorted."""
         ...
 
+    def versions(self, prefix: str) -> dict[str, str]:
+        """Every key that starts with ``prefix``, each with a token that changes whenever the
+        object at the key is replaced (S3: its ETag; on disk: inode, size and modification time)."""
+        ...
+
     def put_immutable(self, key: str, data: bytes, metadata: Mapping[str, str] | None = None) -> bool:
         """Create a data object with ``metadata`` (its seal). True if written, False if the same
         bytes were already there.

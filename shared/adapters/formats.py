@@ -112,10 +112,18 @@ def _date_columns(report: pd.DataFrame) -> list[str]:
     return [str(column) for column in report.columns if str(column).endswith("_date")]
 
 
+def _ten_digits(values: pd.Series) -> pd.Series:
+    """A float column as ``to_csv(float_format="%.10g")`` writes it (NaN empty), formatted in one
+    pass: pandas formats each value through several calls, a third of a 10,000-row report's time."""
+    text = [("%.10g" % value) if value == value else "" for value in values.to_numpy(dtype=float).tolist()]
+    return pd.Series(text, index=values.index, dtype=object)
+
+
 def report_to_csv(report: pd.DataFrame) -> bytes:
     """Deterministic CSV bytes for a report; ``rank`` is empty for unranked rows."""
-    frame = report.assign(**{column: pd.to_datetime(report[column]).dt.strftime("%Y-%m-%d") for column in _date_columns(report)})
-    return str(frame.to_csv(index=False, lineterminator="\n", float_format="%.10g")).encode()
+    dates = {column: pd.to_datetime(report[column]).dt.strftime("%Y-%m-%d") for column in _date_columns(report)}
+    floats = {str(column): _ten_digits(report[column]) for column in report.columns if report[column].dtype.kind == "f" and column not in dates}
+    return str(report.assign(**dates, **floats).to_csv(index=False, lineterminator="\n")).encode()
 
 
 def report_from_csv(data: bytes) -> pd.DataFrame:

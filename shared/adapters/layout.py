@@ -13,6 +13,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from shared.adapters.formats import bars_from_csv, json_document, report_from_csv
+from shared.adapters.window_format import window_from_bytes
 from shared.ports import Store
 
 LATEST_KEY = "reports/latest.json"
@@ -20,7 +21,8 @@ DAY_KEY = re.compile(r"^(?P<kind>bars|reports|positions)/(?P<day>[^/.]*)\.csv$")
 #: Every immutable object's key (anything else under these prefixes is stray).
 IMMUTABLE_KEY = re.compile(
     r"^(bars/\d{4}-\d{2}-\d{2}\.csv|reports/\d{4}-\d{2}-\d{2}(\.changes\.json|\.csv)|charts/\d{4}-\d{2}-\d{2}\.json"
-    r"|positions/\d{4}-\d{2}-\d{2}\.csv|runs/[^/]+\.json|omitted/\d{4}-\d{2}-\d{2}\.json|additions/\d{4}-\d{2}-\d{2}\.\d+\.csv)$"
+    r"|positions/\d{4}-\d{2}-\d{2}\.csv|runs/[^/]+\.json|omitted/\d{4}-\d{2}-\d{2}\.json|additions/\d{4}-\d{2}-\d{2}\.\d+\.csv"
+    r"|windows/\d{4}-\d{2}-\d{2}\.bin)$"
 )
 ADDITION_KEY = re.compile(r"^additions/(?P<day>\d{4}-\d{2}-\d{2})\.(?P<n>\d+)\.csv$")
 
@@ -50,6 +52,11 @@ def positions_key(day: date) -> str:
     return f"positions/{day.isoformat()}.csv"
 
 
+def window_key(day: date) -> str:
+    """Key of the window snapshot a day's run wrote (derived from bars; see ``window_cache``)."""
+    return f"windows/{day.isoformat()}.bin"
+
+
 def state_key(name: str) -> str:
     """Key of a small state document."""
     return f"state/{name}.json"
@@ -74,6 +81,8 @@ def parser_for(key: str) -> Callable[[bytes], Any]:
         return report_from_csv
     if key.startswith("positions/"):
         return positions_from_csv
+    if key.startswith("windows/"):
+        return window_from_bytes
     return json_document
 
 

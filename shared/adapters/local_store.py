@@ -88,6 +88,21 @@ class LocalStore:
             raise failure("list", prefix or "/", self.location, error) from None
         return sorted(keys)
 
+    def versions(self, prefix: str) -> dict[str, str]:
+        """Each key's size and modification time: any write to the file changes them (its seal
+        does not: a fault that keeps the seal must still be seen), and a copy of the directory
+        that keeps times (``cp -a``, ``rsync -a``) keeps them."""
+        found = {}
+        for key in self.list(prefix):
+            try:
+                stat = self._path(key).stat()
+            except FileNotFoundError:
+                continue  # moved while we looked
+            except OSError as error:
+                raise failure("list", prefix or "/", self.location, error) from None
+            found[key] = f"{stat.st_size}-{stat.st_mtime_ns}"
+        return found
+
     def _temporary(self, path: Path, data: bytes) -> Path:
         """``data`` in a fsynced temporary file beside ``path``; removed again if writing fails."""
         path.parent.mkdir(parents=True, exist_ok=True)

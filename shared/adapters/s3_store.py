@@ -85,20 +85,23 @@ class S3Store:
             return False
 
     def list(self, prefix: str) -> list[str]:
+        return sorted(self.versions(prefix))
+
+    def versions(self, prefix: str) -> dict[str, str]:
         from botocore.exceptions import BotoCoreError, ClientError
 
         full_prefix = self._key(prefix.rstrip("/")) if prefix else self.prefix
         if prefix.endswith("/") or (not prefix and self.prefix):
             full_prefix += "/"
         strip = len(self.prefix) + 1 if self.prefix else 0
-        keys: list[str] = []
+        found: dict[str, str] = {}
         try:
             paginator = self._client.get_paginator("list_objects_v2")
             for page in paginator.paginate(Bucket=self.bucket, Prefix=full_prefix):
-                keys.extend(item["Key"][strip:] for item in page.get("Contents", []))
+                found.update((item["Key"][strip:], str(item.get("ETag", "")).strip('"')) for item in page.get("Contents", []))
         except (BotoCoreError, ClientError) as error:
             raise failure("list", prefix or "/", self.location, error) from None
-        return sorted(keys)
+        return found
 
     def put_immutable(self, key: str, data: bytes, metadata: Mapping[str, str] | None = None) -> bool:
         from botocore.exceptions import ClientError

@@ -68,23 +68,43 @@ def chart_points(bars: pd.DataFrame, as_of: date, lookback_days: int, width: int
     """Every symbol's window of closes reduced to ``width`` points (``reduce_closes``), carried
     forward over days a symbol has no bar, as a JSON-ready document. Symbols without any close in
     the window are left out."""
-    window = window_bars(bars, as_of, lookback_days).loc[:, ["symbol", "date", "close"]]
-    wide = window.pivot_table(index="date", columns="symbol", values="close", aggfunc="last").sort_index().ffill()
-    if len(wide.index) == 0:
+    window = window_bars(bars, as_of, lookback_days)
+    days, names, wide = _closes_by_day(window)
+    if len(days) == 0:
         return {"as_of": as_of.isoformat(), "lookback_days": lookback_days, "start": None, "end": None, "symbols": {}}
-    values = np.round(reduce_closes(wide.to_numpy(dtype=float), width), 4).T  # one row per symbol
+    values = np.round(reduce_closes(wide, width), 4).T  # one row per symbol
     present = ~np.isnan(values)
     cells = values.astype(object)
     cells[~present] = None
     keep = present.any(axis=1)
-    symbols = dict(zip(wide.columns[np.flatnonzero(keep)].tolist(), cells[keep].tolist()))
+    symbols = dict(zip(names[np.flatnonzero(keep)].tolist(), cells[keep].tolist()))
     return {
         "as_of": as_of.isoformat(),
         "lookback_days": lookback_days,
-        "start": wide.index[0].strftime("%Y-%m-%d"),
-        "end": wide.index[-1].strftime("%Y-%m-%d"),
+        "start": days[0].strftime("%Y-%m-%d"),
+        "end": days[-1].strftime("%Y-%m-%d"),
         "symbols": symbols,
     }
+
+
+def _closes_by_day(window: pd.DataFrame) -> tuple[pd.DatetimeIndex, pd.Index, np.ndarray]:
+    """The days that have a close, the symbols that have one (both sorted), and the days ×
+    symbols matrix of closes, the last one given per (symbol, day), carried forward over days
+    without one: a pivot on integer codes (a pandas ``pivot_table`` groups, ten times slower)."""
+    given = window[window["close"].notna()]
+    day_codes, days = pd.factorize(given["date"], sort=True)
+    symbol_codes, names = pd.factorize(given["symbol"].astype(object), sort=True)
+    wide = np.full((len(days), len(names)), np.nan)
+    cell = symbol_codes.astype(np.int64) * len(days) + day_codes
+    in_order = bool((cell[1:] >= cell[:-1]).all())  # stored bars are: no sort
+    order = np.arange(len(cell)) if in_order else np.argsort(cell, kind="stable")  # the last given ends each run
+    rows = order[np.r_[cell[order][1:] != cell[order][:-1], True]] if len(order) else order
+    wide[day_codes[rows], symbol_codes[rows]] = given["close"].to_numpy(dtype=float)[rows]
+    # Forward fill down each column: the index of the latest row with a close, then take it.
+    latest = np.where(np.isnan(wide), 0, np.arange(len(days))[:, None])
+    np.maximum.accumulate(latest, axis=0, out=latest)
+    filled = wide[latest, np.arange(len(names))[None, :]]
+    return pd.DatetimeIndex(days), pd.Index(names), filled
 
 
 def downsample(closes: Sequence[float], width: int = CHART_WIDTH) -> list[float]:

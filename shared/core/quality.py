@@ -125,7 +125,7 @@ def flag_symbols(window: pd.DataFrame, as_of: date, sessions: pd.DatetimeIndex, 
             "zero_volume": (window["volume"] <= 0).to_numpy(),
             "outlier_return": (z > OUTLIER_Z).to_numpy(),
         },
-        index=symbol.to_numpy(),
+        index=pd.Index(symbol),  # categorical when the analytics made it so: grouped by its codes
     )
     any_row = row_flags.groupby(level=0).any().reindex(first_date.index, fill_value=False)
     first_session = sessions[0] if len(sessions) else end

@@ -10,9 +10,11 @@
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from shared.adapters.archive import Archive
@@ -23,12 +25,40 @@ from shared.core.trading_calendar import last_completed_session, trading_days
 from shared.errors import CorruptObject, ImmutableObjectError
 from shared.ports import MarketData
 from shared.services.runs import RunSummary
+from shared.services.window_cache import Sources, WindowCache
 from shared.telemetry import logger
 
 #: Runs in a row (this one included) failing the same symbols before a day is stored without them.
 GIVE_UP_RUNS = 3
 #: Sessions after which a day is stored without the symbols that still fail.
 GIVE_UP_SESSIONS = 3
+
+
+@dataclass
+class StoredBars:
+    """The verified stored bars of a run's days, the days whose objects went to quarantine, and
+    the objects listed (with their versions) before any was read."""
+
+    bars: pd.DataFrame
+    corrupt: list[date]
+    sources: Sources
+
+
+@dataclass
+class Fetched:
+    """The bars a run fetched, which of their rows are stored now as they are (None when another
+    collector stored other bytes first), and the days it stored."""
+
+    bars: pd.DataFrame
+    stored: np.ndarray | None
+    days: set[date]
+
+    def plus(self, other: "Fetched") -> "Fetched":
+        """Both fetches, this one's rows first."""
+        if other.bars.empty:
+            return self
+        stored = None if self.stored is None or other.stored is None else np.concatenate([self.stored, other.stored])
+        return Fetched(pd.concat([self.bars, other.bars], ignore_index=True), stored, self.days | other.days)
 
 
 class BarDays:
@@ -40,15 +70,27 @@ class BarDays:
         self._market_data = market_data
         self._symbols = symbols
         self._clock = clock
+        self._windows = WindowCache(archive)
 
-    def read_stored(self, days: list[date], summary: RunSummary) -> tuple[pd.DataFrame, list[date]]:
-        """The verified stored bars of ``days``, and the days whose corrupt objects went to
-        quarantine (missing now, for the caller to fetch again)."""
+    def listed(self) -> Sources:
+        """The ``bars/`` and ``additions/`` objects stored now, with their versions."""
+        return self._windows.sources()
+
+    def read_stored(self, days: list[date], summary: RunSummary, as_of: date | None = None, sources: Sources | None = None) -> StoredBars:
+        """The verified stored bars of the days of ``days`` listed in ``sources`` (default: now):
+        those the window snapshot up to ``as_of`` holds unchanged, the others from their objects.
+        A corrupt object goes to quarantine and its day is returned in ``corrupt`` (missing now,
+        for the caller to fetch again)."""
+        sources = sources or self._windows.sources()
+        present = sources.bars_days()
+        cached, trusted = self._windows.trusted([day for day in days if day in present], sources, as_of, summary) if as_of else (empty_bars(), set())
+        rest = [day for day in days if day not in trusted]
         corrupt: list[date] = []
         for _attempt in range(2 * len(days) + 1):
-            available = set(self._archive.stored_days("bars"))
             try:
-                return self._archive.read_bars([day for day in days if day in available]), corrupt
+                read = self._archive.read_bars([day for day in rest if day in present])
+                bars = read if cached.empty else (cached if read.empty else normalise_bars(pd.concat([cached, read], ignore_index=True)))
+                return StoredBars(bars, corrupt, sources)
             except CorruptObject as error:
                 if not error.key.startswith(("bars/", "additions/")):
                     raise
@@ -57,20 +99,46 @@ class BarDays:
                 day = day_of(error.key)
                 if error.key.startswith("bars/") and day is not None:
                     corrupt.append(day)
+                    present.discard(day)  # not listed again: days fetched meanwhile are not read
         raise CorruptObject("bars/", "objects kept turning corrupt while being read")
 
-    def fetch_missing(self, days: list[date], summary: RunSummary) -> pd.DataFrame:
+    def joined(self, stored: StoredBars, fetched: Fetched) -> tuple[pd.DataFrame, np.ndarray | None]:
+        """The run's bars, stored then fetched, sorted by symbol and date (a fetched row after a
+        stored one of the same day), with which rows are stored as they are (None: unknown).
+        The parts are released: a window of 10,000 symbols is not held twice."""
+        keep = None if fetched.stored is None else np.concatenate([np.ones(len(stored.bars), dtype=bool), fetched.stored])
+        if fetched.bars.empty:
+            bars = stored.bars
+        else:
+            both = pd.concat([stored.bars, fetched.bars], ignore_index=True)
+            stored.bars = fetched.bars = empty_bars()
+            codes, _symbols = pd.factorize(both["symbol"], sort=True)
+            order = np.lexsort((both["date"].to_numpy().view(np.int64), codes))  # stable: fetched last
+            bars = both.take(order).reset_index(drop=True)
+            keep = None if keep is None else keep[order]
+        stored.bars = fetched.bars = empty_bars()
+        return bars, keep
+
+    def keep_window(self, as_of: date, bars: pd.DataFrame, keep: np.ndarray | None, stored: StoredBars, fetched: Fetched) -> str | None:
+        """Store the run's window snapshot of the rows of ``bars`` that are stored as they are
+        (``keep``); its key, or None (logged) when not written."""
+        if keep is None:
+            return None
+        return self._windows.write(as_of, bars, keep, stored.sources, fetched.days)
+
+    def fetch_missing(self, days: list[date], summary: RunSummary) -> Fetched:
         """Fetch the days of ``days`` that have no bars object; store the whole ones (and those
         given up on, without their failing symbols); return everything fetched."""
         stored = set(self._archive.stored_days("bars"))
         missing = sorted(day for day in set(days) if day not in stored)
         if not missing:
-            return empty_bars()
+            return Fetched(empty_bars(), np.zeros(0, dtype=bool), set())
         result = self._market_data.fetch_bars(self._symbols, missing[0], missing[-1])
         summary.failed.update(result.failed)
-        summary.unknown = sorted(set(result.unknown))
-        summary.fetch = dict(result.stats)
-        summary.days_fetched = [day.isoformat() for day in missing]
+        # Added to, not replaced: a run fetches corrupt days after the others.
+        summary.unknown = sorted(set(summary.unknown) | set(result.unknown))
+        summary.fetch = {name: summary.fetch.get(name, 0) + value for name, value in result.stats.items()}
+        summary.days_fetched += [day.isoformat() for day in missing]
         bars = normalise_bars(result.bars)
         wanted = bars["date"].isin(pd.DatetimeIndex([pd.Timestamp(day) for day in missing]))
         bars = bars[wanted & bars["symbol"].isin(self._symbols)]
@@ -89,7 +157,8 @@ class BarDays:
             # Another collector stored the day first with other bytes: history wins, and this
             # run's bars of it are still used for its report.
             logger.warning("bars already stored with different content; keeping them", extra={"error": str(error)})
-        return bars
+            return Fetched(bars, None, set())
+        return Fetched(bars, keep.to_numpy(dtype=bool), set(storable))
 
     def _give_up(self, day: date, failed: set[str]) -> bool:
         """Whether ``day`` is stored without the ``failed`` symbols now."""

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, TypeVar
 
 import pandas as pd
 
 from shared.adapters.archive import Archive, bars_key, changes_key, chart_key, positions_key, report_key
-from shared.adapters.layout import omitted_key
+from shared.adapters.layout import omitted_key, window_key
 from shared.adapters.object_keys import STALE_TEMPORARY_SECONDS
 from shared.core.analytics import build_report
 from shared.core.changes import compare_reports
@@ -96,26 +97,38 @@ class Collection:
             # The context (200-bar average, returns) reads stored history before the window too.
             history_days = [stamp.date() for stamp in history_sessions(target, self._lookback_days)]
             self._days.fetch_additions(history_days, summary)
-            stored, corrupt = self._days.read_stored(history_days, summary)
-            fetched = self._days.fetch_missing(window_days + corrupt, summary)
-            # Both parts are canonical bars; build_report and the chart keep the last row of a
-            # (symbol, date), the fetched one, so neither a sort nor a de-duplication is needed here.
-            bars = pd.concat([stored, fetched], ignore_index=True)
+            # The network's waits overlap the reading: the missing days and the split
+            # announcements are fetched while the stored days (listed first) are read.
+            listed = self._days.listed()
+            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="collect") as side:  # its end waits for both
+                announced = side.submit(self._announced_splits, history_days[0] if history_days else target, target)
+                fetching = side.submit(self._days.fetch_missing, window_days, summary)
+                stored = self._days.read_stored(history_days, summary, target, listed)
+                fetched = fetching.result()
+            if stored.corrupt:
+                fetched = fetched.plus(self._days.fetch_missing(stored.corrupt, summary))
+            # Sorted once here, so the analytics need no copy; build_report and the chart keep
+            # the last row of a (symbol, date), the fetched one.
+            bars, keep = self._days.joined(stored, fetched)
             previous_day, previous, readable = self._previous_report(target)
-            splits = self._announced_splits(history_days[0] if history_days else target, target)
-            report = build_report(bars, self._universe, target, self._lookback_days, announcements=splits)
+            report = build_report(bars, self._universe, target, self._lookback_days, announcements=announced.result())
             report = carry_stored_high(report, previous, target, previous_day, self._lookback_days)
             summary.ranked = int(report["rank"].notna().sum())
             summary.excluded = int(report["rank"].isna().sum())
             summary.missing = sorted(set(self._universe["symbol"]) - set(report["symbol"]) - set(summary.failed))
             if report.empty:
                 raise NothingCollected(f"no bars dated {target} for any of {summary.universe} symbols")
+            # The snapshot is encoded, hashed and written while the report and chart are.
+            side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="window")
+            windowing = side.submit(self._days.keep_window, target, bars, keep, stored, fetched)
+            side.shutdown(wait=False)
             summary.report_key = report_key(target)
             summary.report_written, kept = self._keep_first(summary, summary.report_key, lambda: archive.write_report(target, report), lambda: archive.read_report(target))
             report = report if kept is None else kept
             self._write_chart(target, bars, summary)
             summary.quality = count_flags(report["flags"])
             changes = self._store_changes(target, report, previous_day, previous, summary) if readable else None
+            windowing.result()
             summary.positions = self._snapshot_positions(target)
             summary.outcome = "complete" if not (summary.failed or summary.missing) else "partial"
             self._finish(summary, started)
@@ -182,7 +195,8 @@ class Collection:
         """Write the run's manifest, listing the seal of every object it wrote. A store that
         cannot take it (full, read-only) is logged, never raised: the run's own outcome stands."""
         keys = [bars_key(date.fromisoformat(day)) for day in summary.days_written] + [omitted_key(date.fromisoformat(day)) for day in summary.omitted]
-        keys += [summary.report_key, summary.changes_key, chart_key(date.fromisoformat(summary.as_of)), *summary.additions]
+        as_of = date.fromisoformat(summary.as_of)
+        keys += [summary.report_key, summary.changes_key, chart_key(as_of), window_key(as_of), *summary.additions]
         summary.objects = {key: self._archive.seals[key].document() for key in keys if key in self._archive.seals}
         try:
             self._archive.write_manifest(summary.manifest())

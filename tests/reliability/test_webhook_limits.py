@@ -93,6 +93,9 @@ class ReadOnlyStore:
     def list(self, prefix: str) -> list[str]:
         return self._disk.list(prefix)
 
+    def versions(self, prefix: str) -> dict[str, str]:
+        return self._disk.versions(prefix)
+
     def presigned_url(self, key: str, expires_in: int) -> str | None:
         return None
 

@@ -127,3 +127,41 @@ def test_nice_ticks_are_round_and_inside() -> None:
     assert nice_ticks(32.6, 56.0) == [35, 40, 45, 50, 55]
     assert nice_ticks(0.5, 0.9) == pytest.approx([0.5, 0.6, 0.7, 0.8, 0.9])
     assert nice_ticks(100.0, 100.0) == [100.0]
+
+
+def test_chart_points_pivot_as_pandas_does_with_gaps_duplicates_and_missing_closes() -> None:
+    """The integer-code pivot gives the document a pandas ``pivot_table(aggfunc="last")`` and a
+    forward fill give: unsorted rows, repeated (symbol, day) rows, NaN closes, days without bars."""
+    import json
+
+    import numpy as np
+
+    from shared.core.charts import chart_points, reduce_closes
+    from shared.core.window import window_bars
+
+    def reference(bars: pd.DataFrame, as_of: date, lookback: int) -> dict:
+        window = window_bars(bars, as_of, lookback)
+        wide = window.pivot_table(index="date", columns="symbol", values="close", aggfunc="last").sort_index().ffill()
+        if len(wide.index) == 0:
+            return {"as_of": as_of.isoformat(), "lookback_days": lookback, "start": None, "end": None, "symbols": {}}
+        values = np.round(reduce_closes(wide.to_numpy(dtype=float)), 4).T
+        cells = values.astype(object)
+        cells[np.isnan(values)] = None
+        keep = ~np.isnan(values).all(axis=1)
+        symbols = dict(zip(wide.columns[np.flatnonzero(keep)].tolist(), cells[keep].tolist()))
+        return {"as_of": as_of.isoformat(), "lookback_days": lookback, "start": wide.index[0].strftime("%Y-%m-%d"), "end": wide.index[-1].strftime("%Y-%m-%d"), "symbols": symbols}
+
+    rng = np.random.default_rng(5)
+    for _trial in range(40):
+        n = int(rng.integers(0, 300))
+        close = rng.uniform(1, 100, n)
+        close[rng.random(n) < 0.2] = np.nan
+        bars = pd.DataFrame(
+            {
+                "symbol": pd.Series(rng.choice(["AA", "B", "BRK.B", "Z"], n), dtype=object),
+                "date": (pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 70, n), "D")).astype("datetime64[ns]"),
+                "close": close,
+            }
+        )
+        expected = json.dumps(reference(bars, date(2026, 2, 20), 45), sort_keys=True)
+        assert json.dumps(chart_points(bars, date(2026, 2, 20), 45), sort_keys=True) == expected

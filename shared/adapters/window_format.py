@@ -1,0 +1,166 @@
+"""The window snapshot's bytes: stored bars in compact columns, read back exactly as the CSVs parse.
+
+A snapshot (``windows/YYYY-MM-DD.bin``) is a derived cache of the ``bars/`` and ``additions/``
+objects a run read, never the source of truth (see ``shared.services.window_cache``). Layout:
+``MAGIC``, the JSON header's length (4 bytes, little-endian), the JSON header, then each column's
+raw little-endian bytes in the order the header lists them.
+
+Rows are sorted by symbol, then date. Symbols are a sorted list and a row count each; dates a
+code into the list of days. A price column is stored as integers scaled by ``10**scale`` only when
+that gives back every float64 bit for bit (checked as it is written), else as float64; a missing
+price is the integer type's minimum. So the frame read back equals the frame written, and a
+report built from it equals one built from the CSVs.
+"""
+from __future__ import annotations
+
+import json
+import struct
+import sys
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+from shared.core.bars import BAR_COLUMNS
+
+MAGIC = b"DIPWATCH WINDOW\n"
+FORMAT = 1
+_PRICES = ("open", "high", "low", "close")
+#: Decimal places tried, in order, for a price column stored as integers.
+_SCALES = (0, 2, 4, 6, 8)
+_I32 = np.iinfo(np.int32)
+_DTYPES = {"<i4", "<i8", "<f8", "<u2", "<u4"}
+_ALIGN = 8
+
+
+@dataclass(frozen=True)
+class WindowSnapshot:
+    """A parsed snapshot: its header (days, symbols, the sources it was built from) and columns."""
+
+    as_of: str
+    days: list[date]
+    symbols: list[str]
+    #: The stored object each day's rows came from, and its version when they were read.
+    sources: dict[str, str]
+    counts: np.ndarray
+    day_codes: np.ndarray
+    encoded: dict[str, tuple[np.ndarray, int | None]]
+
+    def bars(self, days: Iterable[date] | None = None) -> pd.DataFrame:
+        """The bars frame of ``days`` (all when None): canonical dtypes, sorted by symbol, date."""
+        stamps = np.array([np.datetime64(day.isoformat(), "ns") for day in self.days], dtype="datetime64[ns]")
+        keep: np.ndarray | slice = slice(None)
+        if days is not None:
+            wanted = set(days)
+            keep = np.isin(self.day_codes, [i for i, day in enumerate(self.days) if day in wanted])
+        names = np.empty(len(self.symbols), dtype=object)
+        names[:] = [sys.intern(symbol) for symbol in self.symbols]
+        columns: dict[str, Any] = {
+            "symbol": pd.Series(np.repeat(names, self.counts)[keep], dtype=object),
+            "date": stamps[self.day_codes[keep]] if len(stamps) else np.array([], dtype="datetime64[ns]"),
+        }
+        for name in (*_PRICES, "volume"):
+            values, scale = self.encoded[name]
+            columns[name] = _decode(values[keep], scale) if name != "volume" else values[keep].astype(np.int64)
+        return pd.DataFrame(columns, columns=BAR_COLUMNS)
+
+
+def _decode(values: np.ndarray, scale: int | None) -> np.ndarray:
+    if scale is None:
+        return values.astype(np.float64)
+    out = values.astype(np.float64) / 10.0**scale
+    out[values == np.iinfo(values.dtype).min] = np.nan
+    return out
+
+
+def _encode_prices(values: np.ndarray) -> tuple[np.ndarray, int | None]:
+    """The smallest exact integer form of a float64 column, or the column itself."""
+    present = ~np.isnan(values)
+    finite = values[present]
+    for scale in _SCALES:
+        scaled = np.round(finite * 10.0**scale)
+        if len(finite) and not np.abs(scaled).max() < _I32.max:
+            break  # every larger scale is larger still (or the values are not finite)
+        whole = scaled.astype(np.int32)
+        back = whole / 10.0**scale  # exactly as read back
+        if np.array_equal(back, finite) and np.array_equal(np.signbit(back), np.signbit(finite)):
+            out = np.full(len(values), _I32.min, dtype="<i4")
+            out[present] = whole
+            return out, scale
+    return values.astype("<f8"), None
+
+
+def window_to_bytes(bars: pd.DataFrame, as_of: date, sources: dict[str, str]) -> bytes:
+    """The snapshot of canonical ``bars`` (any row order; one row per symbol and date)."""
+    codes, symbols = pd.factorize(bars["symbol"], sort=True)
+    day_codes, day_values = pd.factorize(bars["date"], sort=True)
+    order = np.lexsort((day_codes, codes))
+    if bool(((np.diff(codes[order]) == 0) & (np.diff(day_codes[order]) == 0)).any()):
+        raise ValueError("a (symbol, date) appears twice")
+    volume = bars["volume"].to_numpy(dtype=np.int64)[order]
+    fits = len(volume) == 0 or (volume.min() > _I32.min and volume.max() <= _I32.max)
+    columns: list[tuple[str, np.ndarray, int | None]] = [
+        ("counts", np.bincount(codes, minlength=len(symbols)).astype("<u4"), None),
+        ("day_codes", day_codes[order].astype("<u2" if len(day_values) < 2**16 else "<u4"), None),
+    ]
+    columns += [(name, *_encode_prices(bars[name].to_numpy(dtype=np.float64)[order])) for name in _PRICES]
+    columns.append(("volume", volume.astype("<i4" if fits else "<i8"), None))
+    header = {
+        "format": FORMAT,
+        "as_of": as_of.isoformat(),
+        "rows": len(bars),
+        "days": [day.date().isoformat() for day in pd.DatetimeIndex(day_values)],
+        "symbols": [str(symbol) for symbol in symbols],
+        "sources": dict(sorted(sources.items())),
+        "fields": [{"name": name, "dtype": values.dtype.str, "items": len(values), "scale": scale} for name, values, scale in columns],
+    }
+    text = _padded(json.dumps(header, sort_keys=True, separators=(",", ":")).encode(), len(MAGIC) + 4)
+    return b"".join([MAGIC, struct.pack("<I", len(text)), text, *(_padded(values.tobytes()) for _name, values, _scale in columns)])
+
+
+def _padded(data: bytes, before: int = 0) -> bytes:
+    """``data`` with spaces after it up to a multiple of 8 bytes (counting ``before``): every
+    column starts aligned."""
+    return data + b" " * (-(before + len(data)) % _ALIGN)
+
+
+def window_from_bytes(data: bytes) -> WindowSnapshot:
+    """Parse a snapshot strictly; raises ValueError on anything it was not written as."""
+    if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 4:
+        raise ValueError("not a window snapshot")
+    (length,) = struct.unpack_from("<I", data, len(MAGIC))
+    start = len(MAGIC) + 4 + length
+    header = json.loads(data[len(MAGIC) + 4 : start])
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ValueError("unknown snapshot format")
+    rows, symbols, days, sources = int(header["rows"]), list(header["symbols"]), [date.fromisoformat(day) for day in header["days"]], header["sources"]
+    if not all(isinstance(symbol, str) and symbol for symbol in symbols) or symbols != sorted(set(symbols)) or days != sorted(set(days)):
+        raise ValueError("symbols or days are not sorted and unique")
+    if not isinstance(sources, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in sources.items()):
+        raise ValueError("sources are not a map of keys to versions")
+    arrays: dict[str, tuple[np.ndarray, int | None]] = {}
+    for field in header["fields"]:
+        if not isinstance(field, dict):
+            raise ValueError("a field is not described")
+        dtype, items = np.dtype(str(field["dtype"])), int(field["items"])
+        scale = field.get("scale")
+        if field["dtype"] not in _DTYPES or items < 0 or not (scale is None or (scale in _SCALES and field["dtype"] == "<i4")):
+            raise ValueError(f"field {field.get('name')!r} has an unexpected type")
+        arrays[str(field["name"])] = (np.frombuffer(data, dtype=dtype, count=items, offset=start), scale)
+        start += items * dtype.itemsize
+        start += -start % _ALIGN
+    if start != len(data) or set(arrays) != {"counts", "day_codes", *_PRICES, "volume"}:
+        raise ValueError("the columns do not fill the snapshot")
+    counts, day_codes = arrays.pop("counts")[0], arrays.pop("day_codes")[0]
+    if len(counts) != len(symbols) or int(counts.sum()) != rows or any(len(values) != rows for values, _scale in arrays.values()):
+        raise ValueError("the columns' lengths do not match the rows")
+    if rows and (int(day_codes.max()) >= len(days) or bool((counts == 0).any())):
+        raise ValueError("a day code or symbol count is out of range")
+    steps = np.diff(day_codes.astype(np.int64))
+    boundary = np.zeros(len(steps), dtype=bool)
+    boundary[np.cumsum(counts)[:-1] - 1] = True
+    if bool(((steps <= 0) & ~boundary).any()):
+        raise ValueError("a symbol's days are not in order, or one appears twice")
+    return WindowSnapshot(str(header["as_of"]), days, symbols, dict(sources), counts, day_codes, arrays)

@@ -1,0 +1,168 @@
+"""The window snapshot: its bytes read back exactly, strictly, and a run's report is the same
+with it or without it (missing, corrupt or stale: rebuilt from the bars objects)."""
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from shared.adapters.formats import bars_from_csv, bars_to_csv
+from shared.adapters.layout import bars_key, report_key, window_key
+from shared.adapters.storage import LocalStore
+from shared.adapters.window_format import window_from_bytes, window_to_bytes
+from shared.bootstrap import Container, bootstrap
+from shared.config import Settings
+from shared.core.bars import normalise_bars
+from shared.core.trading_calendar import previous_trading_day
+from tests.conftest import AS_OF, fixed_clock
+
+PREVIOUS = previous_trading_day(AS_OF - timedelta(days=1))
+
+
+def _bars(rows: int = 60, seed: int = 7) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    days = pd.bdate_range("2026-01-05", periods=rows // 3)
+    frame = pd.DataFrame(
+        {
+            "symbol": np.repeat(["BRK.A", "AAA", "ZZZ"], len(days)),
+            "date": np.tile(days, 3),
+            "open": np.round(rng.uniform(1, 500, rows), 4),
+            "high": np.round(rng.uniform(1, 500, rows), 2),  # with a -0.0: stored as float64
+            "low": rng.uniform(1, 500, rows),  # not decimal: stored as float64
+            "close": np.round(rng.uniform(600_000, 700_000, rows), 4),  # too large for int32 at 4 places
+            "volume": rng.integers(0, 2**40, rows),
+        }
+    )
+    bars = normalise_bars(frame)
+    bars.loc[3, "open"] = np.nan
+    bars.loc[4, "high"] = -0.0
+    return bars
+
+
+def test_a_snapshot_reads_back_every_bit_of_its_bars() -> None:
+    bars = _bars()
+    data = window_to_bytes(bars.sample(frac=1, random_state=1), date(2026, 3, 1), {"bars/2026-01-05.csv": "v1"})
+    snapshot = window_from_bytes(data)
+    back = snapshot.bars()
+    pd.testing.assert_frame_equal(back, bars)
+    assert np.signbit(back.loc[4, "high"]) and np.isnan(back.loc[3, "open"])
+    assert bars_to_csv(back) == bars_to_csv(bars)
+    assert snapshot.sources == {"bars/2026-01-05.csv": "v1"}
+    assert {name: scale for name, (_values, scale) in snapshot.encoded.items()} == {"open": 4, "high": None, "low": None, "close": None, "volume": None}
+    some = snapshot.days[2:5]
+    pd.testing.assert_frame_equal(snapshot.bars(some), bars[bars["date"].isin(pd.DatetimeIndex(some))].reset_index(drop=True))
+    assert window_to_bytes(bars, date(2026, 3, 1), {"bars/2026-01-05.csv": "v1"}) == data  # deterministic
+
+
+def test_csv_prices_read_back_as_the_csv_parses_them() -> None:
+    bars = bars_from_csv(b"symbol,date,open,high,low,close,volume\nA,2026-01-05,54.7226,0.0001,1234.5,0.1,7\nB,2026-01-05,,3,2,2.5,0\n")
+    pd.testing.assert_frame_equal(window_from_bytes(window_to_bytes(bars, date(2026, 1, 5), {})).bars(), bars)
+
+
+def test_a_damaged_snapshot_never_parses() -> None:
+    data = window_to_bytes(_bars(), date(2026, 3, 1), {})
+    for cut in range(0, len(data) - 1, max(1, len(data) // 40)):
+        with pytest.raises(ValueError):
+            window_from_bytes(data[:cut])
+    with pytest.raises(ValueError):
+        window_from_bytes(data + b"x" * 8)
+    with pytest.raises(ValueError):
+        window_from_bytes(data.replace(b'"format":1', b'"format":9'))
+    with pytest.raises(ValueError):
+        window_from_bytes(b"symbol,date\n")
+
+
+def test_a_snapshot_refuses_a_symbol_and_day_twice() -> None:
+    bars = _bars()
+    with pytest.raises(ValueError, match="twice"):
+        window_to_bytes(pd.concat([bars, bars.iloc[:1]]), date(2026, 3, 1), {})
+
+
+# --- the collection -------------------------------------------------------------------------------
+
+
+class RecordingStore(LocalStore):
+    """A LocalStore that records the keys read."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.read: list[str] = []
+
+    def get_with_metadata(self, key: str) -> tuple[bytes, dict[str, str]]:
+        self.read.append(key)
+        return super().get_with_metadata(key)
+
+
+def _wired(settings: Settings, root: Path) -> Container:
+    return bootstrap(settings, store=RecordingStore(root), clock=fixed_clock)
+
+
+def _two_days(settings: Settings, root: Path, between: object = None) -> tuple[Container, object]:
+    """Collect PREVIOUS (which writes its snapshot), call ``between(store)``, then collect AS_OF
+    in a fresh container; that container and its summary."""
+    _wired(settings, root).collection.collect(PREVIOUS)
+    if callable(between):
+        between(LocalStore(root))
+    container = _wired(settings, root)
+    return container, container.collection.collect(AS_OF)
+
+
+def test_the_next_run_reads_the_snapshot_not_the_bars(settings: Settings, tmp_path: Path) -> None:
+    container, summary = _two_days(settings, tmp_path / "with")
+    store = container.store
+    assert isinstance(store, RecordingStore)
+    assert window_key(PREVIOUS) in store.read
+    assert [key for key in store.read if key.startswith("bars/")] == []
+    assert summary.outcome == "complete" and store.exists(window_key(AS_OF))
+    assert window_key(AS_OF) in summary.objects  # the manifest lists its seal
+
+
+def test_the_report_is_the_same_without_the_snapshot(settings: Settings, tmp_path: Path) -> None:
+    with_it, _ = _two_days(settings, tmp_path / "with")
+    without, _ = _two_days(settings, tmp_path / "without", lambda store: shutil.rmtree(store.root / "windows"))
+    assert with_it.store.get(report_key(AS_OF)) == without.store.get(report_key(AS_OF))
+    assert with_it.store.get(f"charts/{AS_OF}.json") == without.store.get(f"charts/{AS_OF}.json")
+    rebuilt = window_from_bytes(without.store.get(window_key(AS_OF))).bars()  # missing: rebuilt
+    pd.testing.assert_frame_equal(rebuilt, window_from_bytes(with_it.store.get(window_key(AS_OF))).bars())
+
+
+def test_a_corrupt_snapshot_is_quarantined_and_the_report_is_the_same(settings: Settings, tmp_path: Path) -> None:
+    clean, _ = _two_days(settings, tmp_path / "clean")
+
+    def damage(store: LocalStore) -> None:
+        path = store.root / window_key(PREVIOUS)
+        data = bytearray(path.read_bytes())
+        data[-5] ^= 0xFF  # its seal is kept: only the SHA-256 can tell
+        path.write_bytes(bytes(data))
+
+    container, summary = _two_days(settings, tmp_path / "corrupt", damage)
+    assert any(moved.startswith(f"quarantine/{window_key(PREVIOUS)}.") for moved in summary.quarantined)
+    assert container.store.get(report_key(AS_OF)) == clean.store.get(report_key(AS_OF))
+    assert container.store.exists(window_key(AS_OF))
+
+
+def test_a_day_replaced_since_the_snapshot_is_read_from_its_object(settings: Settings, tmp_path: Path) -> None:
+    changed: dict[str, date] = {}
+
+    def replace(store: LocalStore) -> None:
+        from shared.adapters.archive import Archive
+
+        archive = Archive(store)
+        day = archive.stored_days("bars")[-2]
+        bars = archive.read_bars([day])
+        archive.quarantine(bars_key(day), "a test", "replaced")
+        archive.write_bars(day, bars.assign(close=bars["close"] * 0.5))
+        changed["day"] = day
+
+    container, _ = _two_days(settings, tmp_path / "stale", replace)
+    store = container.store
+    assert isinstance(store, RecordingStore)
+    assert [key for key in store.read if key.startswith("bars/")] == [bars_key(changed["day"])]
+    without, _ = _two_days(settings, tmp_path / "plain", lambda s: (replace(s), shutil.rmtree(s.root / "windows")))
+    assert store.get(report_key(AS_OF)) == without.store.get(report_key(AS_OF))
+    stored = window_from_bytes(store.get(window_key(AS_OF))).bars([changed["day"]])
+    pd.testing.assert_frame_equal(stored, bars_from_csv(store.get(bars_key(changed["day"])), changed["day"]))
