@@ -163,7 +163,8 @@ def stock(found: StockRow, chart: Chart | None, latest: dict[str, Any], back: ca
         lines.append(pre("no closes in the window"))
     else:
         drawn = render_chart(chart.points, chart.start, chart.end, label=number)
-        lines.append(pre(f"{drawn}\npeak {short_date(row['peak_date'])} · last {number(row['close'])}"))
+        adjusted = "\nsplit-adjusted, as the drawdown" if chart.split_adjusted else ""
+        lines.append(pre(f"{drawn}\npeak {short_date(row['peak_date'])} · last {number(row['close'])}{adjusted}"))
     lines.append(stamp(latest))
     buttons = [
         ("↻ Refresh", callbacks.encode(callbacks.StockView(symbol, back))),
