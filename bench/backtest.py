@@ -60,15 +60,15 @@ def run(bars: pd.DataFrame, start: date, end: date, members: pd.DataFrame | None
 def markdown(table: pd.DataFrame) -> str:
     """The table as README shows it (percent with two decimals, shares as percent)."""
     lines = [
-        "| group | days | mean 21-session return | excess over median | beat the median | mean 63-session return | excess over median | beat the median |",
-        "|---|---|---|---|---|---|---|---|",
+        "| group | days | mean 21-session return | excess over median | beat the median | days | mean 63-session return | excess over median | beat the median |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for group, row in table.iterrows():
         beat21 = "" if pd.isna(row["beat_share_21"]) or group == "universe median" else f"{row['beat_share_21'] * 100:.0f}%"
         beat63 = "" if pd.isna(row["beat_share_63"]) or group == "universe median" else f"{row['beat_share_63'] * 100:.0f}%"
         lines.append(
             f"| {group} | {int(row['days_21'])} | {row['mean_return_pct_21']:+.2f}% | {row['excess_pct_21']:+.2f} | {beat21} "
-            f"| {row['mean_return_pct_63']:+.2f}% | {row['excess_pct_63']:+.2f} | {beat63} |"
+            f"| {int(row['days_63'])} | {row['mean_return_pct_63']:+.2f}% | {row['excess_pct_63']:+.2f} | {beat63} |"
         )
     return "\n".join(lines)
 
