@@ -1,7 +1,7 @@
 """Account commands: the trading account, its positions and the profit-taking monitor."""
 from __future__ import annotations
 
-from shared.bot import views
+from shared.bot import tables, views
 from shared.bot.access import PRIVATE
 from shared.bot.registry import ACCOUNT_GROUP, Command, Request
 from shared.bot.views import Reply
@@ -36,7 +36,7 @@ class AccountCommands:
             latest = self._reports.latest_summary()
         except NoReportYet:
             latest = None  # no ranks to stamp
-        return views.positions(positions, latest)
+        return views.positions(positions, latest, tables.edge_note(latest or {}))
 
     def monitor(self, _request: Request) -> Reply:
         """Whether the five best-gaining positions average the profit target."""

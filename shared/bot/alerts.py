@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from shared.adapters.universe import normalise_symbol
-from shared.bot import views
+from shared.bot import tables, views
 from shared.bot.access import PRIVATE
 from shared.bot.formatting import bold, code, escape, percent
 from shared.bot.registry import ALERTS_GROUP, Command, Request
@@ -79,10 +79,12 @@ class AlertCommands:
         symbol, drawdown = found.symbol, float(found.row["drawdown_pct"])
         self._state.set_watch(chat_id, symbol, pct)
         reached = "\nIt is there already: the first alert\ncomes after the next collection." if drawdown <= -pct else ""
+        edge = views.at_edge(found.row)
+        note = "\n" + "\n".join(tables.edge_note({})) if edge else ""
         return (
             f"👀 Watching {code(symbol)} at {escape(percent(-pct))}.\n"
-            f"Now {bold(percent(drawdown))} from its peak ({escape(found.as_of.isoformat())}).\n"
-            f"One alert a day at {escape(percent(-pct))} or deeper.{escape(reached)}"
+            f"Now {bold(percent(drawdown) + (views.EDGE_MARK if edge else ''))} from its peak ({escape(found.as_of.isoformat())}).\n"
+            f"One alert a day at {escape(percent(-pct))} or deeper.{escape(reached)}{note}"
         )
 
     def unwatch(self, request: Request) -> Reply:
@@ -98,11 +100,13 @@ class AlertCommands:
         items = self._state.chat_watches(request.chat_id)
         latest: dict[str, Any] | None = None
         drawdowns: dict[str, float] = {}
+        edges: frozenset[str] = frozenset()
         if items:
             try:
                 latest = self._reports.latest_summary()
                 _day, report = self._reports.load_report()
                 drawdowns = {str(s): float(d) for s, d in zip(report["symbol"], report["drawdown_pct"]) if s in items}
+                edges = tables.edge_symbols(report)
             except NoReportYet:
                 latest = None
-        return views.watches(items, drawdowns, latest)
+        return views.watches(items, drawdowns, latest, edges, tables.edge_note(latest) if latest else None)

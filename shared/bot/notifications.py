@@ -10,7 +10,7 @@ from telegram.error import Forbidden
 from shared.bot import callbacks, tables
 from shared.bot.formatting import bold, escape, fit_parts, named, percent, plural, shorten, source_label, stamp, stock_command, wrap_items
 from shared.bot.changes_view import changes_lines
-from shared.bot.views import Reply
+from shared.bot.views import EDGE_MARK, Reply
 from shared.bot.webhook import message_calls
 from shared.core.analytics import ranked_rows
 from shared.core.share_classes import group_share_classes
@@ -41,12 +41,15 @@ def digest_reply(latest: dict[str, Any], report: pd.DataFrame, rows: int) -> Rep
     return Reply("\n".join(lines), tables.symbol_buttons(ranked["symbol"].tolist(), back))
 
 
-def watch_alert(hits: list[WatchHit], summary: dict[str, Any]) -> Reply:
-    """One chat's watch alerts of a day, together in one dated message with the source stamp."""
+def watch_alert(hits: list[WatchHit], summary: dict[str, Any], edges: frozenset[str] = frozenset()) -> Reply:
+    """One chat's watch alerts of a day, together in one dated message with the source stamp; a
+    symbol of ``edges`` (peak at the window's edge) is marked and the mark explained."""
     day = date.fromisoformat(str(summary["as_of"]))
     lines = [bold(f"🔔 {plural(len(hits), 'watch', 'watches')} hit · {day:%a %d %b}")]
     for symbol, drawdown, pct in sorted(hits, key=lambda hit: hit[1]):
-        lines.append(escape(f"{stock_command(symbol)} {percent(drawdown)} · past {percent(-pct)}"))
+        mark = EDGE_MARK if symbol in edges else ""
+        lines.append(escape(f"{stock_command(symbol)} {percent(drawdown)}{mark} · past {percent(-pct)}"))
+    lines += tables.edge_note(summary) if edges & {hit[0] for hit in hits} else []
     lines.append(stamp(summary))
     return Reply("\n".join(lines))
 
@@ -132,6 +135,7 @@ class Notifier:
         yet alerted for the report's day: one message per chat."""
         as_of = str(summary["as_of"])
         drawdowns = {str(symbol): float(drawdown) for symbol, drawdown in zip(report["symbol"], report["drawdown_pct"]) if pd.notna(drawdown)}
+        edges = tables.edge_symbols(report)
         alerts: list[tuple[int, list[str], Reply]] = []
         for chat_id, items in self._state.watches().items():
             hits: list[WatchHit] = []
@@ -140,7 +144,7 @@ class Notifier:
                 if drawdown is not None and item.get("last_sent") != as_of and drawdown <= -float(item["pct"]):
                     hits.append((symbol, drawdown, float(item["pct"])))
             if hits:
-                alerts.append((chat_id, [hit[0] for hit in hits], watch_alert(hits, summary)))
+                alerts.append((chat_id, [hit[0] for hit in hits], watch_alert(hits, summary, edges)))
         return alerts
 
     def _broadcast(self, messenger: Messenger, targets: list[tuple[int, Reply]]) -> tuple[list[int], list[int]]:

@@ -114,6 +114,15 @@ def ranking_table(rows: pd.DataFrame, first: int, sort: str, with_rank: bool) ->
     return pre_table(table, left, drop=[1] if with_rank else [], notes=notes)  # at 10,000 symbols a deep page may lose the rank
 
 
+def edge_symbols(report: pd.DataFrame) -> frozenset[str]:
+    """The symbols of ``report`` whose peak is at the window's edge (none in a report stored
+    before that column)."""
+    if "peak_at_window_edge" not in report:
+        return frozenset()
+    rows = report.loc[:, ["symbol", "peak_at_window_edge"]].to_dict(orient="records")
+    return frozenset(str(row["symbol"]) for row in rows if at_edge(row))
+
+
 def edge_note(latest: dict[str, Any]) -> list[str]:
     """What ``EDGE_MARK`` beside a drawdown means, in plain words."""
     days = latest.get("lookback_days")

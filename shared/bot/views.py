@@ -163,7 +163,8 @@ def stock(found: StockRow, chart: Chart | None, latest: dict[str, Any], back: ca
         lines.append(pre("no closes in the window"))
     else:
         drawn = render_chart(chart.points, chart.start, chart.end, label=number)
-        lines.append(pre(f"{drawn}\npeak {short_date(row['peak_date'])} · last {number(row['close'])}"))
+        adjusted = "\nsplit-adjusted, as the drawdown" if chart.split_adjusted else ""
+        lines.append(pre(f"{drawn}\npeak {short_date(row['peak_date'])} · last {number(row['close'])}{adjusted}"))
     lines.append(stamp(latest))
     buttons = [
         ("↻ Refresh", callbacks.encode(callbacks.StockView(symbol, back))),
@@ -242,18 +243,21 @@ def account(info: dict[str, Any]) -> Reply:
     return Reply("\n".join(lines))
 
 
-def positions(frame: pd.DataFrame, latest: dict[str, Any] | None) -> Reply:
-    """Open positions, largest first, each with its gain, value and latest drawdown rank."""
+def positions(frame: pd.DataFrame, latest: dict[str, Any] | None, edge_note: list[str] | None = None) -> Reply:
+    """Open positions, largest first, each with its gain, value and latest drawdown rank
+    (``EDGE_MARK`` and then ``edge_note`` under the list when a peak is at the window's edge)."""
     if frame.empty:
         return Reply("No open positions.")
     value = number(frame["market_value"].sum(), 0)
     lines = [bold(f"{plural(len(frame), 'position')} · {value}")]
-    for row in frame.head(MAX_POSITIONS).to_dict(orient="records"):
-        rank = "unranked" if is_missing(row["rank"]) else f"#{int(row['rank'])} {percent(row['drawdown_pct'])}"
+    shown = frame.head(MAX_POSITIONS).to_dict(orient="records")
+    for row in shown:
+        rank = "unranked" if is_missing(row["rank"]) else f"#{int(row['rank'])} {percent(row['drawdown_pct'])}{EDGE_MARK if at_edge(row) else ''}"
         parts = [f"{stock_command(row['symbol'])} {percent(row['gain_pct'])}", number(row["market_value"]), rank]
         lines += [escape(line) for line in fit_parts(parts)]
     if len(frame) > MAX_POSITIONS:
         lines.append(f"<i>and {len(frame) - MAX_POSITIONS} more</i>")
+    lines += (edge_note or []) if any(at_edge(row) and not is_missing(row["rank"]) for row in shown) else []
     if latest is not None:
         lines.append(stamp(latest))
     return Reply("\n".join(lines))
@@ -274,17 +278,22 @@ def monitor(check: dict[str, Any]) -> Reply:
     return Reply("\n".join(lines))
 
 
-def watches(items: dict[str, dict[str, Any]], drawdowns: dict[str, float], latest: dict[str, Any] | None) -> Reply:
-    """A chat's watches, each with its threshold, the current drawdown and the last alert."""
+def watches(
+    items: dict[str, dict[str, Any]], drawdowns: dict[str, float], latest: dict[str, Any] | None, edges: frozenset[str] = frozenset(), edge_note: list[str] | None = None
+) -> Reply:
+    """A chat's watches, each with its threshold, the current drawdown (``EDGE_MARK`` for a symbol
+    of ``edges``, with ``edge_note`` under the list) and the last alert."""
     if not items:
         return Reply("No watches. Add one with /watch SYMBOL PCT.")
     lines = [bold(plural(len(items), "watch", "watches"))]
     for symbol, item in sorted(items.items()):
         now = drawdowns.get(symbol)
-        parts = [f"{stock_command(symbol)} at {percent(-float(item['pct']))}", f"now {percent(now)}" if now is not None else "no data"]
+        mark = EDGE_MARK if symbol in edges else ""
+        parts = [f"{stock_command(symbol)} at {percent(-float(item['pct']))}", f"now {percent(now)}{mark}" if now is not None else "no data"]
         if item.get("last_sent"):
             parts.append(f"alerted {item['last_sent']}")
         lines += [escape(line) for line in fit_parts(parts)]
+    lines += (edge_note or []) if edges & set(items) & set(drawdowns) else []
     if latest is not None:
         lines.append(stamp(latest))
     return Reply("\n".join(lines))

@@ -201,6 +201,17 @@ def history_bars(bars: pd.DataFrame, as_of: date, lookback_days: int) -> pd.Data
     return unique_sorted(bars if bool(inside.all()) else bars[inside])
 
 
+def repaired_history(
+    bars: pd.DataFrame, as_of: date, lookback_days: int, announcements: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The history a report reads (``history_bars``) with its confirmed splits undone, and the
+    split days found (``shared.core.splits``): the prices the report measures, so that its
+    charts draw them too."""
+    history = history_bars(bars, as_of, lookback_days)
+    splits = find_splits(history, announcements)
+    return repair_splits(history, splits), splits
+
+
 def build_report(
     bars: pd.DataFrame,
     universe: pd.DataFrame,
@@ -219,9 +230,7 @@ def build_report(
     """
     if sessions is None:
         sessions = window_sessions(as_of, lookback_days)
-    history = history_bars(bars, as_of, lookback_days)
-    splits = find_splits(history, announcements)
-    history = repair_splits(history, splits)
+    history, splits = repaired_history(bars, as_of, lookback_days, announcements)
     drawdowns = compute_drawdowns(history, as_of, lookback_days)
     if drawdowns.empty:
         return pd.DataFrame({column: pd.Series(dtype=object) for column in REPORT_COLUMNS})

@@ -41,7 +41,7 @@ def pick_returns(reports: pd.DataFrame, closes: pd.DataFrame, members: pd.DataFr
     rows = []
     for horizon in HORIZONS:
         ahead = forward_returns(closes, horizon).rename_axis(index="as_of", columns="symbol").stack()
-        ahead = pd.DataFrame({"forward": ahead}).reset_index()
+        ahead = pd.DataFrame({"forward": ahead}).reset_index().dropna(subset=["forward"])  # past the data's end: no day
         scored = ranked.merge(ahead, on=["as_of", "symbol"])
         by_day = scored.groupby("as_of")
         rows.append(by_day["forward"].median().rename("mean_return_pct").reset_index().assign(group=UNIVERSE_MEDIAN, horizon=horizon))
@@ -70,3 +70,23 @@ def summarise(picks: pd.DataFrame) -> pd.DataFrame:
     wide.columns = pd.Index(["_".join(map(str, column)) for column in wide.columns.to_flat_index()])
     order = [label for label, _column, _size in GROUPS] + [UNIVERSE_MEDIAN]
     return wide.reindex([label for label in order if label in wide.index])
+
+
+def score_against_drawdown(picks: pd.DataFrame) -> pd.DataFrame:
+    """Per group size and horizon: the score's top n minus the drawdown rank's top n, in
+    percentage points, averaged over the report days (``difference``), with a rough standard
+    error (``standard_error``) from every horizon-th day only: the holding periods of
+    neighbouring days overlap, so the days are far from independent. NaN with fewer than two
+    such days. Index: ``size, horizon``."""
+    wide = picks.pivot_table(index=["as_of", "horizon"], columns="group", values="mean_return_pct")
+    rows = []
+    for size in sorted({count for _label, _column, count in GROUPS}):
+        by_score, by_drawdown = f"top {size} by score", f"top {size} by drawdown"
+        if by_score not in wide or by_drawdown not in wide:
+            continue
+        for horizon in HORIZONS:
+            daily = (wide[by_score] - wide[by_drawdown]).xs(horizon, level="horizon").dropna().sort_index()
+            apart = daily.iloc[::horizon]
+            error = apart.std(ddof=1) / len(apart) ** 0.5 if len(apart) > 1 else float("nan")
+            rows.append({"size": size, "horizon": horizon, "days": len(daily), "difference": daily.mean(), "standard_error": error})
+    return pd.DataFrame(rows).set_index(["size", "horizon"])

@@ -6,7 +6,9 @@ symbol, its closes in the report's window reduced to at most ``CHART_WIDTH`` poi
 
 The reduction keeps what the text states: the window's highest close (the peak the drawdown is
 measured from) and its lowest close are both points, and the last point is the last close, so a
-chart's high and low labels are the window's real high and low.
+chart's high and low labels are the window's real high and low. Prices across a confirmed split
+are drawn as the report measures them: the split undone (``repaired_history``), so the chart's high
+is the report's peak and no false cliff shows.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from shared.core.analytics import repaired_history
 from shared.core.window import window_bars
 
 #: Columns of the chart: it is drawn in a monospace block no wider than this.
@@ -64,14 +67,18 @@ def reduce_closes(values: np.ndarray, width: int = CHART_WIDTH) -> np.ndarray:
     return points
 
 
-def chart_points(bars: pd.DataFrame, as_of: date, lookback_days: int, width: int = CHART_WIDTH) -> dict[str, Any]:
+def chart_points(
+    bars: pd.DataFrame, as_of: date, lookback_days: int, width: int = CHART_WIDTH, announcements: pd.DataFrame | None = None
+) -> dict[str, Any]:
     """Every symbol's window of closes reduced to ``width`` points (``reduce_closes``), carried
     forward over days a symbol has no bar, as a JSON-ready document. Symbols without any close in
-    the window are left out."""
-    window = window_bars(bars, as_of, lookback_days)
+    the window are left out. Confirmed splits (with the broker's ``announcements`` when given) are
+    undone first, as in the report; ``split_adjusted`` lists the symbols whose prices that changed."""
+    repaired, splits = repaired_history(bars, as_of, lookback_days, announcements)
+    window = window_bars(repaired, as_of, lookback_days)
     days, names, wide = _closes_by_day(window)
     if len(days) == 0:
-        return {"as_of": as_of.isoformat(), "lookback_days": lookback_days, "start": None, "end": None, "symbols": {}}
+        return {"as_of": as_of.isoformat(), "lookback_days": lookback_days, "start": None, "end": None, "symbols": {}, "split_adjusted": []}
     values = np.round(reduce_closes(wide, width), 4).T  # one row per symbol
     present = ~np.isnan(values)
     cells = values.astype(object)
@@ -84,6 +91,7 @@ def chart_points(bars: pd.DataFrame, as_of: date, lookback_days: int, width: int
         "start": days[0].strftime("%Y-%m-%d"),
         "end": days[-1].strftime("%Y-%m-%d"),
         "symbols": symbols,
+        "split_adjusted": sorted(set(splits.loc[splits["verdict"] == "confirmed", "symbol"]) & set(symbols)),
     }
 
 

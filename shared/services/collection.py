@@ -111,7 +111,8 @@ class Collection:
             # the last row of a (symbol, date), the fetched one.
             bars, keep = self._days.joined(stored, fetched)
             previous_day, previous, readable = self._previous_report(target)
-            report = build_report(bars, self._universe, target, self._lookback_days, announcements=announced.result())
+            announcements = announced.result()
+            report = build_report(bars, self._universe, target, self._lookback_days, announcements=announcements)
             report = carry_stored_high(report, previous, target, previous_day, self._lookback_days)
             summary.ranked = int(report["rank"].notna().sum())
             summary.excluded = int(report["rank"].isna().sum())
@@ -125,7 +126,7 @@ class Collection:
             summary.report_key = report_key(target)
             summary.report_written, kept = self._keep_first(summary, summary.report_key, lambda: archive.write_report(target, report), lambda: archive.read_report(target))
             report = report if kept is None else kept
-            self._write_chart(target, bars, summary)
+            self._write_chart(target, bars, summary, announcements)
             summary.quality = count_flags(report["flags"])
             changes = self._store_changes(target, report, previous_day, previous, summary) if readable else None
             windowing.result()
@@ -238,11 +239,16 @@ class Collection:
             summary.quarantined.append(self._archive.quarantine(key, str(error), "rebuilt from verified bars") or key)
             return write(), None
 
-    def _write_chart(self, day: date, bars: pd.DataFrame, summary: RunSummary) -> None:
-        """Store the day's chart object (the bot's ``/stock`` reads it). Derived data: a failure is
-        logged and the run goes on, and ``/stock`` then draws from the bars instead."""
+    def _write_chart(self, day: date, bars: pd.DataFrame, summary: RunSummary, announcements: pd.DataFrame | None) -> None:
+        """Store the day's chart object (the bot's ``/stock`` reads it), its splits repaired as
+        the report's are (the same announcements). Derived data: a failure is logged and the run
+        goes on, and ``/stock`` then draws from the bars instead."""
+
+        def write() -> bool:
+            return self._archive.write_chart(day, chart_points(bars, day, self._lookback_days, announcements=announcements))
+
         try:
-            self._keep_first(summary, chart_key(day), lambda: self._archive.write_chart(day, chart_points(bars, day, self._lookback_days)), lambda: self._archive.read_chart(day))
+            self._keep_first(summary, chart_key(day), write, lambda: self._archive.read_chart(day))
         except StorageError:
             logger.exception("could not store the chart object", extra={"key": chart_key(day)})
 

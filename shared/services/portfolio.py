@@ -53,7 +53,7 @@ class Portfolio:
         positions = self._positions()
         try:
             _day, report = self._reports.load_report()
-            context = report.loc[:, ["symbol", "rank", "drawdown_pct"]]
+            context = report.loc[:, [column for column in ("symbol", "rank", "drawdown_pct", "peak_at_window_edge") if column in report]]
         except NoReportYet:
             context = pd.DataFrame({"symbol": pd.Series(dtype=str), "rank": pd.Series(dtype="Int64"), "drawdown_pct": pd.Series(dtype=float)})
         merged = positions.merge(context, on="symbol", how="left")

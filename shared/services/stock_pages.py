@@ -11,6 +11,7 @@ import pandas as pd
 from shared.adapters.archive import Archive
 from shared.adapters.symbol_history import SymbolHistory
 from shared.adapters.universe import find_symbol, normalise_symbol
+from shared.core.analytics import repaired_history
 from shared.core.glossary import column_description, column_label
 from shared.core.price_chart import chart_series, draw_price_chart
 from shared.core.report_view import round_to_meaning, to_records
@@ -57,6 +58,7 @@ class StockView:
     flags: list[str]
     history: list[dict[str, Any]]
     other_classes: list[str]  # the company's other share classes in the report
+    split_adjusted: bool = False  # the chart undid a confirmed split, as the report does
 
 
 #: Percentages that have no sign to colour (a level, not a move).
@@ -115,6 +117,16 @@ class StockPages:
         days = [day for day in self._archive.stored_days("bars") if first <= day <= as_of]
         return self._history.bars(symbol, days).loc[:, ["date", "close"]].reset_index(drop=True)
 
+    def chart_closes(self, symbol: str, as_of: date) -> tuple[pd.DataFrame, bool]:
+        """``date, close`` for the page's chart (the window and the 200-session average's history
+        before it) with confirmed splits undone as the report undoes them, so the chart shows the
+        fall the report measures; and whether a split was undone."""
+        first = window_start(as_of, self._lookback_days) - timedelta(days=AVERAGE_HISTORY_DAYS)
+        days = [day for day in self._archive.stored_days("bars") if first <= day <= as_of]
+        span = (as_of - first).days
+        repaired, splits = repaired_history(self._history.bars(symbol, days), as_of, span)
+        return repaired.loc[:, ["date", "close"]].reset_index(drop=True), bool((splits["verdict"] == "confirmed").any())
+
     def detail(self, query: str, day: date | None = None) -> dict[str, Any]:
         """The JSON of ``/api/stocks/SYMBOL``: the row and the window's closes."""
         symbol, report, row = self._find(query, day)
@@ -146,7 +158,8 @@ class StockPages:
     def view(self, query: str, day: date | None = None) -> StockView:
         """The symbol page of ``query`` in the report of ``day`` (None: the latest)."""
         symbol, report, row = self._find(query, day)
-        series = chart_series(self.closes(symbol, report.as_of, AVERAGE_HISTORY_DAYS), report.as_of, self._lookback_days)
+        closes, adjusted = self.chart_closes(symbol, report.as_of)
+        series = chart_series(closes, report.as_of, self._lookback_days)
         return StockView(
             symbol=symbol,
             as_of=report.as_of,
@@ -160,4 +173,5 @@ class StockPages:
             flags=[flag for flag in str(row.get("flags") or "").split(";") if flag],
             history=self.rank_history(symbol, report.as_of),
             other_classes=sibling_classes(report.frame, symbol),
+            split_adjusted=adjusted,
         )

@@ -13,6 +13,7 @@ import pandas as pd
 
 from shared.adapters.archive import Archive
 from shared.adapters.universe import find_symbol
+from shared.core.analytics import repaired_history
 from shared.core.charts import downsample
 from shared.core.share_classes import sibling_classes
 from shared.core.window import window_start
@@ -33,11 +34,13 @@ class StockRow:
 
 @dataclass(frozen=True)
 class Chart:
-    """Chart points (None where the symbol has no close yet) from ``start`` to ``end`` (YYYY-MM-DD)."""
+    """Chart points (None where the symbol has no close yet) from ``start`` to ``end`` (YYYY-MM-DD);
+    ``split_adjusted`` when a confirmed split was undone in them, as in the report."""
 
     points: list[float | None]
     start: str
     end: str
+    split_adjusted: bool = False
 
 
 class ChartReader:
@@ -62,7 +65,7 @@ class ChartReader:
         points = document.get("symbols", {}).get(symbol)
         if points is None:
             return None
-        return Chart(list(points), str(document.get("start")), str(document.get("end")))
+        return Chart(list(points), str(document.get("start")), str(document.get("end")), symbol in document.get("split_adjusted", ()))
 
 
 class Stocks:
@@ -88,12 +91,15 @@ class Stocks:
         row = {str(column): value for column, value in rows.iloc[0].items()}
         return StockRow(symbol, as_of, row, int(report["rank"].notna().sum()), tuple(sibling_classes(report, symbol)))
 
-    def closes(self, symbol: str, as_of: date) -> pd.DataFrame:
-        """``date, close`` of ``symbol`` in the window ending on ``as_of``, from the stored bars."""
+    def closes(self, symbol: str, as_of: date) -> tuple[pd.DataFrame, bool]:
+        """``date, close`` of ``symbol`` in the window ending on ``as_of``, from the stored bars,
+        with a confirmed split undone as the report undoes it; and whether one was."""
         start = window_start(as_of, self._lookback_days)
         days = [day for day in self._archive.stored_days("bars") if start <= day <= as_of]
         bars = self._archive.read_bars(days)
-        return bars[bars["symbol"] == symbol].loc[:, ["date", "close"]].reset_index(drop=True)
+        repaired, splits = repaired_history(bars[bars["symbol"] == symbol], as_of, self._lookback_days)
+        adjusted = bool((splits["verdict"] == "confirmed").any())
+        return repaired.loc[:, ["date", "close"]].reset_index(drop=True), adjusted
 
     def chart(self, symbol: str, as_of: date) -> Chart | None:
         """The chart of ``symbol`` in the window ending on ``as_of``: the stored chart object, or
@@ -101,8 +107,8 @@ class Stocks:
         stored = self._charts.chart(as_of, symbol)
         if stored is not None:
             return stored
-        closes = self.closes(symbol, as_of)
+        closes, adjusted = self.closes(symbol, as_of)
         if closes.empty:
             return None
         points: list[float | None] = list(downsample(closes["close"].tolist()))
-        return Chart(points, closes["date"].iloc[0].strftime("%Y-%m-%d"), closes["date"].iloc[-1].strftime("%Y-%m-%d"))
+        return Chart(points, closes["date"].iloc[0].strftime("%Y-%m-%d"), closes["date"].iloc[-1].strftime("%Y-%m-%d"), adjusted)

@@ -132,3 +132,27 @@ def test_stock_names_the_companys_other_classes() -> None:
     found = StockRow("UA", date(2026, 11, 27), row, 900, ("UAA",))
     assert "also listed: /s_UAA" in fits(stock(found, None, LATEST).text)
     assert "also listed" not in fits(stock(StockRow("UA", date(2026, 11, 27), row, 900), None, LATEST).text)
+
+
+def test_watches_alerts_and_positions_mark_an_edge_peak() -> None:
+    from shared.bot.notifications import watch_alert
+    from shared.bot.tables import edge_note, edge_symbols
+    from shared.bot.views import positions, watches
+
+    report = pd.DataFrame({"symbol": ["CVNA", "KO", "OLD"], "drawdown_pct": [-81.26, -35.0, -30.0], "peak_at_window_edge": [True, False, None]})
+    edges = edge_symbols(report)
+    assert edges == {"CVNA"} and edge_symbols(report.drop(columns="peak_at_window_edge")) == frozenset()
+    note = "peak in the window's first 5 sessions"
+    said = " ".join(fits(watch_alert([("CVNA", -81.26, 50.0), ("KO", -35.0, 30.0)], LATEST, edges).text).split())
+    assert f"/s_CVNA −81.3%{EDGE_MARK} · past −50.0%" in said and "/s_KO −35.0% · past" in said and note in said
+    assert EDGE_MARK not in fits(watch_alert([("KO", -35.0, 30.0)], LATEST, edges).text)
+    items = {"CVNA": {"pct": 50.0}, "KO": {"pct": 30.0}}
+    drawdowns = {"CVNA": -81.26, "KO": -35.0}
+    said = " ".join(fits(watches(items, drawdowns, LATEST, edges, edge_note(LATEST)).text).split())
+    assert f"now −81.3%{EDGE_MARK}" in said and "now −35.0%" in said and "its 180-day return" in said
+    assert EDGE_MARK not in fits(watches({"KO": {"pct": 30.0}}, drawdowns, LATEST, edges, edge_note(LATEST)).text)
+    held = pd.DataFrame({"symbol": ["CVNA", "KO", "ZZZ"], "gain_pct": [5.0, -2.0, 1.0], "market_value": [900.0, 500.0, 100.0],
+                         "rank": pd.array([1, 40, None], dtype="Int64"), "drawdown_pct": [-81.26, -35.0, None], "peak_at_window_edge": [True, False, None]})
+    said = " ".join(fits(positions(held, LATEST, edge_note(LATEST)).text).split())
+    assert f"#1 −81.3%{EDGE_MARK}" in said and "#40 −35.0%" in said and note in said
+    assert EDGE_MARK not in fits(positions(held.iloc[1:], LATEST, edge_note(LATEST)).text)

@@ -197,3 +197,64 @@ def test_a_ranking_table_at_10000_symbols_drops_the_rank_rather_than_cut_a_value
     wide = check_html(ranking_table(rows, 9999, "ret5", with_rank=True))
     assert all(len(line) <= 32 for line in wide.split("\n"))
     assert wide.split("\n")[1].split() == ["9999", "GOOGL*", "−45.2%", "+123.4%"] and "BRK.B" in wide
+
+
+def split_bars() -> tuple[pd.DataFrame, float]:
+    """SPL splits 4:1 after session 150 of 200 (raw prices: the price a quarter, the volume four
+    times), FLAT does not; and SPL's highest close in the window in post-split units."""
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    days = pd.bdate_range(end="2026-11-27", periods=200)
+    true = 100.0 * np.exp(np.cumsum(rng.normal(0, 0.01, len(days))))
+    volume = rng.lognormal(13.8, 0.2, len(days))
+    after = np.arange(len(days)) >= 150
+    frames = [
+        pd.DataFrame({"symbol": name, "date": days, "close": close, "volume": np.round(shares)})
+        for name, close, shares in (("SPL", np.where(after, true / 4, true), np.where(after, volume * 4, volume)), ("FLAT", true, volume))
+    ]
+    bars = pd.concat(frames, ignore_index=True)
+    bars = bars.assign(open=bars["close"], high=bars["close"], low=bars["close"]).loc[:, ["symbol", "date", "open", "high", "low", "close", "volume"]]
+    in_window = days > pd.Timestamp("2026-11-27") - pd.Timedelta(days=180)
+    return bars, float(true[in_window].max() / 4)
+
+
+def test_chart_points_draw_a_repaired_split_and_say_so() -> None:
+    bars, peak = split_bars()
+    document = chart_points(bars, date(2026, 11, 27), 180)
+    assert document["split_adjusted"] == ["SPL"]
+    assert max(document["symbols"]["SPL"]) == pytest.approx(peak, abs=1e-4)  # the report's peak, not the raw cliff
+    assert max(document["symbols"]["FLAT"]) == pytest.approx(peak * 4, abs=1e-4)  # untouched
+
+
+def test_stock_view_says_its_chart_is_split_adjusted() -> None:
+    from shared.bot.views import stock
+    from shared.services.stocks import Chart, StockRow
+
+    row = {"name": "Split Co", "sector": "Energy", "rank": 3, "close": 25.0, "drawdown_pct": -10.0,
+           "peak_close": 27.8, "peak_date": pd.Timestamp("2026-09-01"), "days_since_peak": 87, "flags": "split_adjusted"}
+    found = StockRow("SPL", date(2026, 11, 27), row, 900)
+    latest = {"as_of": "2026-11-27", "ranked": 3, "excluded": 0, "universe": 3, "source": "simulated", "lookback_days": 180}
+    chart = Chart([27.8, 26.0, 25.0], "2026-06-01", "2026-11-27", split_adjusted=True)
+    assert "split-adjusted, as the drawdown" in stock(found, chart, latest).text
+    assert "split-adjusted, as the drawdown" not in stock(found, Chart([27.8, 26.0, 25.0], "2026-06-01", "2026-11-27"), latest).text
+
+
+def test_the_stock_page_and_the_fallback_chart_draw_the_repaired_series() -> None:
+    from types import SimpleNamespace
+
+    from shared.services.stock_pages import StockPages
+    from shared.services.stocks import Stocks
+
+    bars, peak = split_bars()
+    days = [stamp.date() for stamp in sorted(bars["date"].unique())]
+    archive = SimpleNamespace(stored_days=lambda kind: days, read_bars=lambda wanted: bars[bars["date"].dt.date.isin(set(wanted))])
+    history = SimpleNamespace(bars=lambda symbol, wanted: bars[(bars["symbol"] == symbol) & bars["date"].dt.date.isin(set(wanted))])
+    pages = StockPages(archive, history, None, pd.DataFrame(), lookback_days=180)
+    closes, adjusted = pages.chart_closes("SPL", date(2026, 11, 27))
+    assert adjusted and len(closes) == 200 and closes["close"].iloc[:150].max() < 2 * closes["close"].iloc[-1]  # no 4x cliff
+    assert not pages.chart_closes("FLAT", date(2026, 11, 27))[1]
+    stored_none = SimpleNamespace(chart=lambda as_of, symbol: None)
+    stocks = Stocks(archive, None, stored_none, pd.DataFrame(), lookback_days=180)
+    chart = stocks.chart("SPL", date(2026, 11, 27))
+    assert chart is not None and chart.split_adjusted and max(chart.points) == pytest.approx(peak)

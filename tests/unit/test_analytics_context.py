@@ -209,3 +209,24 @@ def test_a_fresh_crash_never_scores_below_a_stock_that_has_not_fallen() -> None:
     scores = compute_scores(frame)
     assert (scores >= (1 - SCORE_WEIGHTS["knife"]) * depth - 1e-9).all()
     assert (scores <= (1 + SCORE_WEIGHTS["rebound"]) * depth + 1e-9).all()
+
+
+def test_a_fresh_crash_after_a_run_up_leads_the_score_of_a_whole_report() -> None:
+    # End to end through build_report: CRASH rose to almost five times its price in 15 sessions,
+    # then lost 50% in the last 5 (so ret_20d_pct is +148% and ret_5d_pct -50%, README's CRASH);
+    # DIP fell 10% this week after the same run-up. Twenty others sit 0% to 28% below their
+    # peaks, some bounced, some still sliding. The earlier gain must cost neither a place.
+    flat, run_up = [100.0] * 100, list(100.0 * 4.96 ** (np.arange(1, 16) / 15))
+    rows = [closes_bars("CRASH", flat + run_up + list(496.0 * 0.5 ** (np.arange(1, 6) / 5))),
+            closes_bars("DIP", flat + run_up + list(496.0 * 0.9 ** (np.arange(1, 6) / 5)))]
+    rng = np.random.default_rng(12)
+    for number, depth in enumerate(np.linspace(0.0, 0.28, 20)):
+        trough = 100.0 * (1 - depth) / (1 + rng.uniform(0, depth))  # a bounce of up to the depth
+        path = np.r_[np.linspace(80.0, 100.0, 60), np.linspace(100.0, trough, 50), np.linspace(trough, 100.0 * (1 - depth), 10)]
+        rows.append(closes_bars(f"S{number:02d}", list(path)))
+    report = report_for(pd.concat(rows, ignore_index=True))
+    assert report["rank"].notna().all()  # no flag keeps any of them out
+    assert report.loc["CRASH", "ret_20d_pct"] == pytest.approx(148.0) and report.loc["CRASH", "drawdown_pct"] == pytest.approx(-50.0)
+    assert report.loc["CRASH", "score_rank"] == 1
+    flat_names = report[report["drawdown_pct"] > -1e-9].index
+    assert len(flat_names) and (report.loc["DIP", "score_rank"] < report.loc[flat_names, "score_rank"]).all()

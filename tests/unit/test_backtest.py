@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shared.core.backtest import HORIZONS, UNIVERSE_MEDIAN, forward_returns, pick_returns, summarise
+from shared.core.backtest import HORIZONS, UNIVERSE_MEDIAN, forward_returns, pick_returns, score_against_drawdown, summarise
 
 DATES = pd.bdate_range("2023-01-02", periods=80)
 
@@ -44,3 +44,23 @@ def test_point_in_time_members_pick_among_themselves() -> None:
     picks = pick_returns(reports, closes, members)
     by_drawdown = picks[(picks["group"] == "top 10 by drawdown") & (picks["horizon"] == 21)]["mean_return_pct"].item()
     assert by_drawdown == pytest.approx((1.01**21 - 1) * 100 / 2)  # both members are in its top 10
+
+
+def test_the_score_against_the_drawdown_rank_with_its_standard_error() -> None:
+    reports, closes = market()
+    days = pd.concat([reports.assign(as_of=day) for day in DATES[:43]], ignore_index=True)  # 43 days: 3 of them 21 apart
+    table = score_against_drawdown(pick_returns(days, closes))
+    ten = table.loc[(10, 21)]
+    gain = (1.01**21 - 1) * 100 / 10  # S00 in the score's top 10 only, every day
+    assert ten["days"] == 43 and ten["difference"] == pytest.approx(gain)
+    assert ten["standard_error"] == pytest.approx(0.0, abs=1e-9)  # the same gain every day
+    assert table.loc[(25, 63), "days"] == 17  # 80 sessions: the last 63 have no 63-session return
+    assert np.isnan(table.loc[(25, 63), "standard_error"])  # one day only 63 apart
+
+
+def test_days_past_the_end_of_the_data_count_for_nothing() -> None:
+    reports, closes = market()
+    days = pd.concat([reports.assign(as_of=day) for day in DATES[:30]], ignore_index=True)
+    table = summarise(pick_returns(days, closes))
+    assert table.loc["top 10 by score", "days_21"] == 30 and table.loc["top 10 by score", "days_63"] == 17  # 80 sessions
+    assert table.loc["top 10 by score", "beat_share_63"] == 1.0  # not diluted by days without a return

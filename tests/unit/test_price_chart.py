@@ -131,25 +131,29 @@ def test_nice_ticks_are_round_and_inside() -> None:
 
 def test_chart_points_pivot_as_pandas_does_with_gaps_duplicates_and_missing_closes() -> None:
     """The integer-code pivot gives the document a pandas ``pivot_table(aggfunc="last")`` and a
-    forward fill give: unsorted rows, repeated (symbol, day) rows, NaN closes, days without bars."""
+    forward fill give, over the split-repaired history: unsorted rows, repeated (symbol, day) rows,
+    NaN closes, days without bars."""
     import json
 
     import numpy as np
 
+    from shared.core.analytics import repaired_history
     from shared.core.charts import chart_points, reduce_closes
     from shared.core.window import window_bars
 
     def reference(bars: pd.DataFrame, as_of: date, lookback: int) -> dict:
-        window = window_bars(bars, as_of, lookback)
+        repaired, splits = repaired_history(bars, as_of, lookback)
+        window = window_bars(repaired, as_of, lookback)
         wide = window.pivot_table(index="date", columns="symbol", values="close", aggfunc="last").sort_index().ffill()
         if len(wide.index) == 0:
-            return {"as_of": as_of.isoformat(), "lookback_days": lookback, "start": None, "end": None, "symbols": {}}
+            return {"as_of": as_of.isoformat(), "lookback_days": lookback, "start": None, "end": None, "symbols": {}, "split_adjusted": []}
         values = np.round(reduce_closes(wide.to_numpy(dtype=float)), 4).T
         cells = values.astype(object)
         cells[np.isnan(values)] = None
         keep = ~np.isnan(values).all(axis=1)
         symbols = dict(zip(wide.columns[np.flatnonzero(keep)].tolist(), cells[keep].tolist()))
-        return {"as_of": as_of.isoformat(), "lookback_days": lookback, "start": wide.index[0].strftime("%Y-%m-%d"), "end": wide.index[-1].strftime("%Y-%m-%d"), "symbols": symbols}
+        adjusted = sorted(set(splits.loc[splits["verdict"] == "confirmed", "symbol"]) & set(symbols))
+        return {"as_of": as_of.isoformat(), "lookback_days": lookback, "start": wide.index[0].strftime("%Y-%m-%d"), "end": wide.index[-1].strftime("%Y-%m-%d"), "symbols": symbols, "split_adjusted": adjusted}
 
     rng = np.random.default_rng(5)
     for _trial in range(40):
@@ -160,7 +164,11 @@ def test_chart_points_pivot_as_pandas_does_with_gaps_duplicates_and_missing_clos
             {
                 "symbol": pd.Series(rng.choice(["AA", "B", "BRK.B", "Z"], n), dtype=object),
                 "date": (pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 70, n), "D")).astype("datetime64[ns]"),
+                "open": close,
+                "high": close,
+                "low": close,
                 "close": close,
+                "volume": rng.uniform(1e5, 1e6, n),
             }
         )
         expected = json.dumps(reference(bars, date(2026, 2, 20), 45), sort_keys=True)

@@ -191,3 +191,61 @@ def test_no_false_deep_drawdown_in_the_top_50(verdicts: pd.DataFrame) -> None:
     print(f"\nfalse deep drawdowns in the top {TOP_N}: {int(false[covered(verdicts)].sum())} of the covered splits, "
           f"{int(false.sum())} of all; by ratio {verdicts[false].groupby('injected').size().to_dict()}")
     assert not false[covered(verdicts)].any(), verdicts[false & covered(verdicts)]
+
+
+#: What the detector cannot tell apart (README, "What it cannot do"), measured on the real bars
+#: and held as ceilings per injected ratio (every other ratio: 0). A change that misses more, or
+#: shows more false deep drawdowns, fails here even where the issue's target is out of reach.
+MISSED_AT_MOST = {0.25: 12, 1 / 3: 210, 0.5: 408, 1.25: 845, 1.5: 277, 2.0: 168, 3.0: 131, 4.0: 24}
+FALSE_DEEP_AT_MOST = {1.25: 499, 1.5: 167, 2.0: 104, 3.0: 109, 4.0: 23}
+
+
+def at_most(counts: pd.Series, ceilings: dict[float, int]) -> pd.DataFrame:
+    """Per injected ratio: the count and its ceiling (0 for a ratio without one)."""
+    table = pd.DataFrame({"count": counts.reindex(SPLIT_RATIOS, fill_value=0)})
+    ceiling = [next((bound for ratio, bound in ceilings.items() if np.isclose(ratio, injected)), 0) for injected in table.index]
+    return table.assign(ceiling=ceiling)
+
+
+def test_misses_and_false_deep_drawdowns_stay_within_the_measured_ceilings(verdicts: pd.DataFrame) -> None:
+    missed = at_most(verdicts[states(verdicts) == "missed"].groupby("injected").size(), MISSED_AT_MOST)
+    false = verdicts["in_top"] & (verdicts["false_depth"] > FALSE_DEPTH_PCT)
+    deep = at_most(verdicts[false].groupby("injected").size(), FALSE_DEEP_AT_MOST)
+    print(f"\nmissed {int(missed['count'].sum())}, false deep {int(deep['count'].sum())} of {len(verdicts)} judgements")
+    assert (missed["count"] <= missed["ceiling"]).all(), missed[missed["count"] > 0]
+    assert (deep["count"] <= deep["ceiling"]).all(), deep[deep["count"] > 0]
+
+
+def volume_levels(evidence: Evidence, first: int, last: int) -> np.ndarray:
+    """For each of the period's largest real moves: the mean log share volume of sessions
+    ``first`` to ``last`` after it against that of the 10 sessions before (NaN where the symbol's
+    data ends first)."""
+    log_volume = np.log(evidence.bars["volume"].clip(lower=1).to_numpy(dtype=float))
+    symbols = evidence.bars["symbol"].to_numpy()
+    levels = np.full(len(evidence.largest), np.nan)
+    for position, row in enumerate(evidence.largest):
+        start, stop = np.searchsorted(symbols, symbols[row], "left"), np.searchsorted(symbols, symbols[row], "right")
+        if row + last < stop and row - 10 >= start:
+            levels[position] = log_volume[row + first : row + last + 1].mean() - log_volume[row - 10 : row].mean()
+    return levels
+
+
+def test_the_volume_after_a_large_real_move_is_too_unsettled_to_show_a_small_split(evidence: Evidence) -> None:
+    """Why a 5:4 to 4:1 split on the day of a large real move stays ambiguous: after such a move
+    the share volume settles at a new level that varies from stock to stock by more than the
+    split's own step (ln 1.25 = 0.22, ln 1.5 = 0.41, ln 2 = 0.69), and waiting longer does not
+    narrow it. Even the best threshold on that level misjudges a share of real moves or splits."""
+    spreads = {}
+    for first, last in ((1, 10), (1, 40), (21, 60)):
+        level = volume_levels(evidence, first, last)
+        level = level[np.isfinite(level)]
+        spreads[(first, last)] = level.std(ddof=1)
+        errors = []
+        for ratio in (1.25, 1.5, 2.0, 3.0, 4.0):
+            split = level + np.log(ratio)
+            cuts = np.r_[level, split]
+            errors.append(min(((level > cut).mean() + (split <= cut).mean()) / 2 for cut in cuts))
+        print(f"\nsessions {first}-{last} after: {len(level)} moves, spread {spreads[(first, last)]:.2f}; "
+              f"best threshold's error for 5:4, 3:2, 2, 3, 4: {', '.join(f'{error:.0%}' for error in errors)}")
+    assert min(spreads.values()) > np.log(1.5)
+    assert spreads[(1, 40)] > 0.8 * spreads[(1, 10)] and spreads[(21, 60)] > 0.8 * spreads[(1, 10)]
