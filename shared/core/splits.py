@@ -16,8 +16,9 @@ share volume jumps is weighed under every hypothesis ``s`` in ``{0} + {ln k}``:
 
 The cheapest split hypothesis wins when it beats "no split" by ``CONFIRM_MARGIN`` (confirmed);
 a margin in ``[SUSPECT_MARGIN, CONFIRM_MARGIN)`` leaves an unconfirmed jump (``suspect``). An
-announced split (Alpaca's corporate actions) confirms the day when its ratio explains the move
-better than no split. Nothing here does I/O; every function returns new frames.
+announced split (Alpaca's corporate actions) confirms the day unless "no split" explains its
+price and volume better by ``ANNOUNCED_TRUST`` (the data may already be adjusted for it).
+Nothing here does I/O; every function returns new frames.
 """
 from __future__ import annotations
 
@@ -75,6 +76,10 @@ SPLIT_PRIOR = 10.0
 CONFIRM_MARGIN = 3.0
 RATIO_MARGIN = 5.0
 SUSPECT_MARGIN = 0.0
+#: An announced split is applied unless no split explains the day better by this much: the
+#: stored days may predate the split (raw) or have been fetched adjusted after it, and only the
+#: day's price and volume tell which (measured on the real bars, see README).
+ANNOUNCED_TRUST = 5.0
 
 
 def split_steps() -> np.ndarray:
@@ -207,7 +212,8 @@ def find_splits(history: pd.DataFrame, announcements: pd.DataFrame | None = None
     """The split days of ``history`` (sorted by symbol and date, one bar per day), ``SPLIT_COLUMNS``.
 
     ``announcements`` (``symbol, ex_date, ratio``) are splits a broker announced: an announced
-    day is confirmed with its ratio when that ratio explains the move better than no split.
+    day is confirmed with its ratio unless no split explains its price and volume better by
+    ``ANNOUNCED_TRUST`` (the split's prior cost waived: it was announced).
     """
     evidence = day_evidence(history)
     r = evidence["r"].to_numpy()
@@ -235,13 +241,10 @@ def find_splits(history: pd.DataFrame, announcements: pd.DataFrame | None = None
     told = announced_ratio[weighed]
     has_notice = np.isfinite(told)
     if has_notice.any():
-        steps = np.log(np.where(has_notice, told, 1.0))
-        r = rows["r"].to_numpy()
-        sigma = rows["sigma"].to_numpy()
-        explains = move_cost(r + steps, sigma) < move_cost(r, sigma)
-        use = has_notice & explains
+        announced_margin = _announced_margins(rows, told)
+        use = has_notice & (announced_margin > -ANNOUNCED_TRUST)
         ratio = np.where(use, told, ratio)
-        margin = np.where(use, costs[:, 0] - move_cost(r + steps, sigma), margin)
+        margin = np.where(use, announced_margin, margin)
         verdict = np.where(use, "confirmed", verdict)
     positions = np.flatnonzero(weighed)
     found = pd.DataFrame(
@@ -257,6 +260,17 @@ def find_splits(history: pd.DataFrame, announcements: pd.DataFrame | None = None
     found = found.assign(position=positions)
     found = found[(found["verdict"] != "") & ~_echoes(found)]
     return found.loc[:, SPLIT_COLUMNS].reset_index(drop=True)
+
+
+def _announced_margins(rows: pd.DataFrame, told: np.ndarray) -> np.ndarray:
+    """Per row, how much cheaper the announced ratio ``told`` (NaN: none) explains the day, by
+    price and volume, than no split: the announcement stands in for the split's prior cost."""
+    margins = np.full(len(rows), np.nan)
+    for ratio in np.unique(told[np.isfinite(told)]):
+        mine = np.flatnonzero(told == ratio)
+        costs = hypothesis_costs(rows.iloc[mine], np.array([0.0, np.log(ratio)]))
+        margins[mine] = costs[:, 0] - (costs[:, 1] - SPLIT_PRIOR)
+    return margins
 
 
 def _echoes(found: pd.DataFrame) -> pd.Series:
