@@ -29,6 +29,7 @@ from shared.core.window import history_sessions, window_sessions
 from shared.errors import BadInput, CorruptObject, DipwatchError, ImmutableObjectError, NothingCollected, StorageError
 from shared.ports import Broker, MarketData, SplitAnnouncements
 from shared.services.bar_days import BarDays
+from shared.services.heap import older_objects_frozen
 from shared.services.latest_pointer import point_latest
 from shared.services.runs import RunSummary, latest_document
 from shared.services.sources import check_source
@@ -80,6 +81,7 @@ class Collection:
             return previous_trading_day(as_of)
         return last_completed_session(self._clock())
 
+    @older_objects_frozen
     def collect(self, as_of: date | None = None) -> RunSummary:
         """Run the daily collection for ``as_of`` (default: the last completed session).
 
@@ -159,6 +161,7 @@ class Collection:
             logger.warning("split announcements unavailable; judging splits on prices and volume", extra={"error": str(error)})
             return None
 
+    @older_objects_frozen
     def backfill(self, start: date | None = None, end: date | None = None, days: int | None = None) -> RunSummary:
         """Fetch and store the bars of every trading day in [start, end] that is not stored yet.
 
