@@ -100,11 +100,13 @@ class Collection:
             history_days = [stamp.date() for stamp in history_sessions(target, self._lookback_days)]
             self._days.fetch_additions(history_days, summary)
             # The network's waits overlap the reading: the missing days and the split
-            # announcements are fetched while the stored days (listed first) are read.
+            # announcements are fetched while the stored days (listed first) are read, and the
+            # previous report (for the highest stored close and what changed) while they wait.
             listed = self._days.listed()
-            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="collect") as side:  # its end waits for both
+            with ThreadPoolExecutor(max_workers=3, thread_name_prefix="collect") as side:  # its end waits for all
                 announced = side.submit(self._announced_splits, history_days[0] if history_days else target, target)
-                fetching = side.submit(self._days.fetch_missing, window_days, summary)
+                fetching = side.submit(self._days.fetch_missing, window_days, summary, listed)
+                prior = side.submit(self._previous_report, target)
                 stored = self._days.read_stored(history_days, summary, target, listed)
                 fetched = fetching.result()
             if stored.corrupt:
@@ -112,7 +114,7 @@ class Collection:
             # Sorted once here, so the analytics need no copy; build_report and the chart keep
             # the last row of a (symbol, date), the fetched one.
             bars, keep = self._days.joined(stored, fetched)
-            previous_day, previous, readable = self._previous_report(target)
+            previous_day, previous, readable = prior.result()
             announcements = announced.result()
             report = build_report(bars, self._universe, target, self._lookback_days, announcements=announcements)
             report = carry_stored_high(report, previous, target, previous_day, self._lookback_days)
@@ -285,9 +287,7 @@ class Collection:
 
     def _snapshot_positions(self, day: date) -> str:
         """Store the day's positions when a trading account is configured; never fails the run.
-
-        The first snapshot of a day is kept: positions move during the day, and history is not rewritten.
-        """
+        The first snapshot of a day is kept: positions move during the day, and history is not rewritten."""
         if self._broker is None:
             return ""
         try:
