@@ -135,7 +135,7 @@ class Settings:
     alpaca_retries: int = 4
     alpaca_backoff_seconds: float = 0.5
     alpaca_breaker_threshold: int = 5
-    alpaca_workers: int = 4
+    alpaca_workers: int = 10  # requests at once; full pages at most PAGES_IN_FLIGHT (bar_requests)
 
     telegram_bot_token: str | None = field(default=None, repr=False)
     telegram_webhook_secret: str | None = field(default=None, repr=False)

@@ -28,7 +28,7 @@ from alpaca_trade_api.common import URL
 from alpaca_trade_api.rest import REST, TimeFrame
 
 from shared.adapters.bar_buffer import BarsBuffer
-from shared.adapters.bar_requests import minimum_requests, plan_requests
+from shared.adapters.bar_requests import minimum_requests, plan_requests, requests_at_once
 from shared.adapters.chunk_fetch import ChunkFetch, ChunkOutcome
 from shared.adapters.day_rows import DayRows
 from shared.adapters.resilience import CircuitBreaker, RequestStats, RetryableError, RetryPolicy, TokenBucket
@@ -273,7 +273,7 @@ class AlpacaMarketData:
         chunk_fetch = ChunkFetch(request, breaker, keep, AlpacaRequestError, AlpacaAuthError)
         total = ChunkOutcome()
         try:
-            with ThreadPoolExecutor(max_workers=max(1, min(settings.alpaca_workers, len(chunks) or 1))) as pool:
+            with ThreadPoolExecutor(max_workers=requests_at_once(settings.alpaca_workers, chunks, sessions)) as pool:
                 for outcome in pool.map(chunk_fetch.fetch, chunks):
                     total.absorb(outcome)
         finally:

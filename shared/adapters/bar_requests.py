@@ -33,6 +33,8 @@ SYMBOLS_BYTES = MAX_URL_BYTES - 1_000
 #: The most a request's part-full last page may waste, as a share of the request's bars.
 PAGE_WASTE = 0.02
 _SEPARATOR_BYTES = len(quote(","))
+#: Full pages of bars a fetch holds in flight at once (each parsed page is some 10 MB).
+PAGES_IN_FLIGHT = 4
 
 
 def symbol_bytes(symbol: str) -> int:
@@ -90,3 +92,12 @@ def minimum_requests(symbols: Sequence[str], sessions: int, page_limit: int = PA
     by_pages = math.ceil(len(symbols) * max(1, sessions) / page_limit)
     by_url = math.ceil(sum(symbol_bytes(symbol) for symbol in symbols) / url_bytes)
     return max(by_pages, by_url)
+
+
+def requests_at_once(workers: int, requests: Sequence[Sequence[str]], sessions: int, page_limit: int = PAGE_LIMIT) -> int:
+    """How many of ``requests`` go at once: up to ``workers``, and no more than
+    ``PAGES_IN_FLIGHT`` full pages' worth of bars (a request's bars arrive a page at a time)."""
+    if not requests:
+        return 1
+    per_request = min(page_limit, max(len(request) for request in requests) * max(1, sessions))
+    return max(1, min(workers, len(requests), PAGES_IN_FLIGHT * page_limit // max(1, per_request)))

@@ -54,7 +54,9 @@ class WindowSnapshot:
         keep: np.ndarray | slice = slice(None)
         if days is not None:
             wanted = set(days)
-            keep = np.isin(self.day_codes, [i for i, day in enumerate(self.days) if day in wanted])
+            held = np.array([day in wanted for day in self.days], dtype=bool)
+            if not held.all():
+                keep = held[self.day_codes] if len(held) else np.zeros(len(self.day_codes), dtype=bool)
         names = np.empty(len(self.symbols), dtype=object)
         names[:] = [sys.intern(symbol) for symbol in self.symbols]
         columns: dict[str, Any] = {
@@ -75,29 +77,62 @@ def _decode(values: np.ndarray, scale: int | None) -> np.ndarray:
     return out
 
 
+#: Values a scale is first tried on: a scale that fails on them fails on the column, cheaply.
+_SAMPLE = 4096
+
+
+def _scaled(finite: np.ndarray, scale: int) -> np.ndarray | None | bool:
+    """``finite`` as int32 scaled by ``10**scale`` if that gives back every float64 bit for bit;
+    None if not; False if the values are too large for this scale (and so for every larger one)."""
+    scaled = np.round(finite * 10.0**scale)
+    if len(finite) and not np.abs(scaled).max() < _I32.max:
+        return False  # too large (or not finite)
+    whole = scaled.astype(np.int32)
+    back = whole / 10.0**scale  # exactly as read back
+    return whole if np.array_equal(back, finite) and np.array_equal(np.signbit(back), np.signbit(finite)) else None
+
+
 def _encode_prices(values: np.ndarray) -> tuple[np.ndarray, int | None]:
-    """The smallest exact integer form of a float64 column, or the column itself."""
+    """The smallest exact integer form of a float64 column, or the column itself. Each scale is
+    tried on a sample first: the scales that do not fit are turned down cheaply."""
     present = ~np.isnan(values)
-    finite = values[present]
+    finite = values if bool(present.all()) else values[present]
     for scale in _SCALES:
-        scaled = np.round(finite * 10.0**scale)
-        if len(finite) and not np.abs(scaled).max() < _I32.max:
-            break  # every larger scale is larger still (or the values are not finite)
-        whole = scaled.astype(np.int32)
-        back = whole / 10.0**scale  # exactly as read back
-        if np.array_equal(back, finite) and np.array_equal(np.signbit(back), np.signbit(finite)):
-            out = np.full(len(values), _I32.min, dtype="<i4")
-            out[present] = whole
-            return out, scale
+        sample = _scaled(finite[:_SAMPLE], scale) if len(finite) > _SAMPLE else True
+        whole = sample if sample is False or sample is None else _scaled(finite, scale)
+        if whole is False:
+            break  # every larger scale is larger still
+        if whole is None or isinstance(whole, bool):
+            continue
+        if finite is values:
+            return whole.astype("<i4", copy=False), scale
+        out = np.full(len(values), _I32.min, dtype="<i4")
+        out[present] = whole
+        return out, scale
     return values.astype("<f8"), None
+
+
+def _sorted_codes(bars: pd.DataFrame) -> tuple[np.ndarray, list[str]] | None:
+    """Codes of ``bars``' symbols and the sorted symbols, when the rows are already grouped by
+    symbol in ascending order (as a run's window is): found from the runs, without hashing."""
+    symbols = bars["symbol"].to_numpy(dtype=object)
+    if not len(symbols):
+        return None
+    starts = np.flatnonzero(np.r_[True, symbols[1:] != symbols[:-1]])
+    names = symbols[starts].tolist()
+    if not all(type(name) is str for name in names) or any(a >= b for a, b in zip(names, names[1:])):
+        return None
+    return np.repeat(np.arange(len(starts), dtype=np.int64), np.diff(np.r_[starts, len(symbols)])), names
 
 
 def window_to_bytes(bars: pd.DataFrame, as_of: date, sources: dict[str, str]) -> bytes:
     """The snapshot of canonical ``bars`` (any row order; one row per symbol and date)."""
-    codes, symbols = pd.factorize(bars["symbol"], sort=True)
+    known = _sorted_codes(bars)
+    codes, symbols = known if known is not None else pd.factorize(bars["symbol"], sort=True)
     day_codes, day_values = pd.factorize(bars["date"], sort=True)
-    order = np.lexsort((day_codes, codes))
-    if bool(((np.diff(codes[order]) == 0) & (np.diff(day_codes[order]) == 0)).any()):
+    in_order = known is not None and bool((np.diff(day_codes)[np.diff(codes) == 0] > 0).all())
+    order: np.ndarray | slice = slice(None) if in_order else np.lexsort((day_codes, codes))
+    if not in_order and bool(((np.diff(codes[order]) == 0) & (np.diff(day_codes[order]) == 0)).any()):
         raise ValueError("a (symbol, date) appears twice")
     volume = bars["volume"].to_numpy(dtype=np.int64)[order]
     fits = len(volume) == 0 or (volume.min() > _I32.min and volume.max() <= _I32.max)
@@ -116,14 +151,17 @@ def window_to_bytes(bars: pd.DataFrame, as_of: date, sources: dict[str, str]) ->
         "sources": dict(sorted(sources.items())),
         "fields": [{"name": name, "dtype": values.dtype.str, "items": len(values), "scale": scale} for name, values, scale in columns],
     }
-    text = _padded(json.dumps(header, sort_keys=True, separators=(",", ":")).encode(), len(MAGIC) + 4)
-    return b"".join([MAGIC, struct.pack("<I", len(text)), text, *(_padded(values.tobytes()) for _name, values, _scale in columns)])
+    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+    text += _padding(len(MAGIC) + 4 + len(text))
+    parts: list[bytes | memoryview] = [MAGIC, struct.pack("<I", len(text)), text]
+    for _name, values, _scale in columns:  # joined from the arrays' own memory: one copy in all
+        parts += [np.ascontiguousarray(values).data.cast("B"), _padding(values.nbytes)]
+    return b"".join(parts)
 
 
-def _padded(data: bytes, before: int = 0) -> bytes:
-    """``data`` with spaces after it up to a multiple of 8 bytes (counting ``before``): every
-    column starts aligned."""
-    return data + b" " * (-(before + len(data)) % _ALIGN)
+def _padding(size: int) -> bytes:
+    """Spaces that take ``size`` bytes up to a multiple of 8: every column starts aligned."""
+    return b" " * (-size % _ALIGN)
 
 
 def window_from_bytes(data: bytes) -> WindowSnapshot:

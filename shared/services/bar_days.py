@@ -24,6 +24,7 @@ from shared.core.bars import empty_bars, normalise_bars
 from shared.core.trading_calendar import last_completed_session, trading_days
 from shared.errors import CorruptObject, ImmutableObjectError
 from shared.ports import MarketData
+from shared.services.bar_merge import merge_sorted
 from shared.services.runs import RunSummary
 from shared.services.window_cache import Sources, WindowCache
 from shared.telemetry import logger
@@ -109,6 +110,11 @@ class BarDays:
         keep = None if fetched.stored is None else np.concatenate([np.ones(len(stored.bars), dtype=bool), fetched.stored])
         if fetched.bars.empty:
             bars = stored.bars
+        elif (merged := merge_sorted(stored.bars, fetched.bars)) is not None:
+            bars, placed = merged
+            if keep is not None:
+                keep = np.ones(len(bars), dtype=bool)
+                keep[placed] = fetched.stored
         else:
             both = pd.concat([stored.bars, fetched.bars], ignore_index=True)
             stored.bars = fetched.bars = empty_bars()
@@ -126,10 +132,14 @@ class BarDays:
             return None
         return self._windows.write(as_of, bars, keep, stored.sources, fetched.days)
 
-    def fetch_missing(self, days: list[date], summary: RunSummary) -> Fetched:
-        """Fetch the days of ``days`` that have no bars object; store the whole ones (and those
-        given up on, without their failing symbols); return everything fetched."""
+    def fetch_missing(self, days: list[date], summary: RunSummary, listed: Sources | None = None) -> Fetched:
+        """Fetch the days of ``days`` that have no bars object (in ``listed``, the objects the
+        run reads, when given: a day another collector stores meanwhile is fetched, not lost);
+        store the whole ones (and those given up on, without their failing symbols); return
+        everything fetched."""
         stored = set(self._archive.stored_days("bars"))
+        if listed is not None:
+            stored &= listed.bars_days()
         missing = sorted(day for day in set(days) if day not in stored)
         if not missing:
             return Fetched(empty_bars(), np.zeros(0, dtype=bool), set())

@@ -29,6 +29,7 @@ from shared.core.window import history_sessions, window_sessions
 from shared.errors import BadInput, CorruptObject, DipwatchError, ImmutableObjectError, NothingCollected, StorageError
 from shared.ports import Broker, MarketData, SplitAnnouncements
 from shared.services.bar_days import BarDays
+from shared.services.heap import older_objects_frozen
 from shared.services.latest_pointer import point_latest
 from shared.services.runs import RunSummary, latest_document
 from shared.services.sources import check_source
@@ -80,6 +81,7 @@ class Collection:
             return previous_trading_day(as_of)
         return last_completed_session(self._clock())
 
+    @older_objects_frozen
     def collect(self, as_of: date | None = None) -> RunSummary:
         """Run the daily collection for ``as_of`` (default: the last completed session).
 
@@ -98,11 +100,13 @@ class Collection:
             history_days = [stamp.date() for stamp in history_sessions(target, self._lookback_days)]
             self._days.fetch_additions(history_days, summary)
             # The network's waits overlap the reading: the missing days and the split
-            # announcements are fetched while the stored days (listed first) are read.
+            # announcements are fetched while the stored days (listed first) are read, and the
+            # previous report (for the highest stored close and what changed) while they wait.
             listed = self._days.listed()
-            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="collect") as side:  # its end waits for both
+            with ThreadPoolExecutor(max_workers=3, thread_name_prefix="collect") as side:  # its end waits for all
                 announced = side.submit(self._announced_splits, history_days[0] if history_days else target, target)
-                fetching = side.submit(self._days.fetch_missing, window_days, summary)
+                fetching = side.submit(self._days.fetch_missing, window_days, summary, listed)
+                prior = side.submit(self._previous_report, target)
                 stored = self._days.read_stored(history_days, summary, target, listed)
                 fetched = fetching.result()
             if stored.corrupt:
@@ -110,7 +114,7 @@ class Collection:
             # Sorted once here, so the analytics need no copy; build_report and the chart keep
             # the last row of a (symbol, date), the fetched one.
             bars, keep = self._days.joined(stored, fetched)
-            previous_day, previous, readable = self._previous_report(target)
+            previous_day, previous, readable = prior.result()
             announcements = announced.result()
             report = build_report(bars, self._universe, target, self._lookback_days, announcements=announcements)
             report = carry_stored_high(report, previous, target, previous_day, self._lookback_days)
@@ -159,6 +163,7 @@ class Collection:
             logger.warning("split announcements unavailable; judging splits on prices and volume", extra={"error": str(error)})
             return None
 
+    @older_objects_frozen
     def backfill(self, start: date | None = None, end: date | None = None, days: int | None = None) -> RunSummary:
         """Fetch and store the bars of every trading day in [start, end] that is not stored yet.
 
@@ -282,9 +287,7 @@ class Collection:
 
     def _snapshot_positions(self, day: date) -> str:
         """Store the day's positions when a trading account is configured; never fails the run.
-
-        The first snapshot of a day is kept: positions move during the day, and history is not rewritten.
-        """
+        The first snapshot of a day is kept: positions move during the day, and history is not rewritten."""
         if self._broker is None:
             return ""
         try:

@@ -8,6 +8,8 @@ import string
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
 from shared.adapters.bar_requests import (
+    PAGES_IN_FLIGHT,
+    requests_at_once,
     MAX_URL_BYTES,
     PAGE_LIMIT,
     PAGE_WASTE,
@@ -77,3 +79,14 @@ def test_every_symbol_once_in_order_within_the_url_and_near_the_floor(symbols: l
     if url_bound <= 1:
         # Pages bind: each full request wastes at most PAGE_WASTE of its pages, the last at most one.
         assert used <= math.ceil(floor * (1 + 1.5 * PAGE_WASTE)) + 1
+
+
+def test_small_requests_go_at_once_and_full_pages_a_few_at_a_time() -> None:
+    tickers = [f"S{i:05d}" for i in range(10_000)]
+    daily = plan_requests(tickers, 1)
+    assert len(daily) > 10 and requests_at_once(10, daily, 1) == 10  # the URL cap's requests, ten at once
+    assert requests_at_once(4, daily, 1) == 4  # never more than the workers
+    backfill = plan_requests(tickers, 125)
+    assert requests_at_once(10, backfill, 125) == PAGES_IN_FLIGHT  # ~10,000 bars each
+    assert requests_at_once(10, plan_requests(tickers, 400), 400) == PAGES_IN_FLIGHT  # several pages each, one at a time
+    assert requests_at_once(10, [["A"]], 1) == 1 and requests_at_once(10, [], 1) == 1

@@ -76,10 +76,24 @@ def test_a_damaged_snapshot_never_parses() -> None:
         window_from_bytes(b"symbol,date\n")
 
 
+@pytest.mark.parametrize("late, scale", [(12.3456, 4), (1e8 + 0.5, None), (np.nan, 2), (0.1 + 0.2, None)])
+def test_a_long_column_gets_the_scale_its_every_value_needs(late: float, scale: int | None) -> None:
+    """Scales are tried on the first values first: one value past them still decides."""
+    days = pd.bdate_range("2025-01-06", periods=5_000)
+    prices = np.round(np.linspace(1, 900, len(days)), 2)
+    prices[-1] = late
+    bars = normalise_bars(pd.DataFrame({"symbol": "AAA", "date": days, "open": prices, "high": prices, "low": prices, "close": prices, "volume": 1}))
+    snapshot = window_from_bytes(window_to_bytes(bars, days[-1].date(), {}))
+    assert snapshot.encoded["close"][1] == scale
+    pd.testing.assert_frame_equal(snapshot.bars(), bars)
+
+
 def test_a_snapshot_refuses_a_symbol_and_day_twice() -> None:
     bars = _bars()
     with pytest.raises(ValueError, match="twice"):
         window_to_bytes(pd.concat([bars, bars.iloc[:1]]), date(2026, 3, 1), {})
+    with pytest.raises(ValueError, match="twice"):  # in order, the same day twice in a row
+        window_to_bytes(pd.concat([bars.iloc[:1], bars]), date(2026, 3, 1), {})
 
 
 # --- the collection -------------------------------------------------------------------------------
