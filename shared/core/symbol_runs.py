@@ -37,7 +37,7 @@ def symbol_runs(history: pd.DataFrame) -> tuple[pd.Index, np.ndarray, np.ndarray
         return pd.Index([], name="symbol", dtype=object), np.array([], dtype=np.int64), np.array([], dtype=np.int64)
     ends = np.flatnonzero(np.r_[labels[1:] != labels[:-1], True]) + 1
     starts = np.r_[0, ends[:-1]].astype(np.int64)
-    return pd.Index(symbol.to_numpy()[starts].astype(object), name="symbol"), starts, ends
+    return pd.Index(symbol.iloc[starts].to_numpy().astype(object), name="symbol"), starts, ends  # no object array of every row
 
 
 def run_tail_means(values: np.ndarray, starts: np.ndarray, ends: np.ndarray, bars: int) -> np.ndarray:
