@@ -90,19 +90,13 @@ def robust_z(log_return: pd.Series, symbol: pd.Series) -> pd.Series:
 
 
 def bad_price_rows(bars: pd.DataFrame) -> pd.Series:
-    """True for bars with a NaN or non-positive price or inconsistent OHLC."""
-    prices = bars.loc[:, ["open", "high", "low", "close"]]
-    low = bars["low"] * (1 - PRICE_SLACK)
-    high = bars["high"] * (1 + PRICE_SLACK)
-    return (
-        prices.isna().any(axis=1)
-        | (prices <= 0).any(axis=1)
-        | (bars["high"] < bars["low"])
-        | (bars["close"] < low)
-        | (bars["close"] > high)
-        | (bars["open"] < low)
-        | (bars["open"] > high)
-    )
+    """True for bars with a NaN or non-positive price or inconsistent OHLC (on arrays, not frames)."""
+    open_, high, low, close = (bars[column].to_numpy(dtype=float) for column in ("open", "high", "low", "close"))
+    prices = np.column_stack([open_, high, low, close])
+    lowest, highest = low * (1 - PRICE_SLACK), high * (1 + PRICE_SLACK)
+    bad = np.isnan(prices).any(axis=1) | (prices <= 0).any(axis=1) | (high < low)
+    bad |= (close < lowest) | (close > highest) | (open_ < lowest) | (open_ > highest)
+    return pd.Series(bad, index=bars.index)
 
 
 def flag_symbols(window: pd.DataFrame, as_of: date, sessions: pd.DatetimeIndex, splits: pd.DataFrame | None = None) -> pd.DataFrame:
