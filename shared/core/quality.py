@@ -92,10 +92,10 @@ def robust_z(log_return: pd.Series, symbol: pd.Series) -> pd.Series:
 def bad_price_rows(bars: pd.DataFrame) -> pd.Series:
     """True for bars with a NaN or non-positive price or inconsistent OHLC (on arrays, not frames)."""
     open_, high, low, close = (bars[column].to_numpy(dtype=float) for column in ("open", "high", "low", "close"))
-    prices = np.column_stack([open_, high, low, close])
     lowest, highest = low * (1 - PRICE_SLACK), high * (1 + PRICE_SLACK)
-    bad = np.isnan(prices).any(axis=1) | (prices <= 0).any(axis=1) | (high < low)
-    bad |= (close < lowest) | (close > highest) | (open_ < lowest) | (open_ > highest)
+    bad = (high < low) | (close < lowest) | (close > highest) | (open_ < lowest) | (open_ > highest)
+    for price in (open_, high, low, close):
+        bad |= ~(price > 0)  # NaN or not positive
     return pd.Series(bad, index=bars.index)
 
 
