@@ -83,7 +83,7 @@ def compute_drawdowns(bars: pd.DataFrame, as_of: date, lookback_days: int = 180)
     - ``drawdown_pct``: (close / peak_close - 1) * 100, so 0 at a peak and negative below it;
     - ``days_since_peak``: calendar days from ``peak_date`` to ``as_of``.
     """
-    window = window_bars(bars, as_of, lookback_days).loc[:, ["symbol", "date", "close"]]
+    window = window_bars(bars, as_of, lookback_days, ["symbol", "date", "close"])
     end = pd.Timestamp(as_of)
     today = window[window["date"] == end].drop_duplicates("symbol", keep="last").set_index("symbol")["close"]
     window = window[window["symbol"].isin(today.index)]

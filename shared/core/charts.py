@@ -82,7 +82,7 @@ def chart_points(
     ``repaired``: ``repaired_history``'s result for the same arguments, when the caller has it
     (the report's): the split analysis is then not run again."""
     history, splits = repaired_history(bars, as_of, lookback_days, announcements) if repaired is None else repaired
-    window = window_bars(history.loc[:, ["symbol", "date", "close"]], as_of, lookback_days)  # no copy of the other columns
+    window = window_bars(history, as_of, lookback_days, ["symbol", "date", "close"])
     days, names, wide = _closes_by_day(window)
     if len(days) == 0:
         return {"as_of": as_of.isoformat(), "lookback_days": lookback_days, "start": None, "end": None, "symbols": {}, "split_adjusted": []}
