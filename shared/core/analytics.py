@@ -83,7 +83,7 @@ def compute_drawdowns(bars: pd.DataFrame, as_of: date, lookback_days: int = 180)
     - ``drawdown_pct``: (close / peak_close - 1) * 100, so 0 at a peak and negative below it;
     - ``days_since_peak``: calendar days from ``peak_date`` to ``as_of``.
     """
-    window = window_bars(bars, as_of, lookback_days).loc[:, ["symbol", "date", "close"]]
+    window = window_bars(bars, as_of, lookback_days, ["symbol", "date", "close"])
     end = pd.Timestamp(as_of)
     today = window[window["date"] == end].drop_duplicates("symbol", keep="last").set_index("symbol")["close"]
     window = window[window["symbol"].isin(today.index)]
@@ -219,6 +219,7 @@ def build_report(
     lookback_days: int = 180,
     sessions: pd.DatetimeIndex | None = None,
     announcements: pd.DataFrame | None = None,
+    repaired: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """The day's report: drawdowns with context, joined with names and sectors, flagged, scored
     and ranked.
@@ -227,10 +228,12 @@ def build_report(
     ``sessions`` are the trading days of the window (default: the NYSE calendar's).
     Splits in raw prices are found (``shared.core.splits``, with the broker's ``announcements``
     when given) and confirmed ones undone here, for the report only: ``bars`` stay as stored.
+    ``repaired``: what ``repaired_history`` returns for the same arguments, when the caller has
+    it already (the collector shares it with the chart: the split analysis runs once).
     """
     if sessions is None:
         sessions = window_sessions(as_of, lookback_days)
-    history, splits = repaired_history(bars, as_of, lookback_days, announcements)
+    history, splits = repaired_history(bars, as_of, lookback_days, announcements) if repaired is None else repaired
     drawdowns = compute_drawdowns(history, as_of, lookback_days)
     if drawdowns.empty:
         return pd.DataFrame({column: pd.Series(dtype=object) for column in REPORT_COLUMNS})

@@ -54,12 +54,29 @@ PRICE_SLACK = 1e-6
 def with_log_returns(bars: pd.DataFrame) -> pd.DataFrame:
     """``bars`` sorted by symbol and date, with ``log_return`` = ln(close / previous close of the
     same symbol in the frame); NaN on each symbol's first bar."""
-    ordered = bars.sort_values(["symbol", "date"], kind="stable")
-    previous = ordered.groupby("symbol", sort=False)["close"].shift(1)
+    codes = _run_codes(bars)
+    if codes is None:
+        ordered = bars.sort_values(["symbol", "date"], kind="stable")
+        previous = ordered.groupby("symbol", sort=False)["close"].shift(1).to_numpy()
+    else:  # in order already (as the analytics' history is): no sort, and the shift is the row before
+        ordered, close = bars, bars["close"].to_numpy()
+        previous = np.where(np.r_[False, codes[1:] == codes[:-1]], np.r_[np.nan, close[:-1]], np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_return = np.log(ordered["close"].to_numpy() / previous.to_numpy())
+        log_return = np.log(ordered["close"].to_numpy() / previous)
     log_return[~np.isfinite(log_return)] = np.nan
     return ordered.assign(log_return=log_return).reset_index(drop=True)
+
+
+def _run_codes(bars: pd.DataFrame) -> np.ndarray | None:
+    """The symbol codes of ``bars`` when its ``symbol`` is a categorical and the rows are sorted
+    by it (its codes) and by date, as ``sort_values`` would leave them; otherwise None."""
+    symbol = bars["symbol"]
+    if not isinstance(symbol.dtype, pd.CategoricalDtype) or not len(bars):
+        return None
+    codes = symbol.cat.codes.to_numpy()
+    stamps = bars["date"].to_numpy(dtype="datetime64[ns]")
+    ascending = (codes[1:] > codes[:-1]) | ((codes[1:] == codes[:-1]) & (stamps[1:] >= stamps[:-1]))
+    return codes if codes[0] >= 0 and bool(ascending.all()) else None
 
 
 def robust_z(log_return: pd.Series, symbol: pd.Series) -> pd.Series:
@@ -73,19 +90,13 @@ def robust_z(log_return: pd.Series, symbol: pd.Series) -> pd.Series:
 
 
 def bad_price_rows(bars: pd.DataFrame) -> pd.Series:
-    """True for bars with a NaN or non-positive price or inconsistent OHLC."""
-    prices = bars.loc[:, ["open", "high", "low", "close"]]
-    low = bars["low"] * (1 - PRICE_SLACK)
-    high = bars["high"] * (1 + PRICE_SLACK)
-    return (
-        prices.isna().any(axis=1)
-        | (prices <= 0).any(axis=1)
-        | (bars["high"] < bars["low"])
-        | (bars["close"] < low)
-        | (bars["close"] > high)
-        | (bars["open"] < low)
-        | (bars["open"] > high)
-    )
+    """True for bars with a NaN or non-positive price or inconsistent OHLC (on arrays, not frames)."""
+    open_, high, low, close = (bars[column].to_numpy(dtype=float) for column in ("open", "high", "low", "close"))
+    lowest, highest = low * (1 - PRICE_SLACK), high * (1 + PRICE_SLACK)
+    bad = (high < low) | (close < lowest) | (close > highest) | (open_ < lowest) | (open_ > highest)
+    for price in (open_, high, low, close):
+        bad |= ~(price > 0)  # NaN or not positive
+    return pd.Series(bad, index=bars.index)
 
 
 def flag_symbols(window: pd.DataFrame, as_of: date, sessions: pd.DatetimeIndex, splits: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -22,9 +22,12 @@ Nothing here does I/O; every function returns new frames.
 """
 from __future__ import annotations
 
+from typing import Mapping
+
 import numpy as np
 import pandas as pd
 
+from shared.core.split_evidence import EVIDENCE_COLUMNS, VOLUME_SESSIONS, evidence_chunks
 from shared.core.symbol_runs import symbol_runs
 
 #: Forward ratios companies use (new shares per old share: 3:2, 5:4, 2:1 ... 50:1).
@@ -38,20 +41,9 @@ SPLIT_RATIOS: tuple[float, ...] = FORWARD_RATIOS + tuple(1.0 / k for k in REVERS
 #: tells whether a corporate-action announcement named it.
 SPLIT_COLUMNS = ["symbol", "date", "ratio", "verdict", "margin", "announced"]
 
-#: Sessions of volume before (and after) a day that its volume is compared with.
-VOLUME_SESSIONS = 10
-#: Sessions of volume before a day needed to weigh volume at all.
-MIN_VOLUME_SESSIONS = 10
 #: A day is weighed when its raw |log return| or |log volume jump| reaches these.
 PRICE_SCREEN = 0.1
 VOLUME_SCREEN = 1.0
-#: Daily volatility: 1.25 * mean |log return| of the symbol, each return capped (a jump must not
-#: inflate it), never below the floor (a split day can carry a real +/-10% move).
-VOLATILITY_CAP = 0.15
-MIN_DAILY_VOLATILITY = 0.01
-#: With fewer returns than this, the volatility is unknown: a typical one is assumed.
-MIN_VOLATILITY_RETURNS = 5
-TYPICAL_DAILY_VOLATILITY = 0.03
 #: Degrees of freedom of the Student-t law of real moves (fat tails: 10-sigma days happen).
 MOVE_TAIL = 4.0
 #: Degrees of freedom of the Student-t law of volume residuals.
@@ -80,6 +72,8 @@ SUSPECT_MARGIN = 0.0
 #: stored days may predate the split (raw) or have been fetched adjusted after it, and only the
 #: day's price and volume tell which (measured on the real bars, see README).
 ANNOUNCED_TRUST = 5.0
+#: A day's evidence (``shared.core.split_evidence``): columns by name, a frame or plain arrays.
+Evidence = Mapping[str, np.ndarray]
 
 
 def split_steps() -> np.ndarray:
@@ -115,94 +109,35 @@ def thin_cost(scaled: np.ndarray) -> np.ndarray:
     return (VOLUME_TAIL + 1.0) / 2.0 * np.log1p(scaled**2 / VOLUME_TAIL)
 
 
-def _run_means(values: np.ndarray, starts: np.ndarray, run_of: np.ndarray, least: int = 1) -> np.ndarray:
-    """Per row, the mean of the finite values of its run (NaN with fewer than ``least``: a short
-    series cannot set a yardstick, its own jump would dominate it)."""
-    finite = np.isfinite(values)
-    own = np.where(finite, values, 0.0)
-    if not len(starts):
-        return own
-    sums = np.add.reduceat(np.r_[own, 0.0], starts)[run_of]
-    counts = np.add.reduceat(np.r_[finite, False].astype(np.int64), starts)[run_of]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts >= max(least, 1), sums / np.maximum(counts, 1), np.nan)
-
-
-def day_evidence(history: pd.DataFrame) -> pd.DataFrame:
-    """Per bar of ``history`` (sorted by symbol and date, one bar per day): the raw log return
-    ``r``, the symbol's daily volatility ``sigma``, the volume jump of the day ``spike`` and of the
-    sessions after ``after`` (log, against the mean of the sessions before; NaN without enough
-    volume), ``after_count``, and the volume noise ``volume_noise``. Indexed like ``history``."""
-    close = history["close"].to_numpy(dtype=float)
-    volume = history["volume"].to_numpy(dtype=float)
-    _names, starts, ends = symbol_runs(history)
-    count = len(close)
-    run_of = np.repeat(np.arange(len(starts)), ends - starts)
-    first = starts[run_of] if count else np.array([], dtype=np.int64)
-    last = ends[run_of] if count else np.array([], dtype=np.int64)
-    rows = np.arange(count)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = close / np.r_[np.nan, close[:-1]] if count else close
-        r = np.where(rows > first, np.log(ratio), np.nan)
-        log_volume = np.where(volume > 0, np.log(np.where(volume > 0, volume, 1.0)), np.nan)
-    r[~np.isfinite(r)] = np.nan
-    traded = np.isfinite(log_volume)
-    sums = np.r_[0.0, np.cumsum(np.where(traded, log_volume, 0.0))]
-    days = np.r_[0, np.cumsum(traded)]
-    low = np.maximum(rows - VOLUME_SESSIONS, first)
-    high = np.minimum(rows + 1 + VOLUME_SESSIONS, last)
-    after_rows = np.maximum(high, rows + 1)
-    before_count = days[rows] - days[low]
-    after_count = days[after_rows] - days[rows + 1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        before = np.where(before_count >= MIN_VOLUME_SESSIONS, (sums[rows] - sums[low]) / before_count, np.nan)
-        after = np.where(after_count > 0, (sums[after_rows] - sums[rows + 1]) / after_count, np.nan) - before
-    spike = log_volume - before
-    own = 1.25 * _run_means(np.minimum(np.abs(r), VOLATILITY_CAP), starts, run_of, MIN_VOLATILITY_RETURNS)
-    sigma = np.maximum(np.where(np.isnan(own), TYPICAL_DAILY_VOLATILITY, own), MIN_DAILY_VOLATILITY)
-    noise = np.fmax(1.25 * _run_means(np.minimum(np.abs(spike), 1.5), starts, run_of), 0.15)
-    return pd.DataFrame(
-        {
-            "r": r,
-            "sigma": sigma,
-            "spike": spike,
-            "after": after,
-            "after_count": after_count,
-            "volume_noise": noise,
-        },
-        index=history.index,
-    )
-
-
-def hypothesis_costs(evidence: pd.DataFrame, steps_tried: np.ndarray | None = None) -> np.ndarray:
+def hypothesis_costs(evidence: Evidence, steps_tried: np.ndarray | None = None) -> np.ndarray:
     """Rows x hypotheses matrix of the cost of each explanation of each day (``steps_tried``,
     by default ``split_steps()``: no split first, then every ratio)."""
     steps = (split_steps() if steps_tried is None else steps_tried)[None, :]
-    r = evidence["r"].to_numpy(dtype=float)[:, None]
-    sigma = evidence["sigma"].to_numpy(dtype=float)[:, None]
+    r = np.asarray(evidence["r"], dtype=float)[:, None]
+    sigma = np.asarray(evidence["sigma"], dtype=float)[:, None]
     move = r + steps
     cost = move_cost(move, sigma)
     expected = spike_expected(np.abs(move) / sigma)
-    noise = evidence["volume_noise"].to_numpy(dtype=float)[:, None]
-    spike = evidence["spike"].to_numpy(dtype=float)[:, None]
+    noise = np.asarray(evidence["volume_noise"], dtype=float)[:, None]
+    spike = np.asarray(evidence["spike"], dtype=float)[:, None]
     day = volume_cost(spike - steps - expected, np.hypot(noise, SPIKE_SPREAD + SPREAD_GROWTH * expected))
     cost = cost + np.where(np.isfinite(day), day, 0.0)
-    after = evidence["after"].to_numpy(dtype=float)[:, None]
-    counts = np.maximum(evidence["after_count"].to_numpy(dtype=float)[:, None], 1.0)
+    after = np.asarray(evidence["after"], dtype=float)[:, None]
+    counts = np.maximum(np.asarray(evidence["after_count"], dtype=float)[:, None], 1.0)
     spread = np.hypot(LEVEL_SPREAD + SPREAD_GROWTH * expected, noise * np.sqrt(1.0 / counts + 1.0 / VOLUME_SESSIONS))
     later = thin_cost((after - steps - AFTER_SHARE * expected) / spread)
     cost = cost + np.where(np.isfinite(later), later, 0.0)
     return cost + np.where(steps != 0.0, SPLIT_PRIOR, 0.0)
 
 
-def volume_agrees(evidence: pd.DataFrame, steps: np.ndarray) -> np.ndarray:
+def volume_agrees(evidence: Evidence, steps: np.ndarray) -> np.ndarray:
     """Whether share volume moved the split's way: the day's (and, once known, the later
     sessions') log volume jump is nearer the step ``ln k`` than 0, as it is when dollar volume
     carries on through a split. Without volume before the day there is no confirmation."""
     half = steps / 2.0
     direction = np.sign(steps)
-    day = (evidence["spike"].to_numpy() - half) * direction > 0
-    after = evidence["after"].to_numpy()
+    day = (np.asarray(evidence["spike"], dtype=float) - half) * direction > 0
+    after = np.asarray(evidence["after"], dtype=float)
     later = np.where(np.isfinite(after), (after - half) * direction > 0, True)
     agrees: np.ndarray = day & later
     return agrees
@@ -215,38 +150,24 @@ def find_splits(history: pd.DataFrame, announcements: pd.DataFrame | None = None
     day is confirmed with its ratio unless no split explains its price and volume better by
     ``ANNOUNCED_TRUST`` (the split's prior cost waived: it was announced).
     """
-    evidence = day_evidence(history)
-    r = evidence["r"].to_numpy()
-    weighed = np.isfinite(r) & ((np.abs(r) >= PRICE_SCREEN) | (np.abs(evidence["spike"].to_numpy()) >= VOLUME_SCREEN))
-    # Every term of a cost is >= 0, so a split costs at least SPLIT_PRIOR: a day that "no split"
-    # explains for less than that (plus the margin) needs no other hypothesis (exact, and fast).
-    screened = np.flatnonzero(weighed)
-    weighed[screened] = hypothesis_costs(evidence.iloc[screened], np.zeros(1))[:, 0] >= SPLIT_PRIOR + SUSPECT_MARGIN
-    announced_ratio = np.full(len(history), np.nan)
-    if announcements is not None and len(announcements):
-        keys = pd.MultiIndex.from_arrays([announcements["symbol"].astype(object), pd.to_datetime(announcements["ex_date"])])
-        ratios = pd.Series(announcements["ratio"].to_numpy(dtype=float), index=keys)
-        ratios = ratios[~ratios.index.duplicated(keep="last")]
-        every = pd.MultiIndex.from_arrays([history["symbol"].astype(object).to_numpy(), history["date"].to_numpy(dtype="datetime64[ns]")])
-        announced_ratio = ratios.reindex(every).to_numpy(dtype=float)
-        weighed |= np.isfinite(announced_ratio) & np.isfinite(r)
-    rows = evidence[weighed]
-    costs = hypothesis_costs(rows)
-    ordered = np.sort(costs[:, 1:], axis=1) if len(rows) else np.zeros((0, 2))
-    best = 1 + np.argmin(costs[:, 1:], axis=1) if len(rows) else np.array([], dtype=int)
+    announced_ratio = _announced_ratios(history, announcements)
+    evidence, positions = _weighed_days(history, announced_ratio)
+    costs = hypothesis_costs(evidence)
+    some = len(positions) > 0
+    ordered = np.sort(costs[:, 1:], axis=1) if some else np.zeros((0, 2))
+    best = 1 + np.argmin(costs[:, 1:], axis=1) if some else np.array([], dtype=int)
     margin = costs[:, 0] - ordered[:, 0]
-    ratio = np.exp(split_steps()[best]) if len(rows) else np.array([])
-    clear = (margin >= CONFIRM_MARGIN) & (ordered[:, 1] - ordered[:, 0] >= RATIO_MARGIN) & volume_agrees(rows, np.log(ratio))
+    ratio = np.exp(split_steps()[best]) if some else np.array([])
+    clear = (margin >= CONFIRM_MARGIN) & (ordered[:, 1] - ordered[:, 0] >= RATIO_MARGIN) & volume_agrees(evidence, np.log(ratio))
     verdict = np.where(clear, "confirmed", np.where(margin >= SUSPECT_MARGIN, "suspect", ""))
-    told = announced_ratio[weighed]
+    told = announced_ratio[positions]
     has_notice = np.isfinite(told)
     if has_notice.any():
-        announced_margin = _announced_margins(rows, told)
+        announced_margin = _announced_margins(evidence, told)
         use = has_notice & (announced_margin > -ANNOUNCED_TRUST)
         ratio = np.where(use, told, ratio)
         margin = np.where(use, announced_margin, margin)
         verdict = np.where(use, "confirmed", verdict)
-    positions = np.flatnonzero(weighed)
     found = pd.DataFrame(
         {
             "symbol": history["symbol"].iloc[positions].astype(object).to_numpy(),
@@ -262,15 +183,53 @@ def find_splits(history: pd.DataFrame, announcements: pd.DataFrame | None = None
     return found.loc[:, SPLIT_COLUMNS].reset_index(drop=True)
 
 
-def _announced_margins(rows: pd.DataFrame, told: np.ndarray) -> np.ndarray:
+def _announced_margins(evidence: Evidence, told: np.ndarray) -> np.ndarray:
     """Per row, how much cheaper the announced ratio ``told`` (NaN: none) explains the day, by
     price and volume, than no split: the announcement stands in for the split's prior cost."""
-    margins = np.full(len(rows), np.nan)
+    margins = np.full(len(told), np.nan)
     for ratio in np.unique(told[np.isfinite(told)]):
         mine = np.flatnonzero(told == ratio)
-        costs = hypothesis_costs(rows.iloc[mine], np.array([0.0, np.log(ratio)]))
+        costs = hypothesis_costs({name: values[mine] for name, values in evidence.items()}, np.array([0.0, np.log(ratio)]))
         margins[mine] = costs[:, 0] - (costs[:, 1] - SPLIT_PRIOR)
     return margins
+
+
+def _announced_ratios(history: pd.DataFrame, announcements: pd.DataFrame | None) -> np.ndarray:
+    """Per row of ``history``, the ratio of the split announced for its (symbol, date); NaN when none.
+    Only the rows of announced symbols are matched: a few, not the whole history."""
+    announced_ratio = np.full(len(history), np.nan)
+    if announcements is None or not len(announcements):
+        return announced_ratio
+    keys = pd.MultiIndex.from_arrays([announcements["symbol"].astype(object), pd.to_datetime(announcements["ex_date"])])
+    ratios = pd.Series(announcements["ratio"].to_numpy(dtype=float), index=keys)
+    ratios = ratios[~ratios.index.duplicated(keep="last")]
+    rows = np.flatnonzero(history["symbol"].isin(set(keys.get_level_values(0))).to_numpy())
+    named = history.iloc[rows]
+    every = pd.MultiIndex.from_arrays([named["symbol"].astype(object).to_numpy(), named["date"].to_numpy(dtype="datetime64[ns]")])
+    announced_ratio[rows] = ratios.reindex(every).to_numpy(dtype=float)
+    return announced_ratio
+
+
+def _weighed_days(history: pd.DataFrame, announced_ratio: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The evidence of the days worth weighing against every ratio, and their rows in ``history``:
+    days whose raw move or volume jump passes the screens and that "no split" does not already
+    explain, and announced days with a return. Screened chunk by chunk (``evidence_chunks``)."""
+    parts: list[dict[str, np.ndarray]] = []
+    rows: list[np.ndarray] = []
+    for begin, columns in evidence_chunks(history):
+        r = columns["r"]
+        finite = np.isfinite(r)
+        weighed = finite & np.isfinite(announced_ratio[begin : begin + len(r)])
+        screened = np.flatnonzero(finite & ((np.abs(r) >= PRICE_SCREEN) | (np.abs(columns["spike"]) >= VOLUME_SCREEN)))
+        # Every term of a cost is >= 0, so a split costs at least SPLIT_PRIOR: a day that "no
+        # split" explains for less than that (plus the margin) needs no other hypothesis (exact).
+        unexplained = hypothesis_costs({name: values[screened] for name, values in columns.items()}, np.zeros(1))[:, 0]
+        weighed[screened[unexplained >= SPLIT_PRIOR + SUSPECT_MARGIN]] = True
+        kept = np.flatnonzero(weighed)
+        parts.append({name: values[kept] for name, values in columns.items()})
+        rows.append(kept + begin)
+    evidence = {name: np.concatenate([part[name] for part in parts]) if parts else np.array([]) for name in EVIDENCE_COLUMNS}
+    return evidence, np.concatenate(rows) if rows else np.array([], dtype=np.int64)
 
 
 def _echoes(found: pd.DataFrame) -> pd.Series:

@@ -27,14 +27,16 @@ def history_start(as_of: date, lookback_days: int) -> date:
     return window_start(as_of, max(lookback_days, HISTORY_DAYS))
 
 
-def bars_between(bars: pd.DataFrame, first: date, last: date) -> pd.DataFrame:
-    """The rows of ``bars`` dated in [first, last] (``date`` holds midnight timestamps)."""
-    return bars[(bars["date"] >= pd.Timestamp(first)) & (bars["date"] <= pd.Timestamp(last))]
+def bars_between(bars: pd.DataFrame, first: date, last: date, columns: list[str] | None = None) -> pd.DataFrame:
+    """The rows of ``bars`` dated in [first, last] (``date`` holds midnight timestamps); with
+    ``columns``, only those (cut together: no copy of the other columns is made)."""
+    inside = (bars["date"] >= pd.Timestamp(first)) & (bars["date"] <= pd.Timestamp(last))
+    return bars[inside] if columns is None else bars.loc[inside, columns]
 
 
-def window_bars(bars: pd.DataFrame, as_of: date, lookback_days: int) -> pd.DataFrame:
-    """The bars dated in the window, as pandas ``rolling("180D")`` sees them."""
-    return bars_between(bars, window_start(as_of, lookback_days), as_of)
+def window_bars(bars: pd.DataFrame, as_of: date, lookback_days: int, columns: list[str] | None = None) -> pd.DataFrame:
+    """The bars dated in the window, as pandas ``rolling("180D")`` sees them (``columns``: only those)."""
+    return bars_between(bars, window_start(as_of, lookback_days), as_of, columns)
 
 
 def window_sessions(as_of: date, lookback_days: int) -> pd.DatetimeIndex:

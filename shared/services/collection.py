@@ -19,7 +19,7 @@ import pandas as pd
 from shared.adapters.archive import Archive, bars_key, changes_key, chart_key, positions_key, report_key
 from shared.adapters.layout import omitted_key, window_key
 from shared.adapters.object_keys import STALE_TEMPORARY_SECONDS
-from shared.core.analytics import build_report
+from shared.core.analytics import build_report, repaired_history
 from shared.core.changes import compare_reports
 from shared.core.charts import chart_points
 from shared.core.context import carry_stored_high
@@ -116,7 +116,8 @@ class Collection:
             bars, keep = self._days.joined(stored, fetched)
             previous_day, previous, readable = prior.result()
             announcements = announced.result()
-            report = build_report(bars, self._universe, target, self._lookback_days, announcements=announcements)
+            repaired = repaired_history(bars, target, self._lookback_days, announcements)
+            report = build_report(bars, self._universe, target, self._lookback_days, announcements=announcements, repaired=repaired)
             report = carry_stored_high(report, previous, target, previous_day, self._lookback_days)
             summary.ranked = int(report["rank"].notna().sum())
             summary.excluded = int(report["rank"].isna().sum())
@@ -130,7 +131,8 @@ class Collection:
             summary.report_key = report_key(target)
             summary.report_written, kept = self._keep_first(summary, summary.report_key, lambda: archive.write_report(target, report), lambda: archive.read_report(target))
             report = report if kept is None else kept
-            self._write_chart(target, bars, summary, announcements)
+            self._write_chart(target, bars, summary, repaired)
+            del repaired
             summary.quality = count_flags(report["flags"])
             changes = self._store_changes(target, report, previous_day, previous, summary) if readable else None
             windowing.result()
@@ -244,13 +246,13 @@ class Collection:
             summary.quarantined.append(self._archive.quarantine(key, str(error), "rebuilt from verified bars") or key)
             return write(), None
 
-    def _write_chart(self, day: date, bars: pd.DataFrame, summary: RunSummary, announcements: pd.DataFrame | None) -> None:
-        """Store the day's chart object (the bot's ``/stock`` reads it), its splits repaired as
-        the report's are (the same announcements). Derived data: a failure is logged and the run
-        goes on, and ``/stock`` then draws from the bars instead."""
+    def _write_chart(self, day: date, bars: pd.DataFrame, summary: RunSummary, repaired: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+        """Store the day's chart object (the bot's ``/stock`` reads it), drawn from the report's
+        ``repaired`` history (the split analysis runs once). Derived data: a failure is logged
+        and the run goes on, and ``/stock`` then draws from the bars instead."""
 
         def write() -> bool:
-            return self._archive.write_chart(day, chart_points(bars, day, self._lookback_days, announcements=announcements))
+            return self._archive.write_chart(day, chart_points(bars, day, self._lookback_days, repaired=repaired))
 
         try:
             self._keep_first(summary, chart_key(day), write, lambda: self._archive.read_chart(day))

@@ -227,6 +227,22 @@ def test_chart_points_draw_a_repaired_split_and_say_so() -> None:
     assert max(document["symbols"]["FLAT"]) == pytest.approx(peak * 4, abs=1e-4)  # untouched
 
 
+def test_chart_points_draw_the_history_the_report_repaired_when_given_it() -> None:
+    from shared.core.analytics import build_report, history_bars, repaired_history
+
+    bars, peak = split_bars()
+    as_of = date(2026, 11, 27)
+    universe = pd.DataFrame({"symbol": ["SPL", "FLAT"], "name": ["Split Co", "Flat Co"], "sector": ["Energy", "Energy"]})
+    repaired = repaired_history(bars, as_of, 180)
+    assert chart_points(bars, as_of, 180, repaired=repaired) == chart_points(bars, as_of, 180)
+    pd.testing.assert_frame_equal(build_report(bars, universe, as_of, repaired=repaired), build_report(bars, universe, as_of))
+    # What it is given is what it draws: the raw history, with no split found, shows the cliff.
+    raw = (history_bars(bars, as_of, 180), repaired[1].iloc[:0])
+    document = chart_points(bars, as_of, 180, repaired=raw)
+    assert document["split_adjusted"] == []
+    assert max(document["symbols"]["SPL"]) > 2 * peak  # the raw closes before the 4:1 split
+
+
 def test_stock_view_says_its_chart_is_split_adjusted() -> None:
     from shared.bot.views import stock
     from shared.services.stocks import Chart, StockRow
