@@ -8,6 +8,7 @@ Each webhook request publishes ``WebhookRequests``, ``WebhookLatency`` and ``Web
 """
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -17,6 +18,7 @@ from shared.telemetry import NAMESPACE, logger, metrics
 
 _REQUEST_KEYS = ["function_name", "function_memory_size", "function_arn", "function_request_id", "cold_start", "path", "method"]
 _state = {"cold": True}
+_METRICS_LOCK = threading.Lock()
 
 
 def note_command(name: str | None) -> None:
@@ -51,10 +53,14 @@ def _finish(response: Response) -> Response:
 
         elapsed_ms = (time.perf_counter() - float(g.get("started", time.perf_counter()))) * 1000
         failed = response.status_code >= 500 or bool(g.get("failed"))
-        metrics.add_metric(name="WebhookRequests", unit="Count", value=1)
-        metrics.add_metric(name="WebhookErrors", unit="Count", value=1 if failed else 0)
-        metrics.add_metric(name="WebhookLatency", unit="Milliseconds", value=round(elapsed_ms, 2))
-        metrics.flush_metrics()
+        # Powertools' Metrics is one shared buffer: under a threaded server (waitress) another
+        # request could flush this one's metrics first and leave this flush empty, which raises.
+        # One request adds and flushes at a time (Lambda runs one request per process anyway).
+        with _METRICS_LOCK:
+            metrics.add_metric(name="WebhookRequests", unit="Count", value=1)
+            metrics.add_metric(name="WebhookErrors", unit="Count", value=1 if failed else 0)
+            metrics.add_metric(name="WebhookLatency", unit="Milliseconds", value=round(elapsed_ms, 2))
+            metrics.flush_metrics()
         command = g.get("command")
         if command:
             with single_metric(name="Commands", unit=MetricUnit.Count, value=1, namespace=NAMESPACE, default_dimensions=metrics.default_dimensions) as metric:

@@ -17,8 +17,9 @@ import bench
 from bench._harness import DEFAULT_RUNS, load, print_section, save, write_results
 
 
-#: Modules of the package that are commands of their own, not benchmarks.
-NOT_BENCHMARKS = frozenset({"backtest"})
+#: Modules of the package that are commands of their own, not benchmarks. ``cold_start`` builds
+#: the Lambda package and prints its own table (``python -m bench.cold_start``), outside the runner.
+NOT_BENCHMARKS = frozenset({"backtest", "cold_start"})
 
 
 def _available() -> list[str]:

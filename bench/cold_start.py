@@ -117,3 +117,7 @@ def main() -> None:
             task.chmod(0o755)
     finally:
         server.stop()
+
+
+if __name__ == "__main__":
+    main()
