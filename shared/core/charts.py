@@ -72,16 +72,15 @@ def chart_points(
     as_of: date,
     lookback_days: int,
     width: int = CHART_WIDTH,
-    announcements: pd.DataFrame | None = None,
     repaired: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> dict[str, Any]:
     """Every symbol's window of closes reduced to ``width`` points (``reduce_closes``), carried
     forward over days a symbol has no bar, as a JSON-ready document. Symbols without any close in
-    the window are left out. Confirmed splits (with the broker's ``announcements`` when given) are
-    undone first, as in the report; ``split_adjusted`` lists the symbols whose prices that changed.
-    ``repaired``: ``repaired_history``'s result for the same arguments, when the caller has it
-    (the report's): the split analysis is then not run again."""
-    history, splits = repaired_history(bars, as_of, lookback_days, announcements) if repaired is None else repaired
+    the window are left out. Confirmed splits are undone first, as in the report; ``split_adjusted``
+    lists the symbols whose prices that changed. ``repaired``: ``repaired_history``'s result for
+    the same arguments (with the broker's announcements, if any), when the caller has it (the
+    report's): the split analysis is then not run again."""
+    history, splits = repaired_history(bars, as_of, lookback_days) if repaired is None else repaired
     window = window_bars(history, as_of, lookback_days, ["symbol", "date", "close"])
     days, names, wide = _closes_by_day(window)
     if len(days) == 0:

@@ -115,9 +115,8 @@ class Collection:
             # the last row of a (symbol, date), the fetched one.
             bars, keep = self._days.joined(stored, fetched)
             previous_day, previous, readable = prior.result()
-            announcements = announced.result()
-            repaired = repaired_history(bars, target, self._lookback_days, announcements)
-            report = build_report(bars, self._universe, target, self._lookback_days, announcements=announcements, repaired=repaired)
+            repaired = repaired_history(bars, target, self._lookback_days, announced.result())
+            report = build_report(bars, self._universe, target, self._lookback_days, repaired=repaired)
             report = carry_stored_high(report, previous, target, previous_day, self._lookback_days)
             summary.ranked = int(report["rank"].notna().sum())
             summary.excluded = int(report["rank"].isna().sum())
