@@ -110,13 +110,20 @@ def judge(raw: pd.DataFrame, landed: np.ndarray, announcements: pd.DataFrame | N
 def verdicts(evidence: Evidence) -> pd.DataFrame:
     """One row per (ratio, offset, injected day): ``verdict`` ('' when nothing was seen) and
     ``false_depth`` (the reported drawdown that day minus the true one, 0 when excluded)."""
-    rows = []
-    for ratio in SPLIT_RATIOS:
-        for offset in (*OFFSETS, None):
-            raw, landed = evidence.raw_copy(ratio, offset)
-            verdict = judge(raw, landed)
-            rows.append(verdict.assign(injected=ratio, offset=-1 if offset is None else offset, day=np.arange(len(landed)), **false_depths(evidence, raw, verdict, landed)))
-    return pd.concat(rows, ignore_index=True)
+    return pd.concat([judged(evidence, ratio, offset) for ratio in SPLIT_RATIOS for offset in (*OFFSETS, None)], ignore_index=True)
+
+
+def notices_for(raw: pd.DataFrame, landed: np.ndarray, ratio: float) -> pd.DataFrame:
+    """A broker's announcement of a ``ratio`` split on each injected day of ``raw``."""
+    return pd.DataFrame({"symbol": raw["symbol"].to_numpy()[landed], "ex_date": raw["date"].to_numpy()[landed], "ratio": ratio})
+
+
+def judged(evidence: Evidence, ratio: float, offset: int | None, announced: bool = False) -> pd.DataFrame:
+    """The verdicts on the injected ``ratio`` splits cut ``offset`` sessions after (announced or
+    not), with the injected ratio, offset (-1: not cut), day and false depth of each."""
+    raw, landed = evidence.raw_copy(ratio, offset)
+    verdict = judge(raw, landed, notices_for(raw, landed, ratio) if announced else None)
+    return verdict.assign(injected=ratio, offset=-1 if offset is None else offset, day=np.arange(len(landed)), **false_depths(evidence, raw, verdict, landed))
 
 
 def false_depths(evidence: Evidence, raw: pd.DataFrame, verdict: pd.DataFrame, landed: np.ndarray) -> dict[str, np.ndarray]:
@@ -268,12 +275,9 @@ def announced(evidence: Evidence) -> tuple[pd.DataFrame, dict[str, int]]:
     rows, applied = [], {"random": 0, "largest": 0}
     for ratio in SPLIT_RATIOS:
         for offset in ANNOUNCED_OFFSETS:
-            raw, landed = evidence.raw_copy(ratio, offset)
-            notices = pd.DataFrame({"symbol": raw["symbol"].to_numpy()[landed], "ex_date": raw["date"].to_numpy()[landed], "ratio": ratio})
-            verdict = judge(raw, landed, notices)
-            rows.append(verdict.assign(injected=ratio, offset=-1 if offset is None else offset, day=np.arange(len(landed)), **false_depths(evidence, raw, verdict, landed)))
-            adjusted, _ = evidence.raw_copy(1.0, offset)
-            confirmed = (judge(adjusted, landed, notices)["verdict"] == "confirmed").to_numpy()
+            rows.append(judged(evidence, ratio, offset, announced=True))
+            adjusted, landed = evidence.raw_copy(1.0, offset)
+            confirmed = (judge(adjusted, landed, notices_for(adjusted, landed, ratio))["verdict"] == "confirmed").to_numpy()
             applied["largest"] += int(confirmed[:INJECTED_TOP].sum())
             applied["random"] += int(confirmed[INJECTED_TOP:].sum())
     return pd.concat(rows, ignore_index=True), applied
