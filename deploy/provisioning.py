@@ -4,8 +4,9 @@ Creates or brings to the declared state, and reports each as created, updated or
 - the data bucket: public access blocked, encrypted (SSE-S3), versioned, and a
   lifecycle that never expires a current object of the history (only old versions of the few
   pointers, after 30 days, and abandoned multipart uploads); the bot's handled-update markers
-  (``<stage prefix>/state/updates/``) expire after 2 days, one rule per stage, each stage's
-  rule kept when another stage is set up;
+  (``<stage prefix>/state/updates/``) expire after 2 days, and the window snapshots
+  (``<stage prefix>/windows/``, a derived cache of which only the newest is read) after 10 days;
+  one rule of each per stage, each stage's rules kept when another stage is set up;
 - the SSM parameters under the stage's path: secrets as SecureString (the AWS-managed SSM key),
   the allowed users and the admin chat as String; values from the environment or prompts, the
   webhook secret and the link-signing key generated when absent;
@@ -55,24 +56,40 @@ LIFECYCLE = {
 MARKER_RULE = "dipwatch-update-markers-"
 #: Days a marker lives: Telegram redelivers an update for at most 24 hours.
 MARKER_DAYS = 2
+#: The ID of a stage's rule that expires its window snapshots: ``dipwatch-window-snapshots-<prefix>``.
+WINDOW_RULE = "dipwatch-window-snapshots-"
+#: Where the snapshots live (``shared.adapters.layout.window_key``).
+WINDOWS_PREFIX = "windows/"
+#: Days a snapshot lives. A run reads only the newest up to its day; after a longer outage it
+#: reads the CSVs (the source of truth) and writes a new one.
+WINDOW_DAYS = 10
+#: Prefixes of the rules that belong to one stage each.
+_STAGE_RULES = (MARKER_RULE, WINDOW_RULE)
 
 
-def marker_rule(prefix: str) -> dict[str, Any]:
-    """The lifecycle rule that expires one stage's update markers (and their old versions)."""
+def _expiry_rule(rule: str, prefix: str, under: str, days: int) -> dict[str, Any]:
     return {
-        "ID": f"{MARKER_RULE}{prefix}",
-        "Filter": {"Prefix": f"{prefix}/{MARKERS_PREFIX}"},
+        "ID": f"{rule}{prefix}",
+        "Filter": {"Prefix": f"{prefix}/{under}"},
         "Status": "Enabled",
-        "Expiration": {"Days": MARKER_DAYS},
+        "Expiration": {"Days": days},
         "NoncurrentVersionExpiration": {"NoncurrentDays": 1},
     }
 
 
+def stage_rules(prefix: str) -> list[dict[str, Any]]:
+    """The lifecycle rules of the stage at ``prefix``: its update markers and its window snapshots
+    expire (with their old versions); nothing of its history does."""
+    return [_expiry_rule(MARKER_RULE, prefix, MARKERS_PREFIX, MARKER_DAYS), _expiry_rule(WINDOW_RULE, prefix, WINDOWS_PREFIX, WINDOW_DAYS)]
+
+
 def lifecycle(prefix: str, current: list[dict[str, Any]]) -> dict[str, Any]:
-    """The bucket's lifecycle for the stage at ``prefix``: the history's rule, this stage's marker
-    rule, and the marker rules of the other stages that share the bucket, in ID order."""
-    others = [rule for rule in current if str(rule.get("ID", "")).startswith(MARKER_RULE) and rule["ID"] != f"{MARKER_RULE}{prefix}"]
-    return {"Rules": sorted([*LIFECYCLE["Rules"], *others, marker_rule(prefix)], key=lambda rule: str(rule["ID"]))}
+    """The bucket's lifecycle for the stage at ``prefix``: the history's rule, this stage's rules,
+    and the rules of the other stages that share the bucket, in ID order."""
+    own = stage_rules(prefix)
+    ids = {rule["ID"] for rule in own}
+    others = [rule for rule in current if str(rule.get("ID", "")).startswith(_STAGE_RULES) and rule["ID"] not in ids]
+    return {"Rules": sorted([*LIFECYCLE["Rules"], *others, *own], key=lambda rule: str(rule["ID"]))}
 
 
 PUBLIC_ACCESS_BLOCK = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}

@@ -41,8 +41,10 @@ def test_bootstrap_creates_everything_then_changes_nothing(mocked_aws: None) -> 
     assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     lifecycle = s3.get_bucket_lifecycle_configuration(Bucket="dipwatch-data")["Rules"]
     expiring = [rule for rule in lifecycle if "Expiration" in rule]
-    assert [rule["Filter"]["Prefix"] for rule in expiring] == ["prod/state/updates/"]  # only the update markers expire
-    assert expiring[0]["Expiration"] == {"Days": 2}
+    # only the update markers and the window snapshots (a derived cache) expire; no stored history does
+    assert {rule["Filter"]["Prefix"]: rule["Expiration"] for rule in expiring} == {"prod/state/updates/": {"Days": 2}, "prod/windows/": {"Days": 10}}
+    history = ["prod/bars/2026-11-27.csv", "prod/reports/2026-11-27.csv", "prod/runs/x.json", "prod/additions/2026-11-27.1.csv"]
+    assert not [key for key in history for rule in expiring if key.startswith(rule["Filter"]["Prefix"])]
     assert s3.get_bucket_versioning(Bucket="dipwatch-data")["Status"] == "Enabled"
 
     ssm = session.client("ssm")
@@ -129,6 +131,6 @@ def test_each_stage_keeps_its_marker_rule_in_the_shared_bucket(mocked_aws: None)
     changes = provision("dev", session, {**GIVEN, "TELEGRAM_ADMIN_CHAT": "-1"}, no_prompt)
     assert "updated" in {change.action for change in changes if change.resource.endswith("lifecycle")}
     rules = session.client("s3").get_bucket_lifecycle_configuration(Bucket="dipwatch-data")["Rules"]
-    assert sorted(rule["Filter"]["Prefix"] for rule in rules if "Expiration" in rule) == ["dev/state/updates/", "prod/state/updates/"]
+    assert sorted(rule["Filter"]["Prefix"] for rule in rules if "Expiration" in rule) == ["dev/state/updates/", "dev/windows/", "prod/state/updates/", "prod/windows/"]
     again = provision("prod", session, {}, no_prompt)
     assert {change.action for change in again} == {"unchanged"}
