@@ -27,6 +27,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from shared.core.symbol_runs import run_medians, sorted_runs
+
 #: Every flag name, in the order they are written in a report's ``flags`` column.
 FLAG_NAMES: tuple[str, ...] = (
     "missing_bars",
@@ -82,11 +84,33 @@ def _run_codes(bars: pd.DataFrame) -> np.ndarray | None:
 def robust_z(log_return: pd.Series, symbol: pd.Series) -> pd.Series:
     """|r - median| / (1.4826 * MAD) per symbol; NaN where the return is NaN, the symbol has
     fewer than ``OUTLIER_MIN_RETURNS`` returns or its MAD is (numerically) 0."""
+    runs = sorted_runs(symbol)
+    if runs is not None:  # rows in runs of symbols (as the analytics' window): medians on arrays
+        z = _run_robust_z(log_return.to_numpy(dtype=float), *runs)
+        if z is not None:
+            return pd.Series(z, index=log_return.index)
     grouped = log_return.groupby(symbol, sort=False)
     deviation = (log_return - grouped.transform("median")).abs()
     scale = deviation.groupby(symbol, sort=False).transform("median") * MAD_TO_SIGMA
     usable = (scale > MIN_ROBUST_SCALE) & (grouped.transform("count") >= OUTLIER_MIN_RETURNS)
     return deviation / scale.where(usable)
+
+
+def _run_robust_z(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
+    """``robust_z`` over runs of rows, one per symbol (None: the runs are too uneven for arrays)."""
+    lengths = ends - starts
+    medians = run_medians(values, starts, ends)
+    if medians is None:
+        return None
+    deviation = np.abs(values - np.repeat(medians, lengths))
+    scales = run_medians(deviation, starts, ends)
+    if scales is None:
+        return None
+    scale = np.repeat(scales * MAD_TO_SIGMA, lengths)
+    count = np.repeat(np.add.reduceat((~np.isnan(values)).astype(np.int64), starts), lengths)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z: np.ndarray = deviation / np.where((scale > MIN_ROBUST_SCALE) & (count >= OUTLIER_MIN_RETURNS), scale, np.nan)
+    return z
 
 
 def bad_price_rows(bars: pd.DataFrame) -> pd.Series:

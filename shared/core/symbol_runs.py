@@ -65,3 +65,35 @@ def run_tail_means(values: np.ndarray, starts: np.ndarray, ends: np.ndarray, bar
     with np.errstate(invalid="ignore", divide="ignore"):
         means = np.where(present > 0, sums / np.maximum(present, 1), np.nan)
     return np.where(ends - starts >= bars, means, np.nan)
+
+
+def sorted_runs(symbol: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """The first and one-past-last row of each run of a categorical ``symbol`` whose codes never
+    decrease (rows sorted by symbol, as the analytics' frames are); None otherwise."""
+    if not isinstance(symbol.dtype, pd.CategoricalDtype) or not len(symbol):
+        return None
+    codes = symbol.cat.codes.to_numpy()
+    if codes[0] < 0 or bool((codes[1:] < codes[:-1]).any()):
+        return None
+    ends = np.flatnonzero(np.r_[codes[1:] != codes[:-1], True]) + 1
+    return np.r_[0, ends[:-1]].astype(np.int64), ends
+
+
+def run_medians(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
+    """The median of each run's non-NaN values (NaN when none), as pandas' groupby median: the
+    mean of the two middle values of an even count. The runs are sorted as rows of one padded
+    matrix, so None when that matrix would be much larger than ``values`` (a few long runs)."""
+    lengths = ends - starts
+    if not len(starts):
+        return np.array([], dtype=float)
+    width = int(lengths.max())
+    if width * len(starts) > 4 * len(values) + 4096:
+        return None
+    matrix = np.full((len(starts), width), np.nan)
+    matrix[np.repeat(np.arange(len(starts)), lengths), np.arange(len(values)) - np.repeat(starts, lengths)] = values
+    matrix.sort(axis=1)  # NaN last
+    count = np.add.reduceat((~np.isnan(values)).astype(np.int64), starts)
+    rows = np.arange(len(starts))
+    low, high = matrix[rows, np.maximum(count - 1, 0) // 2], matrix[rows, count // 2]
+    medians: np.ndarray = np.where(count > 0, (low + high) / 2.0, np.nan)
+    return medians
