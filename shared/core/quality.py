@@ -132,17 +132,43 @@ def flag_symbols(window: pd.DataFrame, as_of: date, sessions: pd.DatetimeIndex, 
     the history (None: none).
     """
     end = pd.Timestamp(as_of)
+    sessions = pd.DatetimeIndex(sessions)
+    z = robust_z(window["log_return"], window["symbol"])
+    rows = {
+        "bad_price": bad_price_rows(window).to_numpy(),
+        "zero_volume": (window["volume"] <= 0).to_numpy(),
+        "outlier_return": (z > OUTLIER_Z).to_numpy(),
+    }
+    codes = _run_codes(window)
+    summary = _grouped_summary(window, sessions, rows) if codes is None else _run_summary(window, codes, sessions, rows)
+    first_date = summary["first_date"]
+    expected = len(sessions) - sessions.searchsorted(first_date.to_numpy(), side="left")
+    first_session = sessions[0] if len(sessions) else end
+    flags = pd.DataFrame(
+        {
+            "missing_bars": (expected - summary["present"].to_numpy()) > 0,
+            "stale": ((summary["last_date"] < end) | summary["repeated_last"]).to_numpy(),
+            "bad_price": summary["bad_price"].to_numpy(),
+            "zero_volume": summary["zero_volume"].to_numpy(),
+            "split_suspect": _has_split(splits, "suspect", summary.index, after=first_date),
+            "split_adjusted": _has_split(splits, "confirmed", summary.index),
+            "outlier_return": summary["outlier_return"].to_numpy(),
+            "short_history": (first_date > first_session).to_numpy(),
+        },
+        index=summary.index,
+    )
+    flags.index.name = "symbol"
+    return flags.loc[:, list(FLAG_NAMES)].astype(bool)
+
+
+def _grouped_summary(window: pd.DataFrame, sessions: pd.DatetimeIndex, rows: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Per symbol (sorted): first and last date, sessions present, whether the last bar repeats
+    the one before, and whether any row carries each of ``rows``' flags (a groupby each)."""
     symbol = window["symbol"]
     by_symbol = window.groupby("symbol", sort=True)
     first_date = by_symbol["date"].min()
-    last_date = by_symbol["date"].max()
-
-    sessions = pd.DatetimeIndex(sessions)
     on_session = window[window["date"].isin(sessions)].drop_duplicates(["symbol", "date"])
     present = on_session.groupby("symbol")["date"].size().reindex(first_date.index, fill_value=0)
-    expected = len(sessions) - sessions.searchsorted(first_date.to_numpy(), side="left")
-    missing = (expected - present.to_numpy()) > 0
-
     # Each symbol's last bar against the bar before it (only those rows: no shifted copy of all).
     last_rows = np.flatnonzero(~symbol.duplicated(keep="last").to_numpy())
     before = np.maximum(last_rows - 1, 0)
@@ -152,33 +178,40 @@ def flag_symbols(window: pd.DataFrame, as_of: date, sessions: pd.DatetimeIndex, 
         values = window[column].to_numpy()
         repeated &= values[before] == values[last_rows]
     repeated_last = pd.Series(repeated, index=symbols[last_rows]).groupby(level=0).any()
+    any_row = pd.DataFrame(rows, index=pd.Index(symbol)).groupby(level=0).any().reindex(first_date.index, fill_value=False)
+    return any_row.assign(
+        first_date=first_date,
+        last_date=by_symbol["date"].max(),
+        present=present,
+        repeated_last=repeated_last.reindex(first_date.index, fill_value=False),
+    )
 
-    z = robust_z(window["log_return"], symbol)
-    row_flags = pd.DataFrame(
+
+def _run_summary(window: pd.DataFrame, codes: np.ndarray, sessions: pd.DatetimeIndex, rows: dict[str, np.ndarray]) -> pd.DataFrame:
+    """``_grouped_summary`` of a window sorted by symbol codes and date (see ``_run_codes``): the
+    same numbers from each run's first and last row and sums over the runs."""
+    ends = np.flatnonzero(np.r_[codes[1:] != codes[:-1], True]) + 1
+    starts = np.r_[0, ends[:-1]]
+    stamps = window["date"].to_numpy(dtype="datetime64[ns]")
+    fresh = np.r_[True, (codes[1:] != codes[:-1]) | (stamps[1:] != stamps[:-1])]  # duplicates are adjacent
+    on_session = np.isin(stamps, sessions.to_numpy(dtype="datetime64[ns]")) & fresh
+    last, before = ends - 1, np.maximum(ends - 2, 0)
+    repeated = ends - starts > 1
+    for column in ("open", "high", "low", "close", "volume"):
+        values = window[column].to_numpy()
+        repeated &= values[before] == values[last]
+    index = pd.CategoricalIndex(window["symbol"].iloc[starts], name="symbol")
+    summary = {name: np.logical_or.reduceat(flagged, starts) for name, flagged in rows.items()}
+    return pd.DataFrame(
         {
-            "bad_price": bad_price_rows(window).to_numpy(),
-            "zero_volume": (window["volume"] <= 0).to_numpy(),
-            "outlier_return": (z > OUTLIER_Z).to_numpy(),
+            **summary,
+            "first_date": stamps[starts],
+            "last_date": stamps[last],
+            "present": np.add.reduceat(on_session.astype(np.int64), starts),
+            "repeated_last": repeated,
         },
-        index=pd.Index(symbol),  # categorical when the analytics made it so: grouped by its codes
+        index=index,
     )
-    any_row = row_flags.groupby(level=0).any().reindex(first_date.index, fill_value=False)
-    first_session = sessions[0] if len(sessions) else end
-    flags = pd.DataFrame(
-        {
-            "missing_bars": missing,
-            "stale": ((last_date < end) | repeated_last.reindex(first_date.index, fill_value=False)).to_numpy(),
-            "bad_price": any_row["bad_price"].to_numpy(),
-            "zero_volume": any_row["zero_volume"].to_numpy(),
-            "split_suspect": _has_split(splits, "suspect", first_date.index, after=first_date),
-            "split_adjusted": _has_split(splits, "confirmed", first_date.index),
-            "outlier_return": any_row["outlier_return"].to_numpy(),
-            "short_history": (first_date > first_session).to_numpy(),
-        },
-        index=first_date.index,
-    )
-    flags.index.name = "symbol"
-    return flags.loc[:, list(FLAG_NAMES)].astype(bool)
 
 
 def _has_split(splits: pd.DataFrame | None, verdict: str, symbols: pd.Index, after: pd.Series | None = None) -> np.ndarray:
