@@ -19,8 +19,8 @@ import pandas as pd
 from shared.core.context import DIP_CONTEXT_COLUMNS, dip_context
 from shared.core.quality import explode_flags, flag_symbols, join_flags, with_log_returns
 from shared.core.splits import find_splits, repair_splits
-from shared.core.symbol_runs import run_tail_means, symbol_runs, unique_sorted
-from shared.core.window import history_start, window_bars, window_sessions
+from shared.core.symbol_runs import dated_runs, run_extreme, run_std, run_tail_means, symbol_runs, unique_sorted
+from shared.core.window import history_start, window_bars, window_sessions, window_start
 
 #: Columns of ``reports/D.csv``, in order.
 REPORT_COLUMNS = [
@@ -83,6 +83,9 @@ def compute_drawdowns(bars: pd.DataFrame, as_of: date, lookback_days: int = 180)
     - ``drawdown_pct``: (close / peak_close - 1) * 100, so 0 at a peak and negative below it;
     - ``days_since_peak``: calendar days from ``peak_date`` to ``as_of``.
     """
+    runs = dated_runs(bars)
+    if runs is not None:
+        return _run_drawdowns(bars, as_of, lookback_days, runs)
     window = window_bars(bars, as_of, lookback_days, ["symbol", "date", "close"])
     end = pd.Timestamp(as_of)
     today = window[window["date"] == end].drop_duplicates("symbol", keep="last").set_index("symbol")["close"]
@@ -99,6 +102,30 @@ def compute_drawdowns(bars: pd.DataFrame, as_of: date, lookback_days: int = 180)
     )
     result.index.name = "symbol"
     return result.reset_index().sort_values("symbol", kind="stable").reset_index(drop=True)
+
+
+def _run_drawdowns(bars: pd.DataFrame, as_of: date, lookback_days: int, starts: np.ndarray) -> pd.DataFrame:
+    """``compute_drawdowns`` on bars in dated symbol runs (see ``dated_runs``): run arithmetic."""
+    stamps = bars["date"].to_numpy(dtype="datetime64[ns]")
+    close = bars["close"].to_numpy(dtype=float)
+    end = np.datetime64(pd.Timestamp(as_of), "ns")
+    inside = (stamps >= np.datetime64(pd.Timestamp(window_start(as_of, lookback_days)), "ns")) & (stamps <= end)
+    today = np.maximum.reduceat(np.where(stamps == end, np.arange(len(stamps)), -1), starts) if len(starts) else starts
+    peak_close, peak_date = run_extreme(close, stamps, starts, inside, highest=True)
+    chosen = today >= 0
+    since = (end - peak_date[chosen]).astype("timedelta64[D]").astype(np.int64)
+    result = pd.DataFrame(
+        {
+            "symbol": bars["symbol"].iloc[starts[chosen]].to_numpy(),
+            "close": close[today[chosen]],
+            "peak_close": peak_close[chosen],
+            "peak_date": pd.Series(peak_date[chosen]).astype(bars["date"].dtype),  # the bars' unit (ns or us)
+        }
+    )
+    return result.assign(
+        drawdown_pct=(result["close"] / result["peak_close"] - 1.0) * 100.0,
+        days_since_peak=np.where(np.isnat(peak_date[chosen]), 0, since).astype("int64"),
+    )
 
 
 def has_excluding_flag(flags: pd.Series) -> pd.Series:
@@ -165,19 +192,37 @@ def compute_context(history: pd.DataFrame, window: pd.DataFrame, drawdowns: pd.D
     for bars in MOVING_AVERAGE_BARS:
         average = pd.Series(run_tail_means(closes, starts, ends, bars), index=names).reindex(symbols)
         columns[f"dist_ma{bars}_pct"] = (close / average - 1.0) * 100.0
-    daily = window.groupby("symbol")["log_return"].std(ddof=1).reindex(symbols)
+    daily, trough_close, trough_date = _window_stats(window, drawdowns.set_index("symbol")["peak_date"], symbols)
     volatility = daily * np.sqrt(TRADING_DAYS_PER_YEAR) * 100.0
     columns["volatility_pct"] = volatility
     drawdown = drawdowns.set_index("symbol")["drawdown_pct"]
     columns["drawdown_vol"] = drawdown / volatility.where(volatility > MIN_VOLATILITY_PCT)
-    peak_date = drawdowns.set_index("symbol")["peak_date"]
-    since_peak = window[window["date"] >= window["symbol"].map(peak_date)]
-    trough_close = since_peak.groupby("symbol")["close"].min().reindex(symbols)
-    at_trough = since_peak[since_peak["close"] == since_peak["symbol"].map(trough_close)]
     columns["trough_close"] = trough_close
-    columns["trough_date"] = at_trough.groupby("symbol")["date"].max().reindex(symbols)
+    columns["trough_date"] = trough_date
     columns["rebound_pct"] = (close / trough_close - 1.0) * 100.0
     return pd.DataFrame(columns, index=symbols)
+
+
+def _window_stats(window: pd.DataFrame, peak_date: pd.Series, symbols: pd.Index) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Per symbol of ``symbols``: the daily log returns' standard deviation in the window, and
+    the lowest close since the peak (``peak_date``, by symbol) with the latest day it was reached."""
+    starts = dated_runs(window)
+    if starts is None:
+        daily = window.groupby("symbol")["log_return"].std(ddof=1).reindex(symbols)
+        since_peak = window[window["date"] >= window["symbol"].map(peak_date)]
+        trough_close = since_peak.groupby("symbol")["close"].min().reindex(symbols)
+        at_trough = since_peak[since_peak["close"] == since_peak["symbol"].map(trough_close)]
+        return daily, trough_close, at_trough.groupby("symbol")["date"].max().reindex(symbols)
+    names = pd.Index(window["symbol"].iloc[starts].to_numpy().astype(object), name="symbol")
+    stamps = window["date"].to_numpy(dtype="datetime64[ns]")
+    peaks = peak_date.reindex(names).to_numpy(dtype="datetime64[ns]")
+    after_peak = stamps >= np.repeat(peaks, np.diff(np.r_[starts, len(stamps)]))
+    low, low_date = run_extreme(window["close"].to_numpy(dtype=float), stamps, starts, after_peak, highest=False)
+    return (
+        pd.Series(run_std(window["log_return"].to_numpy(dtype=float), starts), index=names).reindex(symbols),
+        pd.Series(low, index=names).reindex(symbols),
+        pd.Series(low_date, index=names).astype(window["date"].dtype).reindex(symbols),
+    )
 
 
 def compute_scores(report: pd.DataFrame) -> pd.Series:
