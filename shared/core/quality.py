@@ -194,7 +194,7 @@ def _run_summary(window: pd.DataFrame, codes: np.ndarray, sessions: pd.DatetimeI
     starts = np.r_[0, ends[:-1]]
     stamps = window["date"].to_numpy(dtype="datetime64[ns]")
     fresh = np.r_[True, (codes[1:] != codes[:-1]) | (stamps[1:] != stamps[:-1])]  # duplicates are adjacent
-    on_session = np.isin(stamps, sessions.to_numpy(dtype="datetime64[ns]")) & fresh
+    on_session = _is_session(stamps, sessions) & fresh
     last, before = ends - 1, np.maximum(ends - 2, 0)
     repeated = ends - starts > 1
     for column in ("open", "high", "low", "close", "volume"):
@@ -212,6 +212,15 @@ def _run_summary(window: pd.DataFrame, codes: np.ndarray, sessions: pd.DatetimeI
         },
         index=index,
     )
+
+
+def _is_session(stamps: np.ndarray, sessions: pd.DatetimeIndex) -> np.ndarray:
+    """Whether each of ``stamps`` is one of ``sessions`` (a binary search: far quicker than np.isin)."""
+    days = np.unique(sessions.to_numpy(dtype="datetime64[ns]"))
+    if not len(days):
+        return np.zeros(len(stamps), dtype=bool)
+    found: np.ndarray = days[np.minimum(np.searchsorted(days, stamps), len(days) - 1)] == stamps
+    return found
 
 
 def _has_split(splits: pd.DataFrame | None, verdict: str, symbols: pd.Index, after: pd.Series | None = None) -> np.ndarray:
