@@ -33,7 +33,7 @@ EVIDENCE_COLUMNS = ("r", "sigma", "spike", "after", "after_count", "volume_noise
 CHUNK_ROWS = 1 << 16
 
 
-def _run_means(values: np.ndarray, starts: np.ndarray, run_of: np.ndarray, least: int, final: bool) -> np.ndarray:
+def _run_means(values: np.ndarray, starts: np.ndarray, least: int, final: bool) -> np.ndarray:
     """Per row, the mean of the finite values of its run (NaN with fewer than ``least``: a short
     series cannot set a yardstick, its own jump would dominate it). ``final``: the chunk ends the
     history, whose last run is summed with a zero after it (numpy sums pairwise, so an extra term
@@ -42,8 +42,9 @@ def _run_means(values: np.ndarray, starts: np.ndarray, run_of: np.ndarray, least
     own = np.where(finite, values, 0.0)
     if not len(starts):
         return own
-    sums = np.add.reduceat(np.r_[own, 0.0] if final else own, starts)[run_of]
-    counts = np.add.reduceat(finite.astype(np.int64), starts)[run_of]
+    lengths = np.diff(np.r_[starts, len(values)])
+    sums = np.repeat(np.add.reduceat(np.r_[own, 0.0] if final else own, starts)[: len(starts)], lengths)
+    counts = np.repeat(np.add.reduceat(finite.astype(np.int64), starts), lengths)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(counts >= max(least, 1), sums / np.maximum(counts, 1), np.nan)
 
@@ -54,30 +55,29 @@ def _chunk_evidence(
     """``EVIDENCE_COLUMNS`` for whole runs ``[starts, ends)`` of ``close`` and ``volume`` (both
     the chunk's rows only); ``carried`` is the running log volume sum before the chunk, and the
     sum after it is returned with the columns; ``final``: the chunk ends the history."""
-    count = len(close)
-    run_of = np.repeat(np.arange(len(starts)), ends - starts)
-    first, last = starts[run_of], ends[run_of]
-    rows = np.arange(count)
+    lengths = ends - starts
+    first, last = np.repeat(starts, lengths), np.repeat(ends, lengths)
+    rows = np.arange(len(close))
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = close / np.r_[np.nan, close[:-1]]
-        r = np.where(rows > first, np.log(ratio), np.nan)
+        r = np.log(close / np.r_[np.nan, close[:-1]])
         log_volume = np.where(volume > 0, np.log(np.where(volume > 0, volume, 1.0)), np.nan)
+    r[starts] = np.nan  # each run's first day has no return
     r[~np.isfinite(r)] = np.nan
     traded = np.isfinite(log_volume)
     sums = np.cumsum(np.r_[carried, np.where(traded, log_volume, 0.0)])  # one running sum, chunk after chunk
     days = np.r_[0, np.cumsum(traded)]
     low = np.maximum(rows - VOLUME_SESSIONS, first)
     high = np.minimum(rows + 1 + VOLUME_SESSIONS, last)
-    after_rows = np.maximum(high, rows + 1)
-    before_count = days[rows] - days[low]
-    after_count = days[after_rows] - days[rows + 1]
+    # rows + 1 <= high always, so the sessions after are [rows + 1, high); sums[:-1] is sums[rows]
+    before_count = days[:-1] - days[low]
+    after_count = days[high] - days[1:]
     with np.errstate(divide="ignore", invalid="ignore"):
-        before = np.where(before_count >= MIN_VOLUME_SESSIONS, (sums[rows] - sums[low]) / before_count, np.nan)
-        after = np.where(after_count > 0, (sums[after_rows] - sums[rows + 1]) / after_count, np.nan) - before
+        before = np.where(before_count >= MIN_VOLUME_SESSIONS, (sums[:-1] - sums[low]) / before_count, np.nan)
+        after = np.where(after_count > 0, (sums[high] - sums[1:]) / after_count, np.nan) - before
     spike = log_volume - before
-    own = 1.25 * _run_means(np.minimum(np.abs(r), VOLATILITY_CAP), starts, run_of, MIN_VOLATILITY_RETURNS, final)
+    own = 1.25 * _run_means(np.minimum(np.abs(r), VOLATILITY_CAP), starts, MIN_VOLATILITY_RETURNS, final)
     sigma = np.maximum(np.where(np.isnan(own), TYPICAL_DAILY_VOLATILITY, own), MIN_DAILY_VOLATILITY)
-    noise = np.fmax(1.25 * _run_means(np.minimum(np.abs(spike), 1.5), starts, run_of, 1, final), 0.15)
+    noise = np.fmax(1.25 * _run_means(np.minimum(np.abs(spike), 1.5), starts, 1, final), 0.15)
     columns = {"r": r, "sigma": sigma, "spike": spike, "after": after, "after_count": after_count, "volume_noise": noise}
     return columns, float(sums[-1])
 
