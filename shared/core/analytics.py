@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from shared.core.context import DIP_CONTEXT_COLUMNS, dip_context
-from shared.core.quality import explode_flags, flag_symbols, join_flags, with_log_returns
+from shared.core.quality import FLAG_SEPARATOR, flag_symbols, join_flags, with_log_returns
 from shared.core.splits import find_splits, repair_splits
 from shared.core.symbol_runs import dated_runs, run_extreme, run_std, run_tail_means, symbol_runs, unique_sorted
 from shared.core.window import history_start, window_bars, window_sessions, window_start
@@ -130,9 +130,8 @@ def _run_drawdowns(bars: pd.DataFrame, as_of: date, lookback_days: int, starts: 
 
 def has_excluding_flag(flags: pd.Series) -> pd.Series:
     """True where a ``flags`` string holds a flag that keeps the symbol out of the ranking."""
-    names = explode_flags(flags.reset_index(drop=True))
-    excluded = names.isin(EXCLUDING_FLAGS).groupby(level=0).any().reindex(range(len(flags)), fill_value=False)
-    return pd.Series(excluded.to_numpy(dtype=bool), index=flags.index)
+    excluded = [isinstance(text, str) and not EXCLUDING_FLAGS.isdisjoint(text.split(FLAG_SEPARATOR)) for text in flags.to_numpy()]
+    return pd.Series(np.array(excluded, dtype=bool), index=flags.index)
 
 
 def ranked_rows(report: pd.DataFrame) -> pd.DataFrame:
@@ -241,8 +240,9 @@ def compute_scores(report: pd.DataFrame) -> pd.Series:
 def history_bars(bars: pd.DataFrame, as_of: date, lookback_days: int) -> pd.DataFrame:
     """The bars the analytics read for ``as_of``: dated from ``history_start`` to ``as_of``, one
     per (symbol, date), sorted by symbol and date (see ``unique_sorted``)."""
-    first = pd.Timestamp(history_start(as_of, lookback_days))
-    inside = (bars["date"] >= first) & (bars["date"] <= pd.Timestamp(as_of))
+    stamps = bars["date"].to_numpy(dtype="datetime64[ns]")
+    first, last = (np.datetime64(pd.Timestamp(day), "ns") for day in (history_start(as_of, lookback_days), as_of))
+    inside = (stamps >= first) & (stamps <= last)
     return unique_sorted(bars if bool(inside.all()) else bars[inside])
 
 
