@@ -82,7 +82,7 @@ def dip_context(history: pd.DataFrame, drawdowns: pd.DataFrame, as_of: date, ses
     stored = run_highs(history).reindex(symbols)
     year_first = pd.Timestamp(window_start(as_of, YEAR_DAYS))
     in_year = history["date"] >= year_first
-    year = run_highs(history if bool(in_year.all()) else history[in_year]).reindex(symbols)  # no copy when all are
+    year = stored if bool(in_year.all()) else run_highs(history[in_year]).reindex(symbols)  # the same highs when all are
     year_sessions = trading_days(year_first.date(), as_of)
     covered = stored["first_date"] <= (year_sessions[0] if len(year_sessions) else year_first)
     names, starts, ends = symbol_runs(history)
