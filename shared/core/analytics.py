@@ -147,16 +147,16 @@ def rank(report: pd.DataFrame) -> pd.DataFrame:
     integer column. With a ``score`` column, ``score_rank`` ranks the same rows by score
     (1 is the highest, ties broken by symbol).
     """
-    excluded = has_excluding_flag(report["flags"]) | report["drawdown_pct"].isna()
-    ordered = pd.concat(
-        [
-            report[~excluded].sort_values(["drawdown_pct", "symbol"], kind="stable"),
-            report[excluded].sort_values("symbol", kind="stable"),
-        ]
-    )
+    excluded = (has_excluding_flag(report["flags"]) | report["drawdown_pct"].isna()).to_numpy()
+    # The order is found on the two keys alone; the whole report is reordered once.
+    keys = pd.DataFrame({"drawdown_pct": report["drawdown_pct"].to_numpy(), "symbol": report["symbol"].to_numpy()})
+    order = np.r_[
+        keys[~excluded].sort_values(["drawdown_pct", "symbol"], kind="stable").index.to_numpy(dtype=np.int64),
+        keys[excluded].sort_values("symbol", kind="stable").index.to_numpy(dtype=np.int64),
+    ]
     ranked_count = int((~excluded).sum())
     ranks = pd.array(list(range(1, ranked_count + 1)) + [pd.NA] * int(excluded.sum()), dtype="Int64")
-    result = ordered.assign(rank=ranks).reset_index(drop=True)
+    result = report.take(order).assign(rank=ranks).reset_index(drop=True)
     if "score" in result:
         result = result.assign(score_rank=_score_ranks(result))
     return result
@@ -164,8 +164,8 @@ def rank(report: pd.DataFrame) -> pd.DataFrame:
 
 def _score_ranks(ranked: pd.DataFrame) -> pd.Series:
     """1 for the highest score among ranked rows (ties by symbol); NA for unranked ones."""
-    eligible = ranked[ranked["rank"].notna() & ranked["score"].notna()]
-    order = eligible.assign(negative=-eligible["score"]).sort_values(["negative", "symbol"], kind="stable")
+    keys = pd.DataFrame({"negative": -ranked["score"], "symbol": ranked["symbol"]})
+    order = keys[ranked["rank"].notna() & ranked["score"].notna()].sort_values(["negative", "symbol"], kind="stable")
     positions = pd.Series(np.arange(1, len(order) + 1), index=order.index)
     return positions.reindex(ranked.index).astype("Int64")
 
