@@ -33,7 +33,7 @@ EVIDENCE_COLUMNS = ("r", "sigma", "spike", "after", "after_count", "volume_noise
 CHUNK_ROWS = 1 << 16
 
 
-def _run_means(values: np.ndarray, starts: np.ndarray, least: int, final: bool) -> np.ndarray:
+def _run_means(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray, least: int, final: bool) -> np.ndarray:
     """Per row, the mean of the finite values of its run (NaN with fewer than ``least``: a short
     series cannot set a yardstick, its own jump would dominate it). ``final``: the chunk ends the
     history, whose last run is summed with a zero after it (numpy sums pairwise, so an extra term
@@ -42,8 +42,7 @@ def _run_means(values: np.ndarray, starts: np.ndarray, least: int, final: bool) 
     own = np.where(finite, values, 0.0)
     if not len(starts):
         return own
-    lengths = np.diff(np.r_[starts, len(values)])
-    sums = np.repeat(np.add.reduceat(np.r_[own, 0.0] if final else own, starts)[: len(starts)], lengths)
+    sums = np.repeat(np.add.reduceat(np.append(own, 0.0) if final else own, starts), lengths)
     counts = np.repeat(np.add.reduceat(finite.astype(np.int64), starts), lengths)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(counts >= max(least, 1), sums / np.maximum(counts, 1), np.nan)
@@ -59,13 +58,13 @@ def _chunk_evidence(
     first, last = np.repeat(starts, lengths), np.repeat(ends, lengths)
     rows = np.arange(len(close))
     with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.log(close / np.r_[np.nan, close[:-1]])
+        r = np.log(close / np.concatenate(([np.nan], close[:-1])))
         log_volume = np.where(volume > 0, np.log(np.where(volume > 0, volume, 1.0)), np.nan)
     r[starts] = np.nan  # each run's first day has no return
     r[~np.isfinite(r)] = np.nan
     traded = np.isfinite(log_volume)
-    sums = np.cumsum(np.r_[carried, np.where(traded, log_volume, 0.0)])  # one running sum, chunk after chunk
-    days = np.r_[0, np.cumsum(traded)]
+    sums = np.cumsum(np.concatenate(([carried], np.where(traded, log_volume, 0.0))))  # one running sum, chunk after chunk
+    days = np.concatenate(([0], np.cumsum(traded)))
     low = np.maximum(rows - VOLUME_SESSIONS, first)
     high = np.minimum(rows + 1 + VOLUME_SESSIONS, last)
     # rows + 1 <= high always, so the sessions after are [rows + 1, high); sums[:-1] is sums[rows]
@@ -75,9 +74,9 @@ def _chunk_evidence(
         before = np.where(before_count >= MIN_VOLUME_SESSIONS, (sums[:-1] - sums[low]) / before_count, np.nan)
         after = np.where(after_count > 0, (sums[high] - sums[1:]) / after_count, np.nan) - before
     spike = log_volume - before
-    own = 1.25 * _run_means(np.minimum(np.abs(r), VOLATILITY_CAP), starts, MIN_VOLATILITY_RETURNS, final)
+    own = 1.25 * _run_means(np.minimum(np.abs(r), VOLATILITY_CAP), starts, lengths, MIN_VOLATILITY_RETURNS, final)
     sigma = np.maximum(np.where(np.isnan(own), TYPICAL_DAILY_VOLATILITY, own), MIN_DAILY_VOLATILITY)
-    noise = np.fmax(1.25 * _run_means(np.minimum(np.abs(spike), 1.5), starts, 1, final), 0.15)
+    noise = np.fmax(1.25 * _run_means(np.minimum(np.abs(spike), 1.5), starts, lengths, 1, final), 0.15)
     columns = {"r": r, "sigma": sigma, "spike": spike, "after": after, "after_count": after_count, "volume_noise": noise}
     return columns, float(sums[-1])
 
