@@ -19,7 +19,7 @@ import pandas as pd
 from shared.core.context import DIP_CONTEXT_COLUMNS, dip_context
 from shared.core.quality import FLAG_SEPARATOR, flag_symbols, join_flags, with_log_returns
 from shared.core.splits import find_splits, repair_splits
-from shared.core.symbol_runs import dated_runs, run_extreme, run_std, run_tail_means, symbol_runs, unique_sorted
+from shared.core.symbol_runs import dated_runs, of_runs, run_extreme, run_std, run_tail_means, symbol_runs, unique_sorted
 from shared.core.window import history_start, window_bars, window_sessions, window_start
 
 #: Columns of ``reports/D.csv``, in order.
@@ -180,25 +180,24 @@ def compute_context(history: pd.DataFrame, window: pd.DataFrame, drawdowns: pd.D
     groupby over the history's millions of rows.
     """
     symbols = pd.Index(drawdowns["symbol"], name="symbol")
-    close = drawdowns.set_index("symbol")["close"]
+    close, drawdown = (drawdowns[column].to_numpy(dtype=float) for column in ("close", "drawdown_pct"))
     names, starts, ends = symbol_runs(history)
+    run = names.get_indexer(symbols)  # each symbol's run (-1: none); arrays from here, no alignment
     closes = history["close"].to_numpy(dtype=float)
-    columns: dict[str, pd.Series] = {}
+    columns: dict[str, np.ndarray] = {}
     for bars in RETURN_BARS:
         back = ends - 1 - bars
         earlier = np.where(back >= starts, closes[np.maximum(back, 0)] if len(closes) else np.nan, np.nan)
-        columns[f"ret_{bars}d_pct"] = (close / pd.Series(earlier, index=names).reindex(symbols) - 1.0) * 100.0
+        columns[f"ret_{bars}d_pct"] = (close / of_runs(earlier, run) - 1.0) * 100.0
     for bars in MOVING_AVERAGE_BARS:
-        average = pd.Series(run_tail_means(closes, starts, ends, bars), index=names).reindex(symbols)
-        columns[f"dist_ma{bars}_pct"] = (close / average - 1.0) * 100.0
+        columns[f"dist_ma{bars}_pct"] = (close / of_runs(run_tail_means(closes, starts, ends, bars), run) - 1.0) * 100.0
     daily, trough_close, trough_date = _window_stats(window, drawdowns.set_index("symbol")["peak_date"], symbols)
-    volatility = daily * np.sqrt(TRADING_DAYS_PER_YEAR) * 100.0
+    volatility = daily.to_numpy(dtype=float) * np.sqrt(TRADING_DAYS_PER_YEAR) * 100.0
     columns["volatility_pct"] = volatility
-    drawdown = drawdowns.set_index("symbol")["drawdown_pct"]
-    columns["drawdown_vol"] = drawdown / volatility.where(volatility > MIN_VOLATILITY_PCT)
-    columns["trough_close"] = trough_close
-    columns["trough_date"] = trough_date
-    columns["rebound_pct"] = (close / trough_close - 1.0) * 100.0
+    columns["drawdown_vol"] = drawdown / np.where(volatility > MIN_VOLATILITY_PCT, volatility, np.nan)
+    columns["trough_close"] = trough_close.to_numpy(dtype=float)
+    columns["trough_date"] = trough_date.to_numpy()
+    columns["rebound_pct"] = (close / columns["trough_close"] - 1.0) * 100.0
     return pd.DataFrame(columns, index=symbols)
 
 

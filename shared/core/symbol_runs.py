@@ -138,3 +138,11 @@ def dated_runs(bars: pd.DataFrame) -> np.ndarray | None:
     later = np.r_[True, stamps[1:] >= stamps[:-1]]
     later[runs[0]] = True
     return runs[0] if bool(later.all()) and not bool(np.isnat(stamps).any()) else None
+
+
+def of_runs(values: np.ndarray, run: np.ndarray) -> np.ndarray:
+    """``values`` (one per run) picked for each entry of ``run``; NaN where it is -1 (no run)."""
+    if not len(values):
+        return np.full(len(run), np.nan)
+    picked: np.ndarray = np.where(run >= 0, values[np.maximum(run, 0)], np.nan)
+    return picked
