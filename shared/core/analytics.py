@@ -185,19 +185,20 @@ def compute_context(history: pd.DataFrame, window: pd.DataFrame, drawdowns: pd.D
     run = names.get_indexer(symbols)  # each symbol's run (-1: none); arrays from here, no alignment
     closes = history["close"].to_numpy(dtype=float)
     columns: dict[str, np.ndarray] = {}
-    for bars in RETURN_BARS:
-        back = ends - 1 - bars
-        earlier = np.where(back >= starts, closes[np.maximum(back, 0)] if len(closes) else np.nan, np.nan)
-        columns[f"ret_{bars}d_pct"] = (close / of_runs(earlier, run) - 1.0) * 100.0
-    for bars in MOVING_AVERAGE_BARS:
-        columns[f"dist_ma{bars}_pct"] = (close / of_runs(run_tail_means(closes, starts, ends, bars), run) - 1.0) * 100.0
-    daily, trough_close, trough_date = _window_stats(window, drawdowns.set_index("symbol")["peak_date"], symbols)
-    volatility = daily.to_numpy(dtype=float) * np.sqrt(TRADING_DAYS_PER_YEAR) * 100.0
-    columns["volatility_pct"] = volatility
-    columns["drawdown_vol"] = drawdown / np.where(volatility > MIN_VOLATILITY_PCT, volatility, np.nan)
-    columns["trough_close"] = trough_close.to_numpy(dtype=float)
-    columns["trough_date"] = trough_date.to_numpy()
-    columns["rebound_pct"] = (close / columns["trough_close"] - 1.0) * 100.0
+    with np.errstate(invalid="ignore", divide="ignore"):  # NaN in, NaN out (as pandas' own arithmetic)
+        for bars in RETURN_BARS:
+            back = ends - 1 - bars
+            earlier = np.where(back >= starts, closes[np.maximum(back, 0)] if len(closes) else np.nan, np.nan)
+            columns[f"ret_{bars}d_pct"] = (close / of_runs(earlier, run) - 1.0) * 100.0
+        for bars in MOVING_AVERAGE_BARS:
+            columns[f"dist_ma{bars}_pct"] = (close / of_runs(run_tail_means(closes, starts, ends, bars), run) - 1.0) * 100.0
+        daily, trough_close, trough_date = _window_stats(window, drawdowns.set_index("symbol")["peak_date"], symbols)
+        volatility = daily.to_numpy(dtype=float) * np.sqrt(TRADING_DAYS_PER_YEAR) * 100.0
+        columns["volatility_pct"] = volatility
+        columns["drawdown_vol"] = drawdown / np.where(volatility > MIN_VOLATILITY_PCT, volatility, np.nan)
+        columns["trough_close"] = trough_close.to_numpy(dtype=float)
+        columns["trough_date"] = trough_date.to_numpy()
+        columns["rebound_pct"] = (close / columns["trough_close"] - 1.0) * 100.0
     return pd.DataFrame(columns, index=symbols)
 
 

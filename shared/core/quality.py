@@ -236,11 +236,12 @@ def _has_split(splits: pd.DataFrame | None, verdict: str, symbols: pd.Index, aft
 
 def join_flags(flags: pd.DataFrame) -> pd.Series:
     """The ``;``-joined names of the true flags of each row ('' when none), in ``FLAG_NAMES`` order."""
-    joined = pd.Series("", index=flags.index, dtype=object)
-    for name in FLAG_NAMES:
-        if name in flags:
-            joined = joined + np.where(flags[name].to_numpy(), name + FLAG_SEPARATOR, "")
-    return joined.str.rstrip(FLAG_SEPARATOR)
+    names = [name for name in FLAG_NAMES if name in flags]
+    raised = flags.loc[:, names].to_numpy(dtype=bool)
+    joined = np.full(len(flags), "", dtype=object)
+    for row in np.flatnonzero(raised.any(axis=1)):  # most rows carry no flag: only the others are joined
+        joined[row] = FLAG_SEPARATOR.join(name for name, up in zip(names, raised[row]) if up)
+    return pd.Series(joined, index=flags.index, dtype=object)
 
 
 def explode_flags(flags: pd.Series) -> pd.Series:
