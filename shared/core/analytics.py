@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 
 from shared.core.context import DIP_CONTEXT_COLUMNS, dip_context
-from shared.core.quality import explode_flags, flag_symbols, join_flags, with_log_returns
+from shared.core.quality import FLAG_SEPARATOR, flag_symbols, join_flags, with_log_returns
 from shared.core.splits import find_splits, repair_splits
-from shared.core.symbol_runs import run_tail_means, symbol_runs, unique_sorted
-from shared.core.window import history_start, window_bars, window_sessions
+from shared.core.symbol_runs import dated_runs, of_runs, run_extreme, run_std, run_tail_means, symbol_runs, unique_sorted
+from shared.core.window import history_start, window_bars, window_sessions, window_start
 
 #: Columns of ``reports/D.csv``, in order.
 REPORT_COLUMNS = [
@@ -83,6 +83,9 @@ def compute_drawdowns(bars: pd.DataFrame, as_of: date, lookback_days: int = 180)
     - ``drawdown_pct``: (close / peak_close - 1) * 100, so 0 at a peak and negative below it;
     - ``days_since_peak``: calendar days from ``peak_date`` to ``as_of``.
     """
+    runs = dated_runs(bars)
+    if runs is not None:
+        return _run_drawdowns(bars, as_of, lookback_days, runs)
     window = window_bars(bars, as_of, lookback_days, ["symbol", "date", "close"])
     end = pd.Timestamp(as_of)
     today = window[window["date"] == end].drop_duplicates("symbol", keep="last").set_index("symbol")["close"]
@@ -101,11 +104,34 @@ def compute_drawdowns(bars: pd.DataFrame, as_of: date, lookback_days: int = 180)
     return result.reset_index().sort_values("symbol", kind="stable").reset_index(drop=True)
 
 
+def _run_drawdowns(bars: pd.DataFrame, as_of: date, lookback_days: int, starts: np.ndarray) -> pd.DataFrame:
+    """``compute_drawdowns`` on bars in dated symbol runs (see ``dated_runs``): run arithmetic."""
+    stamps = bars["date"].to_numpy(dtype="datetime64[ns]")
+    close = bars["close"].to_numpy(dtype=float)
+    end = np.datetime64(pd.Timestamp(as_of), "ns")
+    inside = (stamps >= np.datetime64(pd.Timestamp(window_start(as_of, lookback_days)), "ns")) & (stamps <= end)
+    today = np.maximum.reduceat(np.where(stamps == end, np.arange(len(stamps)), -1), starts) if len(starts) else starts
+    peak_close, peak_date = run_extreme(close, stamps, starts, inside, highest=True)
+    chosen = today >= 0
+    since = (end - peak_date[chosen]).astype("timedelta64[D]").astype(np.int64)
+    result = pd.DataFrame(
+        {
+            "symbol": bars["symbol"].iloc[starts[chosen]].to_numpy(),
+            "close": close[today[chosen]],
+            "peak_close": peak_close[chosen],
+            "peak_date": pd.Series(peak_date[chosen]).astype(bars["date"].dtype),  # the bars' unit (ns or us)
+        }
+    )
+    return result.assign(
+        drawdown_pct=(result["close"] / result["peak_close"] - 1.0) * 100.0,
+        days_since_peak=np.where(np.isnat(peak_date[chosen]), 0, since).astype("int64"),
+    )
+
+
 def has_excluding_flag(flags: pd.Series) -> pd.Series:
     """True where a ``flags`` string holds a flag that keeps the symbol out of the ranking."""
-    names = explode_flags(flags.reset_index(drop=True))
-    excluded = names.isin(EXCLUDING_FLAGS).groupby(level=0).any().reindex(range(len(flags)), fill_value=False)
-    return pd.Series(excluded.to_numpy(dtype=bool), index=flags.index)
+    excluded = [isinstance(text, str) and not EXCLUDING_FLAGS.isdisjoint(text.split(FLAG_SEPARATOR)) for text in flags.to_numpy()]
+    return pd.Series(np.array(excluded, dtype=bool), index=flags.index)
 
 
 def ranked_rows(report: pd.DataFrame) -> pd.DataFrame:
@@ -121,16 +147,16 @@ def rank(report: pd.DataFrame) -> pd.DataFrame:
     integer column. With a ``score`` column, ``score_rank`` ranks the same rows by score
     (1 is the highest, ties broken by symbol).
     """
-    excluded = has_excluding_flag(report["flags"]) | report["drawdown_pct"].isna()
-    ordered = pd.concat(
-        [
-            report[~excluded].sort_values(["drawdown_pct", "symbol"], kind="stable"),
-            report[excluded].sort_values("symbol", kind="stable"),
-        ]
-    )
+    excluded = (has_excluding_flag(report["flags"]) | report["drawdown_pct"].isna()).to_numpy()
+    # The order is found on the two keys alone; the whole report is reordered once.
+    keys = pd.DataFrame({"drawdown_pct": report["drawdown_pct"].to_numpy(), "symbol": report["symbol"].to_numpy()})
+    order = np.r_[
+        keys[~excluded].sort_values(["drawdown_pct", "symbol"], kind="stable").index.to_numpy(dtype=np.int64),
+        keys[excluded].sort_values("symbol", kind="stable").index.to_numpy(dtype=np.int64),
+    ]
     ranked_count = int((~excluded).sum())
     ranks = pd.array(list(range(1, ranked_count + 1)) + [pd.NA] * int(excluded.sum()), dtype="Int64")
-    result = ordered.assign(rank=ranks).reset_index(drop=True)
+    result = report.take(order).assign(rank=ranks).reset_index(drop=True)
     if "score" in result:
         result = result.assign(score_rank=_score_ranks(result))
     return result
@@ -138,8 +164,8 @@ def rank(report: pd.DataFrame) -> pd.DataFrame:
 
 def _score_ranks(ranked: pd.DataFrame) -> pd.Series:
     """1 for the highest score among ranked rows (ties by symbol); NA for unranked ones."""
-    eligible = ranked[ranked["rank"].notna() & ranked["score"].notna()]
-    order = eligible.assign(negative=-eligible["score"]).sort_values(["negative", "symbol"], kind="stable")
+    keys = pd.DataFrame({"negative": -ranked["score"], "symbol": ranked["symbol"]})
+    order = keys[ranked["rank"].notna() & ranked["score"].notna()].sort_values(["negative", "symbol"], kind="stable")
     positions = pd.Series(np.arange(1, len(order) + 1), index=order.index)
     return positions.reindex(ranked.index).astype("Int64")
 
@@ -154,30 +180,48 @@ def compute_context(history: pd.DataFrame, window: pd.DataFrame, drawdowns: pd.D
     groupby over the history's millions of rows.
     """
     symbols = pd.Index(drawdowns["symbol"], name="symbol")
-    close = drawdowns.set_index("symbol")["close"]
+    close, drawdown = (drawdowns[column].to_numpy(dtype=float) for column in ("close", "drawdown_pct"))
     names, starts, ends = symbol_runs(history)
+    run = names.get_indexer(symbols)  # each symbol's run (-1: none); arrays from here, no alignment
     closes = history["close"].to_numpy(dtype=float)
-    columns: dict[str, pd.Series] = {}
-    for bars in RETURN_BARS:
-        back = ends - 1 - bars
-        earlier = np.where(back >= starts, closes[np.maximum(back, 0)] if len(closes) else np.nan, np.nan)
-        columns[f"ret_{bars}d_pct"] = (close / pd.Series(earlier, index=names).reindex(symbols) - 1.0) * 100.0
-    for bars in MOVING_AVERAGE_BARS:
-        average = pd.Series(run_tail_means(closes, starts, ends, bars), index=names).reindex(symbols)
-        columns[f"dist_ma{bars}_pct"] = (close / average - 1.0) * 100.0
-    daily = window.groupby("symbol")["log_return"].std(ddof=1).reindex(symbols)
-    volatility = daily * np.sqrt(TRADING_DAYS_PER_YEAR) * 100.0
-    columns["volatility_pct"] = volatility
-    drawdown = drawdowns.set_index("symbol")["drawdown_pct"]
-    columns["drawdown_vol"] = drawdown / volatility.where(volatility > MIN_VOLATILITY_PCT)
-    peak_date = drawdowns.set_index("symbol")["peak_date"]
-    since_peak = window[window["date"] >= window["symbol"].map(peak_date)]
-    trough_close = since_peak.groupby("symbol")["close"].min().reindex(symbols)
-    at_trough = since_peak[since_peak["close"] == since_peak["symbol"].map(trough_close)]
-    columns["trough_close"] = trough_close
-    columns["trough_date"] = at_trough.groupby("symbol")["date"].max().reindex(symbols)
-    columns["rebound_pct"] = (close / trough_close - 1.0) * 100.0
+    columns: dict[str, np.ndarray] = {}
+    with np.errstate(invalid="ignore", divide="ignore"):  # NaN in, NaN out (as pandas' own arithmetic)
+        for bars in RETURN_BARS:
+            back = ends - 1 - bars
+            earlier = np.where(back >= starts, closes[np.maximum(back, 0)] if len(closes) else np.nan, np.nan)
+            columns[f"ret_{bars}d_pct"] = (close / of_runs(earlier, run) - 1.0) * 100.0
+        for bars in MOVING_AVERAGE_BARS:
+            columns[f"dist_ma{bars}_pct"] = (close / of_runs(run_tail_means(closes, starts, ends, bars), run) - 1.0) * 100.0
+        daily, trough_close, trough_date = _window_stats(window, drawdowns.set_index("symbol")["peak_date"], symbols)
+        volatility = daily.to_numpy(dtype=float) * np.sqrt(TRADING_DAYS_PER_YEAR) * 100.0
+        columns["volatility_pct"] = volatility
+        columns["drawdown_vol"] = drawdown / np.where(volatility > MIN_VOLATILITY_PCT, volatility, np.nan)
+        columns["trough_close"] = trough_close.to_numpy(dtype=float)
+        columns["trough_date"] = trough_date.to_numpy()
+        columns["rebound_pct"] = (close / columns["trough_close"] - 1.0) * 100.0
     return pd.DataFrame(columns, index=symbols)
+
+
+def _window_stats(window: pd.DataFrame, peak_date: pd.Series, symbols: pd.Index) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Per symbol of ``symbols``: the daily log returns' standard deviation in the window, and
+    the lowest close since the peak (``peak_date``, by symbol) with the latest day it was reached."""
+    starts = dated_runs(window)
+    if starts is None:
+        daily = window.groupby("symbol")["log_return"].std(ddof=1).reindex(symbols)
+        since_peak = window[window["date"] >= window["symbol"].map(peak_date)]
+        trough_close = since_peak.groupby("symbol")["close"].min().reindex(symbols)
+        at_trough = since_peak[since_peak["close"] == since_peak["symbol"].map(trough_close)]
+        return daily, trough_close, at_trough.groupby("symbol")["date"].max().reindex(symbols)
+    names = pd.Index(window["symbol"].iloc[starts].to_numpy().astype(object), name="symbol")
+    stamps = window["date"].to_numpy(dtype="datetime64[ns]")
+    peaks = peak_date.reindex(names).to_numpy(dtype="datetime64[ns]")
+    after_peak = stamps >= np.repeat(peaks, np.diff(np.r_[starts, len(stamps)]))
+    low, low_date = run_extreme(window["close"].to_numpy(dtype=float), stamps, starts, after_peak, highest=False)
+    return (
+        pd.Series(run_std(window["log_return"].to_numpy(dtype=float), starts), index=names).reindex(symbols),
+        pd.Series(low, index=names).reindex(symbols),
+        pd.Series(low_date, index=names).astype(window["date"].dtype).reindex(symbols),
+    )
 
 
 def compute_scores(report: pd.DataFrame) -> pd.Series:
@@ -196,8 +240,9 @@ def compute_scores(report: pd.DataFrame) -> pd.Series:
 def history_bars(bars: pd.DataFrame, as_of: date, lookback_days: int) -> pd.DataFrame:
     """The bars the analytics read for ``as_of``: dated from ``history_start`` to ``as_of``, one
     per (symbol, date), sorted by symbol and date (see ``unique_sorted``)."""
-    first = pd.Timestamp(history_start(as_of, lookback_days))
-    inside = (bars["date"] >= first) & (bars["date"] <= pd.Timestamp(as_of))
+    stamps = bars["date"].to_numpy(dtype="datetime64[ns]")
+    first, last = (np.datetime64(pd.Timestamp(day), "ns") for day in (history_start(as_of, lookback_days), as_of))
+    inside = (stamps >= first) & (stamps <= last)
     return unique_sorted(bars if bool(inside.all()) else bars[inside])
 
 

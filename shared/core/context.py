@@ -81,7 +81,8 @@ def dip_context(history: pd.DataFrame, drawdowns: pd.DataFrame, as_of: date, ses
     close = by_symbol["close"]
     stored = run_highs(history).reindex(symbols)
     year_first = pd.Timestamp(window_start(as_of, YEAR_DAYS))
-    year = run_highs(history[history["date"] >= year_first]).reindex(symbols)
+    in_year = history["date"] >= year_first
+    year = stored if bool(in_year.all()) else run_highs(history[in_year]).reindex(symbols)  # the same highs when all are
     year_sessions = trading_days(year_first.date(), as_of)
     covered = stored["first_date"] <= (year_sessions[0] if len(year_sessions) else year_first)
     names, starts, ends = symbol_runs(history)

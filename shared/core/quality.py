@@ -27,6 +27,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from shared.core.symbol_runs import run_medians, sorted_runs
+
 #: Every flag name, in the order they are written in a report's ``flags`` column.
 FLAG_NAMES: tuple[str, ...] = (
     "missing_bars",
@@ -82,11 +84,33 @@ def _run_codes(bars: pd.DataFrame) -> np.ndarray | None:
 def robust_z(log_return: pd.Series, symbol: pd.Series) -> pd.Series:
     """|r - median| / (1.4826 * MAD) per symbol; NaN where the return is NaN, the symbol has
     fewer than ``OUTLIER_MIN_RETURNS`` returns or its MAD is (numerically) 0."""
+    runs = sorted_runs(symbol)
+    if runs is not None:  # rows in runs of symbols (as the analytics' window): medians on arrays
+        z = _run_robust_z(log_return.to_numpy(dtype=float), *runs)
+        if z is not None:
+            return pd.Series(z, index=log_return.index)
     grouped = log_return.groupby(symbol, sort=False)
     deviation = (log_return - grouped.transform("median")).abs()
     scale = deviation.groupby(symbol, sort=False).transform("median") * MAD_TO_SIGMA
     usable = (scale > MIN_ROBUST_SCALE) & (grouped.transform("count") >= OUTLIER_MIN_RETURNS)
     return deviation / scale.where(usable)
+
+
+def _run_robust_z(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
+    """``robust_z`` over runs of rows, one per symbol (None: the runs are too uneven for arrays)."""
+    lengths = ends - starts
+    medians = run_medians(values, starts, ends)
+    if medians is None:
+        return None
+    deviation = np.abs(values - np.repeat(medians, lengths))
+    scales = run_medians(deviation, starts, ends)
+    if scales is None:
+        return None
+    scale = np.repeat(scales * MAD_TO_SIGMA, lengths)
+    count = np.repeat(np.add.reduceat((~np.isnan(values)).astype(np.int64), starts), lengths)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z: np.ndarray = deviation / np.where((scale > MIN_ROBUST_SCALE) & (count >= OUTLIER_MIN_RETURNS), scale, np.nan)
+    return z
 
 
 def bad_price_rows(bars: pd.DataFrame) -> pd.Series:
@@ -108,17 +132,43 @@ def flag_symbols(window: pd.DataFrame, as_of: date, sessions: pd.DatetimeIndex, 
     the history (None: none).
     """
     end = pd.Timestamp(as_of)
+    sessions = pd.DatetimeIndex(sessions)
+    z = robust_z(window["log_return"], window["symbol"])
+    rows = {
+        "bad_price": bad_price_rows(window).to_numpy(),
+        "zero_volume": (window["volume"] <= 0).to_numpy(),
+        "outlier_return": (z > OUTLIER_Z).to_numpy(),
+    }
+    codes = _run_codes(window)
+    summary = _grouped_summary(window, sessions, rows) if codes is None else _run_summary(window, codes, sessions, rows)
+    first_date = summary["first_date"]
+    expected = len(sessions) - sessions.searchsorted(first_date.to_numpy(), side="left")
+    first_session = sessions[0] if len(sessions) else end
+    flags = pd.DataFrame(
+        {
+            "missing_bars": (expected - summary["present"].to_numpy()) > 0,
+            "stale": ((summary["last_date"] < end) | summary["repeated_last"]).to_numpy(),
+            "bad_price": summary["bad_price"].to_numpy(),
+            "zero_volume": summary["zero_volume"].to_numpy(),
+            "split_suspect": _has_split(splits, "suspect", summary.index, after=first_date),
+            "split_adjusted": _has_split(splits, "confirmed", summary.index),
+            "outlier_return": summary["outlier_return"].to_numpy(),
+            "short_history": (first_date > first_session).to_numpy(),
+        },
+        index=summary.index,
+    )
+    flags.index.name = "symbol"
+    return flags.loc[:, list(FLAG_NAMES)].astype(bool)
+
+
+def _grouped_summary(window: pd.DataFrame, sessions: pd.DatetimeIndex, rows: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Per symbol (sorted): first and last date, sessions present, whether the last bar repeats
+    the one before, and whether any row carries each of ``rows``' flags (a groupby each)."""
     symbol = window["symbol"]
     by_symbol = window.groupby("symbol", sort=True)
     first_date = by_symbol["date"].min()
-    last_date = by_symbol["date"].max()
-
-    sessions = pd.DatetimeIndex(sessions)
     on_session = window[window["date"].isin(sessions)].drop_duplicates(["symbol", "date"])
     present = on_session.groupby("symbol")["date"].size().reindex(first_date.index, fill_value=0)
-    expected = len(sessions) - sessions.searchsorted(first_date.to_numpy(), side="left")
-    missing = (expected - present.to_numpy()) > 0
-
     # Each symbol's last bar against the bar before it (only those rows: no shifted copy of all).
     last_rows = np.flatnonzero(~symbol.duplicated(keep="last").to_numpy())
     before = np.maximum(last_rows - 1, 0)
@@ -128,33 +178,49 @@ def flag_symbols(window: pd.DataFrame, as_of: date, sessions: pd.DatetimeIndex, 
         values = window[column].to_numpy()
         repeated &= values[before] == values[last_rows]
     repeated_last = pd.Series(repeated, index=symbols[last_rows]).groupby(level=0).any()
+    any_row = pd.DataFrame(rows, index=pd.Index(symbol)).groupby(level=0).any().reindex(first_date.index, fill_value=False)
+    return any_row.assign(
+        first_date=first_date,
+        last_date=by_symbol["date"].max(),
+        present=present,
+        repeated_last=repeated_last.reindex(first_date.index, fill_value=False),
+    )
 
-    z = robust_z(window["log_return"], symbol)
-    row_flags = pd.DataFrame(
+
+def _run_summary(window: pd.DataFrame, codes: np.ndarray, sessions: pd.DatetimeIndex, rows: dict[str, np.ndarray]) -> pd.DataFrame:
+    """``_grouped_summary`` of a window sorted by symbol codes and date (see ``_run_codes``): the
+    same numbers from each run's first and last row and sums over the runs."""
+    ends = np.flatnonzero(np.r_[codes[1:] != codes[:-1], True]) + 1
+    starts = np.r_[0, ends[:-1]]
+    stamps = window["date"].to_numpy(dtype="datetime64[ns]")
+    fresh = np.r_[True, (codes[1:] != codes[:-1]) | (stamps[1:] != stamps[:-1])]  # duplicates are adjacent
+    on_session = _is_session(stamps, sessions) & fresh
+    last, before = ends - 1, np.maximum(ends - 2, 0)
+    repeated = ends - starts > 1
+    for column in ("open", "high", "low", "close", "volume"):
+        values = window[column].to_numpy()
+        repeated &= values[before] == values[last]
+    index = pd.CategoricalIndex(window["symbol"].iloc[starts], name="symbol")
+    summary = {name: np.logical_or.reduceat(flagged, starts) for name, flagged in rows.items()}
+    return pd.DataFrame(
         {
-            "bad_price": bad_price_rows(window).to_numpy(),
-            "zero_volume": (window["volume"] <= 0).to_numpy(),
-            "outlier_return": (z > OUTLIER_Z).to_numpy(),
+            **summary,
+            "first_date": stamps[starts],
+            "last_date": stamps[last],
+            "present": np.add.reduceat(on_session.astype(np.int64), starts),
+            "repeated_last": repeated,
         },
-        index=pd.Index(symbol),  # categorical when the analytics made it so: grouped by its codes
+        index=index,
     )
-    any_row = row_flags.groupby(level=0).any().reindex(first_date.index, fill_value=False)
-    first_session = sessions[0] if len(sessions) else end
-    flags = pd.DataFrame(
-        {
-            "missing_bars": missing,
-            "stale": ((last_date < end) | repeated_last.reindex(first_date.index, fill_value=False)).to_numpy(),
-            "bad_price": any_row["bad_price"].to_numpy(),
-            "zero_volume": any_row["zero_volume"].to_numpy(),
-            "split_suspect": _has_split(splits, "suspect", first_date.index, after=first_date),
-            "split_adjusted": _has_split(splits, "confirmed", first_date.index),
-            "outlier_return": any_row["outlier_return"].to_numpy(),
-            "short_history": (first_date > first_session).to_numpy(),
-        },
-        index=first_date.index,
-    )
-    flags.index.name = "symbol"
-    return flags.loc[:, list(FLAG_NAMES)].astype(bool)
+
+
+def _is_session(stamps: np.ndarray, sessions: pd.DatetimeIndex) -> np.ndarray:
+    """Whether each of ``stamps`` is one of ``sessions`` (a binary search: far quicker than np.isin)."""
+    days = np.unique(sessions.to_numpy(dtype="datetime64[ns]"))
+    if not len(days):
+        return np.zeros(len(stamps), dtype=bool)
+    found: np.ndarray = days[np.minimum(np.searchsorted(days, stamps), len(days) - 1)] == stamps
+    return found
 
 
 def _has_split(splits: pd.DataFrame | None, verdict: str, symbols: pd.Index, after: pd.Series | None = None) -> np.ndarray:
@@ -170,11 +236,12 @@ def _has_split(splits: pd.DataFrame | None, verdict: str, symbols: pd.Index, aft
 
 def join_flags(flags: pd.DataFrame) -> pd.Series:
     """The ``;``-joined names of the true flags of each row ('' when none), in ``FLAG_NAMES`` order."""
-    joined = pd.Series("", index=flags.index, dtype=object)
-    for name in FLAG_NAMES:
-        if name in flags:
-            joined = joined + np.where(flags[name].to_numpy(), name + FLAG_SEPARATOR, "")
-    return joined.str.rstrip(FLAG_SEPARATOR)
+    names = [name for name in FLAG_NAMES if name in flags]
+    raised = flags.loc[:, names].to_numpy(dtype=bool)
+    joined = np.full(len(flags), "", dtype=object)
+    for row in np.flatnonzero(raised.any(axis=1)):  # most rows carry no flag: only the others are joined
+        joined[row] = FLAG_SEPARATOR.join(name for name, up in zip(names, raised[row]) if up)
+    return pd.Series(joined, index=flags.index, dtype=object)
 
 
 def explode_flags(flags: pd.Series) -> pd.Series:

@@ -33,53 +33,59 @@ EVIDENCE_COLUMNS = ("r", "sigma", "spike", "after", "after_count", "volume_noise
 CHUNK_ROWS = 1 << 16
 
 
-def _run_means(values: np.ndarray, starts: np.ndarray, run_of: np.ndarray, least: int, final: bool) -> np.ndarray:
-    """Per row, the mean of the finite values of its run (NaN with fewer than ``least``: a short
-    series cannot set a yardstick, its own jump would dominate it). ``final``: the chunk ends the
+def _run_means(values: np.ndarray, starts: np.ndarray, least: int, final: bool) -> np.ndarray:
+    """Per run, the mean of its finite values (NaN with fewer than ``least``: a short series
+    cannot set a yardstick, its own jump would dominate it). ``final``: the chunk ends the
     history, whose last run is summed with a zero after it (numpy sums pairwise, so an extra term
     can move the last bit: this keeps the sums those of the whole frame at once)."""
     finite = np.isfinite(values)
     own = np.where(finite, values, 0.0)
-    if not len(starts):
-        return own
-    sums = np.add.reduceat(np.r_[own, 0.0] if final else own, starts)[run_of]
-    counts = np.add.reduceat(finite.astype(np.int64), starts)[run_of]
+    sums = np.add.reduceat(np.append(own, 0.0) if final else own, starts)
+    counts = np.add.reduceat(finite.astype(np.int64), starts)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts >= max(least, 1), sums / np.maximum(counts, 1), np.nan)
+        means: np.ndarray = np.where(counts >= max(least, 1), sums / np.maximum(counts, 1), np.nan)
+    return means
 
 
-def _chunk_evidence(
-    close: np.ndarray, volume: np.ndarray, starts: np.ndarray, ends: np.ndarray, carried: float, final: bool
-) -> tuple[dict[str, np.ndarray], float]:
-    """``EVIDENCE_COLUMNS`` for whole runs ``[starts, ends)`` of ``close`` and ``volume`` (both
-    the chunk's rows only); ``carried`` is the running log volume sum before the chunk, and the
-    sum after it is returned with the columns; ``final``: the chunk ends the history."""
-    count = len(close)
-    run_of = np.repeat(np.arange(len(starts)), ends - starts)
-    first, last = starts[run_of], ends[run_of]
-    rows = np.arange(count)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = close / np.r_[np.nan, close[:-1]]
-        r = np.where(rows > first, np.log(ratio), np.nan)
-        log_volume = np.where(volume > 0, np.log(np.where(volume > 0, volume, 1.0)), np.nan)
-    r[~np.isfinite(r)] = np.nan
-    traded = np.isfinite(log_volume)
-    sums = np.cumsum(np.r_[carried, np.where(traded, log_volume, 0.0)])  # one running sum, chunk after chunk
-    days = np.r_[0, np.cumsum(traded)]
-    low = np.maximum(rows - VOLUME_SESSIONS, first)
-    high = np.minimum(rows + 1 + VOLUME_SESSIONS, last)
-    after_rows = np.maximum(high, rows + 1)
-    before_count = days[rows] - days[low]
-    after_count = days[after_rows] - days[rows + 1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        before = np.where(before_count >= MIN_VOLUME_SESSIONS, (sums[rows] - sums[low]) / before_count, np.nan)
-        after = np.where(after_count > 0, (sums[after_rows] - sums[rows + 1]) / after_count, np.nan) - before
-    spike = log_volume - before
-    own = 1.25 * _run_means(np.minimum(np.abs(r), VOLATILITY_CAP), starts, run_of, MIN_VOLATILITY_RETURNS, final)
-    sigma = np.maximum(np.where(np.isnan(own), TYPICAL_DAILY_VOLATILITY, own), MIN_DAILY_VOLATILITY)
-    noise = np.fmax(1.25 * _run_means(np.minimum(np.abs(spike), 1.5), starts, run_of, 1, final), 0.15)
-    columns = {"r": r, "sigma": sigma, "spike": spike, "after": after, "after_count": after_count, "volume_noise": noise}
-    return columns, float(sums[-1])
+class ChunkEvidence:
+    """The evidence of whole runs ``[starts, ends)`` of ``close`` and ``volume`` (the chunk's rows
+    only): ``r`` and ``spike`` for every row (the screens read them), the other columns only at
+    the rows asked for (``columns``), with the very operations that would give them for all rows.
+    ``carried`` is the running log volume sum before the chunk (``carried_after``: after it);
+    ``final``: the chunk ends the history."""
+
+    def __init__(self, close: np.ndarray, volume: np.ndarray, starts: np.ndarray, ends: np.ndarray, carried: float, final: bool) -> None:
+        self.starts, self.ends = starts, ends
+        rows = np.arange(len(close))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.log(close / np.concatenate(([np.nan], close[:-1])))
+            log_volume = np.where(volume > 0, np.log(np.where(volume > 0, volume, 1.0)), np.nan)
+        r[starts] = np.nan  # each run's first day has no return
+        r[~np.isfinite(r)] = np.nan
+        traded = np.isfinite(log_volume)
+        self.sums = np.cumsum(np.concatenate(([carried], np.where(traded, log_volume, 0.0))))  # one running sum, chunk after chunk
+        self.days = np.concatenate(([0], np.cumsum(traded)))
+        low = np.maximum(rows - VOLUME_SESSIONS, np.repeat(starts, ends - starts))
+        before_count = self.days[:-1] - self.days[low]  # self.days[:-1] is days[rows]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.before = np.where(before_count >= MIN_VOLUME_SESSIONS, (self.sums[:-1] - self.sums[low]) / before_count, np.nan)
+        self.r, self.spike = r, log_volume - self.before
+        self.own = _run_means(np.minimum(np.abs(r), VOLATILITY_CAP), starts, MIN_VOLATILITY_RETURNS, final)
+        self.noise = _run_means(np.minimum(np.abs(self.spike), 1.5), starts, 1, final)
+        self.carried_after = float(self.sums[-1])
+
+    def columns(self, rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """``EVIDENCE_COLUMNS`` at ``rows`` of the chunk (None: every row)."""
+        picked = np.arange(len(self.r)) if rows is None else rows
+        run = np.searchsorted(self.starts, picked, side="right") - 1
+        high = np.minimum(picked + 1 + VOLUME_SESSIONS, self.ends[run])  # picked + 1 <= high always
+        after_count = self.days[high] - self.days[picked + 1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            after = np.where(after_count > 0, (self.sums[high] - self.sums[picked + 1]) / after_count, np.nan) - self.before[picked]
+        own = 1.25 * self.own[run]
+        sigma = np.maximum(np.where(np.isnan(own), TYPICAL_DAILY_VOLATILITY, own), MIN_DAILY_VOLATILITY)
+        noise = np.fmax(1.25 * self.noise[run], 0.15)
+        return {"r": self.r[picked], "sigma": sigma, "spike": self.spike[picked], "after": after, "after_count": after_count, "volume_noise": noise}
 
 
 def _numbers(column: pd.Series) -> np.ndarray:
@@ -88,9 +94,9 @@ def _numbers(column: pd.Series) -> np.ndarray:
     return values if values.dtype.kind in "fiub" else column.to_numpy(dtype=float)
 
 
-def evidence_chunks(history: pd.DataFrame) -> Iterator[tuple[int, dict[str, np.ndarray]]]:
+def evidence_chunks(history: pd.DataFrame) -> Iterator[tuple[int, ChunkEvidence]]:
     """The evidence of ``history`` (sorted by symbol and date, one bar per day) chunk by chunk:
-    each chunk's first row and its ``EVIDENCE_COLUMNS`` (arrays as long as the chunk)."""
+    each chunk's first row and its ``ChunkEvidence``."""
     close, volume = _numbers(history["close"]), _numbers(history["volume"])
     _names, starts, ends = symbol_runs(history)
     carried = 0.0
@@ -99,7 +105,7 @@ def evidence_chunks(history: pd.DataFrame) -> Iterator[tuple[int, dict[str, np.n
         # The runs that start before the chunk's row budget is spent (at least one).
         stop = max(int(np.searchsorted(starts, starts[run] + CHUNK_ROWS, side="left")), run + 1)
         begin, end = int(starts[run]), int(ends[stop - 1])
-        columns, carried = _chunk_evidence(
+        chunk = ChunkEvidence(
             close[begin:end].astype(float, copy=False),
             volume[begin:end].astype(float, copy=False),
             starts[run:stop] - begin,
@@ -107,7 +113,8 @@ def evidence_chunks(history: pd.DataFrame) -> Iterator[tuple[int, dict[str, np.n
             carried,
             stop == len(starts),
         )
-        yield begin, columns
+        carried = chunk.carried_after
+        yield begin, chunk
         run = stop
 
 
@@ -116,7 +123,7 @@ def day_evidence(history: pd.DataFrame) -> pd.DataFrame:
     ``r``, the symbol's daily volatility ``sigma``, the volume jump of the day ``spike`` and of the
     sessions after ``after`` (log, against the mean of the sessions before; NaN without enough
     volume), ``after_count``, and the volume noise ``volume_noise``. Indexed like ``history``."""
-    parts = [columns for _begin, columns in evidence_chunks(history)]
+    parts = [chunk.columns() for _begin, chunk in evidence_chunks(history)]
     merged = {name: np.concatenate([part[name] for part in parts]) if parts else np.array([], dtype=float) for name in EVIDENCE_COLUMNS}
     if not parts:
         merged["after_count"] = np.array([], dtype=np.int64)

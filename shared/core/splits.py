@@ -216,17 +216,17 @@ def _weighed_days(history: pd.DataFrame, announced_ratio: np.ndarray) -> tuple[d
     explain, and announced days with a return. Screened chunk by chunk (``evidence_chunks``)."""
     parts: list[dict[str, np.ndarray]] = []
     rows: list[np.ndarray] = []
-    for begin, columns in evidence_chunks(history):
-        r = columns["r"]
+    for begin, chunk in evidence_chunks(history):
+        r = chunk.r
         finite = np.isfinite(r)
         weighed = finite & np.isfinite(announced_ratio[begin : begin + len(r)])
-        screened = np.flatnonzero(finite & ((np.abs(r) >= PRICE_SCREEN) | (np.abs(columns["spike"]) >= VOLUME_SCREEN)))
+        screened = np.flatnonzero(finite & ((np.abs(r) >= PRICE_SCREEN) | (np.abs(chunk.spike) >= VOLUME_SCREEN)))
         # Every term of a cost is >= 0, so a split costs at least SPLIT_PRIOR: a day that "no
         # split" explains for less than that (plus the margin) needs no other hypothesis (exact).
-        unexplained = hypothesis_costs({name: values[screened] for name, values in columns.items()}, np.zeros(1))[:, 0]
+        unexplained = hypothesis_costs(chunk.columns(screened), np.zeros(1))[:, 0]
         weighed[screened[unexplained >= SPLIT_PRIOR + SUSPECT_MARGIN]] = True
         kept = np.flatnonzero(weighed)
-        parts.append({name: values[kept] for name, values in columns.items()})
+        parts.append(chunk.columns(kept))
         rows.append(kept + begin)
     evidence = {name: np.concatenate([part[name] for part in parts]) if parts else np.array([]) for name in EVIDENCE_COLUMNS}
     return evidence, np.concatenate(rows) if rows else np.array([], dtype=np.int64)

@@ -65,3 +65,84 @@ def run_tail_means(values: np.ndarray, starts: np.ndarray, ends: np.ndarray, bar
     with np.errstate(invalid="ignore", divide="ignore"):
         means = np.where(present > 0, sums / np.maximum(present, 1), np.nan)
     return np.where(ends - starts >= bars, means, np.nan)
+
+
+def sorted_runs(symbol: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """The first and one-past-last row of each run of a categorical ``symbol`` whose codes never
+    decrease (rows sorted by symbol, as the analytics' frames are); None otherwise."""
+    if not isinstance(symbol.dtype, pd.CategoricalDtype) or not len(symbol):
+        return None
+    codes = symbol.cat.codes.to_numpy()
+    if codes[0] < 0 or bool((codes[1:] < codes[:-1]).any()):
+        return None
+    ends = np.flatnonzero(np.r_[codes[1:] != codes[:-1], True]) + 1
+    return np.r_[0, ends[:-1]].astype(np.int64), ends
+
+
+def run_medians(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
+    """The median of each run's non-NaN values (NaN when none), as pandas' groupby median: the
+    mean of the two middle values of an even count. The runs are sorted as rows of one padded
+    matrix, so None when that matrix would be much larger than ``values`` (a few long runs)."""
+    lengths = ends - starts
+    if not len(starts):
+        return np.array([], dtype=float)
+    width = int(lengths.max())
+    if width * len(starts) > 4 * len(values) + 4096:
+        return None
+    matrix = np.full((len(starts), width), np.nan)
+    matrix[np.repeat(np.arange(len(starts)), lengths), np.arange(len(values)) - np.repeat(starts, lengths)] = values
+    matrix.sort(axis=1)  # NaN last
+    count = np.add.reduceat((~np.isnan(values)).astype(np.int64), starts)
+    rows = np.arange(len(starts))
+    low, high = matrix[rows, np.maximum(count - 1, 0) // 2], matrix[rows, count // 2]
+    medians: np.ndarray = np.where(count > 0, (low + high) / 2.0, np.nan)
+    return medians
+
+
+def run_extreme(values: np.ndarray, stamps: np.ndarray, starts: np.ndarray, keep: np.ndarray, highest: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per run, the highest (or lowest) non-NaN value among the rows where ``keep``, and the
+    latest of ``stamps`` (datetime64[ns]) at which it is reached; NaN and NaT where none is kept."""
+    usable = keep & ~np.isnan(values)
+    if not len(starts):
+        return np.array([], dtype=float), np.array([], dtype="datetime64[ns]")
+    fill = -np.inf if highest else np.inf
+    extreme = (np.maximum if highest else np.minimum).reduceat(np.where(usable, values, fill), starts)
+    run = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(values)]))
+    reached = usable & (values == extreme[run])
+    latest = np.maximum.reduceat(np.where(reached, stamps.view(np.int64), np.iinfo(np.int64).min), starts)
+    found = np.logical_or.reduceat(usable, starts)
+    return np.where(found, extreme, np.nan), latest.view("datetime64[ns]")
+
+
+def run_std(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per run, the sample standard deviation (ddof 1) of the non-NaN values; NaN with fewer than two."""
+    if not len(starts):
+        return np.array([], dtype=float)
+    present = ~np.isnan(values)
+    run = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(values)]))
+    count = np.add.reduceat(present.astype(np.int64), starts)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.add.reduceat(np.where(present, values, 0.0), starts) / count
+        squares = np.add.reduceat(np.where(present, (values - mean[run]) ** 2, 0.0), starts)
+        spread: np.ndarray = np.where(count > 1, np.sqrt(squares / (count - 1)), np.nan)
+    return spread
+
+
+def dated_runs(bars: pd.DataFrame) -> np.ndarray | None:
+    """The first row of each symbol run when ``bars`` are in sorted runs of a categorical symbol,
+    dated in ascending order within each (as the analytics' history is); None otherwise."""
+    runs = sorted_runs(bars["symbol"])
+    if runs is None:
+        return None
+    stamps = bars["date"].to_numpy(dtype="datetime64[ns]")
+    later = np.r_[True, stamps[1:] >= stamps[:-1]]
+    later[runs[0]] = True
+    return runs[0] if bool(later.all()) and not bool(np.isnat(stamps).any()) else None
+
+
+def of_runs(values: np.ndarray, run: np.ndarray) -> np.ndarray:
+    """``values`` (one per run) picked for each entry of ``run``; NaN where it is -1 (no run)."""
+    if not len(values):
+        return np.full(len(run), np.nan)
+    picked: np.ndarray = np.where(run >= 0, values[np.maximum(run, 0)], np.nan)
+    return picked

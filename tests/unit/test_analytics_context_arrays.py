@@ -29,8 +29,8 @@ def reference_context(history: pd.DataFrame, drawdowns: pd.DataFrame) -> pd.Data
     return pd.DataFrame(columns, index=symbols)
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_context_matches_the_groupby_formulas(seed: int) -> None:
+def random_bars(seed: int) -> pd.DataFrame:
+    """40 symbols of random closes: short histories, missing days and bad prices among them."""
     rng = np.random.default_rng(seed)
     days = pd.bdate_range(end="2026-11-27", periods=260)
     rows = []
@@ -42,7 +42,12 @@ def test_context_matches_the_groupby_formulas(seed: int) -> None:
         rows.append(pd.DataFrame({"symbol": f"S{index:02d}", "date": kept, "close": closes}))
     bars = pd.concat(rows, ignore_index=True)
     bars = bars.assign(open=bars["close"], high=bars["close"], low=bars["close"], volume=1000)
-    bars = bars[bars["date"] <= pd.Timestamp(AS_OF)]
+    return bars[bars["date"] <= pd.Timestamp(AS_OF)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_context_matches_the_groupby_formulas(seed: int) -> None:
+    bars = random_bars(seed)
     history = history_bars(bars, AS_OF, 180)
     drawdowns = compute_drawdowns(history, AS_OF, 180)
     drawdowns = drawdowns.assign(symbol=drawdowns["symbol"].astype(object))
@@ -54,3 +59,22 @@ def test_context_matches_the_groupby_formulas(seed: int) -> None:
     pd.testing.assert_frame_equal(got.loc[:, want.columns], want, rtol=1e-12)
     universe = pd.DataFrame({"symbol": drawdowns["symbol"], "name": "", "sector": "Unknown"})
     assert len(build_report(bars, universe, AS_OF)) == len(drawdowns)
+
+
+def as_plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with an object ``symbol``: the groupby paths instead of the symbol runs'."""
+    return frame.assign(symbol=frame["symbol"].astype(object))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_drawdowns_and_window_stats_on_runs_are_the_groupby_ones(seed: int) -> None:
+    history = history_bars(random_bars(seed), AS_OF, 180)  # a categorical in sorted runs
+    for as_of in (AS_OF, date(2026, 11, 20), date(2026, 11, 22)):  # a Sunday: no bar that day
+        on_runs, grouped = compute_drawdowns(history, as_of, 180), compute_drawdowns(as_plain(history), as_of, 180)
+        pd.testing.assert_frame_equal(as_plain(on_runs), as_plain(grouped), check_exact=True)
+    drawdowns = as_plain(compute_drawdowns(history, AS_OF, 180))
+    history = history[history["symbol"].isin(drawdowns["symbol"])]
+    window = with_log_returns(window_bars(history, AS_OF, 180))
+    on_runs, grouped = compute_context(history, window, drawdowns), compute_context(history, as_plain(window), drawdowns)
+    assert on_runs["trough_close"].notna().any() and on_runs["volatility_pct"].notna().any()
+    pd.testing.assert_frame_equal(on_runs, grouped, rtol=1e-12)  # the std sums in another order

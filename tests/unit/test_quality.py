@@ -114,3 +114,23 @@ def test_flagging_does_not_change_its_input() -> None:
     flag_symbols(bars, AS_OF, SESSIONS)
     pd.testing.assert_frame_equal(bars, before)
 
+
+
+def test_flags_on_symbol_runs_are_the_grouped_flags() -> None:
+    """The analytics' window (a categorical in sorted runs) takes the array path; a plain frame
+    takes pandas' groupby: every flag agrees, duplicates, gaps and odd bars included."""
+    rng = np.random.default_rng(3)
+    days = pd.bdate_range("2025-09-01", "2026-01-07")
+    rows = [(f"S{index}", day.strftime("%Y-%m-%d"), float(close)) for index in range(6) for day, close in zip(days[index * 3 :], 50 * np.exp(np.cumsum(rng.normal(0, 0.02, len(days)))))]
+    bars = make_bars(rows).drop(index=[5, 40]).reset_index(drop=True)
+    bars.loc[[7, 60], "close"] = [np.nan, bars.loc[60, "close"] * 4]  # bad price, outlier
+    bars.loc[[80, 81], "volume"] = 0
+    bars = pd.concat([bars, bars.iloc[[100]]]).sort_values(["symbol", "date"], kind="stable").reset_index(drop=True)
+    bars.iloc[-1, 2:] = bars.iloc[-2, 2:]  # the last bar repeats the one before
+    sessions = pd.DatetimeIndex(days[10:])
+    plain = flag_symbols(with_log_returns(bars), AS_OF, sessions)
+    runs = flag_symbols(with_log_returns(bars.assign(symbol=pd.Categorical(bars["symbol"]))), AS_OF, sessions)
+    assert isinstance(runs.index, pd.CategoricalIndex)
+    pd.testing.assert_frame_equal(runs.set_axis(runs.index.astype(plain.index.dtype), axis=0), plain)
+    raised = plain.any()
+    assert raised.drop(["split_suspect", "split_adjusted"]).all()  # every other flag is exercised

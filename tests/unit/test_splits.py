@@ -99,3 +99,26 @@ def test_each_symbol_is_judged_on_its_own() -> None:
         {"symbol": "AAA", "date": DAYS[30], "ratio": pytest.approx(3.0)},
         {"symbol": "CCC", "date": DAYS[50], "ratio": pytest.approx(0.1)},
     ]
+
+
+def test_chunk_evidence_at_chosen_rows_is_the_evidence_of_every_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The screens ask for the evidence of a few rows only: those columns are the ones of every
+    row, bit for bit, and chunks of any size give the whole frame's evidence."""
+    from shared.core import split_evidence
+
+    rng = np.random.default_rng(11)
+    rows = []
+    for index, length in enumerate((3, 40, 1, 120, 25)):
+        days = pd.bdate_range("2025-01-02", periods=length)
+        volume = rng.integers(0, 5_000, length)  # some zero-volume days
+        rows.append(pd.DataFrame({"symbol": f"S{index}", "date": days, "close": 20 * np.exp(np.cumsum(rng.normal(0, 0.05, length))), "volume": volume}))
+    history = pd.concat(rows, ignore_index=True)
+    whole = split_evidence.day_evidence(history)
+    for _begin, chunk in split_evidence.evidence_chunks(history):
+        chosen = np.flatnonzero(rng.random(len(chunk.r)) < 0.3)
+        every = chunk.columns()
+        for name, values in chunk.columns(chosen).items():
+            np.testing.assert_array_equal(values, every[name][chosen])
+    monkeypatch.setattr(split_evidence, "CHUNK_ROWS", 30)
+    pd.testing.assert_frame_equal(split_evidence.day_evidence(history), whole, check_exact=True)
+    assert whole["sigma"].notna().all() and whole["after"].notna().any()
