@@ -91,8 +91,18 @@ def sibling_classes(frame: pd.DataFrame, symbol: str) -> list[str]:
         return []
     candidates = frame[frame["name"].fillna("").astype(str).str.casefold().str.contains(str(company).split()[0], regex=False)]
     groups = company_groups(candidates)
-    mine = groups[candidates["symbol"] == symbol].iloc[0]
-    siblings = candidates[(groups == mine) & (candidates["symbol"] != symbol)]
+    return classes_in_group(candidates, groups, int(np.flatnonzero((candidates["symbol"] == symbol).to_numpy())[0]))
+
+
+def classes_in_group(frame: pd.DataFrame, groups: pd.Series, position: int) -> list[str]:
+    """The symbols of the other rows of ``frame`` in the company group of its row at
+    ``position`` (``groups``: ``company_groups(frame)``), most traded first.
+
+    Reading the whole report's groups answers as ``sibling_classes`` does: a company's classes
+    all share its first word, so its groups among those rows are its groups in the report."""
+    mine = groups.iloc[position]
+    symbol = frame["symbol"].iloc[position]
+    siblings = frame[(groups == mine).to_numpy() & (frame["symbol"] != symbol).to_numpy()]
     if "dollar_volume_20d" in siblings:
         siblings = siblings.sort_values(["dollar_volume_20d", "symbol"], ascending=[False, True], na_position="last", kind="stable")
     return [str(other) for other in siblings["symbol"]]
