@@ -32,9 +32,11 @@ def share_class_keys(names: pd.Series) -> pd.DataFrame:
     text = names.fillna("").astype(str)
     found = text.str.extract(_CLASS, expand=True)
     letter = found[0].fillna(found[1]).str.upper()
-    company = text.str.replace(_CLASS, " ", regex=True).str.replace(_KIND, "", regex=True)
-    company = company.str.replace(r"[\W_]+", " ", regex=True).str.strip().str.casefold()
-    company = company.where(letter.notna() & (company != ""))
+    classed = letter.notna().to_numpy()  # only a name with a class word names a company: the rest stay NA
+    words = text[classed].str.replace(_CLASS, " ", regex=True).str.replace(_KIND, "", regex=True)
+    company = text.where(classed)
+    company[classed] = words.str.replace(r"[\W_]+", " ", regex=True).str.strip().str.casefold().to_numpy()
+    company = company.where(company != "")
     return pd.DataFrame({"company": company, "share_class": letter}, index=names.index)
 
 

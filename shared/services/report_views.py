@@ -12,11 +12,12 @@ from __future__ import annotations
 import dataclasses
 import sys
 import threading
-from collections import OrderedDict
 from typing import Callable, Hashable, TypeVar, cast
 
 import numpy as np
 import pandas as pd
+
+from shared.adapters.parsed_cache import ParsedCache
 
 #: Memory for derived views per process. A view of a 10,000-symbol report is ~5 MB (a sorted
 #: ranking) and the ranking has a view per order and sector, so 48 MB keeps the ones in use.
@@ -41,53 +42,53 @@ def bytes_of(value: object) -> int:
     return sys.getsizeof(value)
 
 
+class _Kept:
+    """A view as the byte-bounded cache keeps it: ``sys.getsizeof`` of it is the view's bytes."""
+
+    __slots__ = ("value", "size")
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+        self.size = bytes_of(value)
+
+    def __sizeof__(self) -> int:
+        return self.size
+
+
 class ViewCache:
-    """A thread-safe LRU of built views, bounded by their bytes; a view larger than the whole
-    budget is built for its request and not kept. Views are shared: callers must not change them."""
+    """Built views in a ``ParsedCache`` (a thread-safe LRU bounded by bytes; a view larger than
+    the whole budget is built for its request and not kept), each built once however many
+    requests ask for it at the same time. Views are shared: callers must not change them."""
 
     def __init__(self, max_bytes: int = VIEW_BYTES) -> None:
-        self.max_bytes = max_bytes
-        self.bytes = 0
-        self._items: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
+        self._kept = ParsedCache(max_bytes)
         self._lock = threading.Lock()
         self._building: dict[Hashable, threading.Lock] = {}
 
-    def _hit(self, key: Hashable) -> tuple[bool, object]:
-        with self._lock:
-            entry = self._items.get(key)
-            if entry is None:
-                return False, None
-            self._items.move_to_end(key)
-            return True, entry[0]
+    @property
+    def max_bytes(self) -> int:
+        return self._kept.max_bytes
+
+    @property
+    def bytes(self) -> int:
+        """The bytes of the views kept now."""
+        return self._kept.bytes
 
     def get(self, key: Hashable, build: Callable[[], V]) -> V:
         """The view kept under ``key``, or ``build()`` once (concurrent callers wait) and kept."""
-        found, value = self._hit(key)
-        if found:
-            return cast(V, value)
+        kept = self._kept.get(key)
+        if isinstance(kept, _Kept):
+            return cast(V, kept.value)
         with self._lock:
             gate = self._building.setdefault(key, threading.Lock())
         with gate:
-            found, value = self._hit(key)
-            if found:
-                return cast(V, value)
+            kept = self._kept.get(key)
+            if isinstance(kept, _Kept):
+                return cast(V, kept.value)
             try:
                 built = build()
-                self._keep(key, built)
+                self._kept.put(key, _Kept(built))
             finally:
                 with self._lock:
                     self._building.pop(key, None)
         return built
-
-    def _keep(self, key: Hashable, value: object) -> None:
-        size = bytes_of(value)
-        with self._lock:
-            if key in self._items:
-                self.bytes -= self._items.pop(key)[1]
-            if size > self.max_bytes:
-                return
-            self._items[key] = (value, size)
-            self.bytes += size
-            while self.bytes > self.max_bytes:
-                _key, (_value, evicted) = self._items.popitem(last=False)
-                self.bytes -= evicted

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from shared.adapters.archive import Archive
-from shared.adapters.universe import find_symbol
+from shared.adapters.universe import find_symbol, normalise_symbol
 from shared.core.analytics import repaired_history
 from shared.core.charts import downsample
 from shared.core.share_classes import classes_in_group, company_groups
@@ -94,6 +94,8 @@ class Stocks:
         self._reports = reports
         self._charts = charts
         self._universe = universe
+        # A known symbol is found without reading 10,000 names per request.
+        self._symbols = frozenset(universe["symbol"].astype(str)) if "symbol" in universe else frozenset()
         self._lookback_days = lookback_days
 
     def row(self, query: str, day: date | None = None) -> StockRow:
@@ -101,7 +103,9 @@ class Stocks:
 
         UnknownSymbol (with suggestions) for a symbol outside the universe; NoReportYet when the
         report has no row for it (no bar that day)."""
-        symbol = find_symbol(query, self._universe)
+        symbol = normalise_symbol(query)
+        if symbol not in self._symbols:
+            symbol = find_symbol(query, self._universe)  # UnknownSymbol, with suggestions
         as_of = self._reports.latest_day() if day is None else day
         index = self._reports.derived(as_of, "stocks", StockIndex.of)
         position = index.positions.get(symbol)
