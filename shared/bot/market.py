@@ -3,7 +3,7 @@ record, download links, the last run and the build."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import pandas as pd
 
@@ -27,6 +27,28 @@ DAILY_DEFAULT, DAILY_MAX, DAILY_ROWS = 5, 10, 5
 def sectors_of(report: pd.DataFrame) -> list[str]:
     """A report's sectors, sorted (a sector button names its index in this list)."""
     return sorted(str(s) for s in report["sector"].dropna().unique())
+
+
+class ReportFacts(NamedTuple):
+    """What a ranking page needs of the whole report: its sectors (sorted) and row counts."""
+
+    sectors: tuple[str, ...]
+    ranked: int
+    rows: int
+
+
+def report_facts(report: pd.DataFrame) -> ReportFacts:
+    """The report's sectors and how many of its rows are ranked."""
+    return ReportFacts(tuple(sectors_of(report)), int(report["rank"].notna().sum()), len(report))
+
+
+def ranking(report: pd.DataFrame, sector: str | None, sort: str) -> pd.DataFrame:
+    """The ranked rows of ``report`` (of ``sector`` only, when given), one per company (its most
+    traded class), in the ``sort`` order of /top."""
+    ranked = ranked_rows(report)
+    if sector is not None:
+        ranked = ranked[ranked["sector"] == sector]
+    return tables.sort_ranked(group_share_classes(ranked), sort)
 
 
 class MarketCommands:
@@ -72,41 +94,36 @@ class MarketCommands:
         latest = self._reports.latest_summary()
         return latest, date.fromisoformat(str(latest["as_of"]))
 
-    def _summary_of(self, as_of: date, report: pd.DataFrame) -> dict[str, Any]:
+    def _summary_of(self, as_of: date, facts: ReportFacts, latest: dict[str, Any] | None = None) -> dict[str, Any]:
         """The stamp's facts for the report of ``as_of`` (the latest summary, or one of an older day)."""
-        latest, latest_day = self._latest()
+        latest, latest_day = (latest, date.fromisoformat(str(latest["as_of"]))) if latest is not None else self._latest()
         if as_of == latest_day:
             return latest
-        ranked_count = int(report["rank"].notna().sum())
-        return dict(latest, as_of=as_of.isoformat(), ranked=ranked_count, excluded=len(report) - ranked_count)
+        return dict(latest, as_of=as_of.isoformat(), ranked=facts.ranked, excluded=facts.rows - facts.ranked)
 
-    def page(self, page: callbacks.TopPage) -> Reply:
+    def page(self, page: callbacks.TopPage, latest: dict[str, Any] | None = None) -> Reply:
         """One page of the ranking of ``page.day``, stamped with that day (an older message's
-        buttons keep paging the report it showed)."""
+        buttons keep paging the report it showed). Its views of the report are built once per
+        report (``Reports.derived``): a warm request slices them."""
         try:
-            as_of, report = self._reports.load_report(page.day)
-            sectors = sectors_of(report)
-            sector = None if page.sector is None else sectors[page.sector]
+            facts = self._reports.derived(page.day, "facts", report_facts)
+            sector = None if page.sector is None else facts.sectors[page.sector]
         except (NoReportYet, IndexError):
             raise callbacks.StaleButton("That button is out of date; send /top again.") from None
-        ranked = ranked_rows(report)
-        if sector is not None:
-            ranked = ranked[ranked["sector"] == sector]
-        ranked = group_share_classes(ranked)  # one row per company: its most traded class
+        ranked = self._reports.derived(page.day, ("top", sector, page.sort), lambda report: ranking(report, sector, page.sort))
         size = max(1, min(page.size, MAX_PAGE))
-        shown = callbacks.TopPage(as_of, page.offset, size, page.sector, page.sort)
-        return tables.top_page(tables.sort_ranked(ranked, page.sort), shown, sector, self._summary_of(as_of, report))
+        shown = callbacks.TopPage(page.day, page.offset, size, page.sector, page.sort)
+        return tables.top_page(ranked, shown, sector, self._summary_of(page.day, facts, latest))
 
     def top(self, request: Request) -> Reply:
         """The ranking, optionally for one sector, in one of the orders."""
         wanted = parse_top(request.args)
-        _latest, day = self._latest()
+        latest, day = self._latest()
         sector = None
         if wanted.sector is not None:
-            _as_of, report = self._reports.load_report(day)
-            sectors = sectors_of(report)
+            sectors = list(self._reports.derived(day, "facts", report_facts).sectors)
             sector = sectors.index(match_sector(wanted.sector, sectors))
-        return self.page(callbacks.TopPage(day, 0, wanted.size, sector, wanted.sort))
+        return self.page(callbacks.TopPage(day, 0, wanted.size, sector, wanted.sort), latest)
 
     def stock(self, request: Request) -> Reply:
         """The detail view of one symbol."""

@@ -32,9 +32,11 @@ def share_class_keys(names: pd.Series) -> pd.DataFrame:
     text = names.fillna("").astype(str)
     found = text.str.extract(_CLASS, expand=True)
     letter = found[0].fillna(found[1]).str.upper()
-    company = text.str.replace(_CLASS, " ", regex=True).str.replace(_KIND, "", regex=True)
-    company = company.str.replace(r"[\W_]+", " ", regex=True).str.strip().str.casefold()
-    company = company.where(letter.notna() & (company != ""))
+    classed = letter.notna().to_numpy()  # only a name with a class word names a company: the rest stay NA
+    words = text[classed].str.replace(_CLASS, " ", regex=True).str.replace(_KIND, "", regex=True)
+    company = text.where(classed)
+    company[classed] = words.str.replace(r"[\W_]+", " ", regex=True).str.strip().str.casefold().to_numpy()
+    company = company.where(company != "")
     return pd.DataFrame({"company": company, "share_class": letter}, index=names.index)
 
 
@@ -91,8 +93,18 @@ def sibling_classes(frame: pd.DataFrame, symbol: str) -> list[str]:
         return []
     candidates = frame[frame["name"].fillna("").astype(str).str.casefold().str.contains(str(company).split()[0], regex=False)]
     groups = company_groups(candidates)
-    mine = groups[candidates["symbol"] == symbol].iloc[0]
-    siblings = candidates[(groups == mine) & (candidates["symbol"] != symbol)]
+    return classes_in_group(candidates, groups, int(np.flatnonzero((candidates["symbol"] == symbol).to_numpy())[0]))
+
+
+def classes_in_group(frame: pd.DataFrame, groups: pd.Series, position: int) -> list[str]:
+    """The symbols of the other rows of ``frame`` in the company group of its row at
+    ``position`` (``groups``: ``company_groups(frame)``), most traded first.
+
+    Reading the whole report's groups answers as ``sibling_classes`` does: a company's classes
+    all share its first word, so its groups among those rows are its groups in the report."""
+    mine = groups.iloc[position]
+    symbol = frame["symbol"].iloc[position]
+    siblings = frame[(groups == mine).to_numpy() & (frame["symbol"] != symbol).to_numpy()]
     if "dollar_volume_20d" in siblings:
         siblings = siblings.sort_values(["dollar_volume_20d", "symbol"], ascending=[False, True], na_position="last", kind="stable")
     return [str(other) for other in siblings["symbol"]]

@@ -6,7 +6,7 @@ wrote it, so a page never mixes two runs.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -15,12 +15,13 @@ import pandas as pd
 from shared.core.glossary import FLAG_MEANINGS, SURVIVORSHIP_CAVEAT
 from shared.core.quality import FLAG_NAMES
 from shared.core.report_view import NO_FLAG, ReportPage, ReportQuery, round_to_meaning, to_records, view_report
-from shared.core.share_classes import other_classes_of
+from shared.core.share_classes import classes_in_group, other_classes_of
 from shared.core.track_record import summarise_track_record
 from shared.errors import BadInput, NoReportYet
 from shared.services.downloads import Downloads
 from shared.services.reports import Reports
 from shared.services.run_history import RunHistory, RunView
+from shared.services.stocks import StockIndex
 
 
 @dataclass(frozen=True)
@@ -85,13 +86,24 @@ class Dashboard:
     def page(self, day: date | None, query: ReportQuery) -> tuple[Report, ReportPage]:
         """One page of a report; BadInput naming ``sector`` or ``flag`` when the report has no such choice."""
         report = self.report(day)
-        page = view_report(report.frame, query)
+        whole = replace(query, offset=0, limit=None)  # built once per report and query, then sliced
+        every = self._reports.derived(report.as_of, ("page", whole), lambda frame: view_report(frame, whole))
+        end = None if query.limit is None else query.offset + query.limit
+        rows = every.rows.iloc[query.offset : end].reset_index(drop=True)
+        page = replace(every, rows=rows, query=query, sectors=list(every.sectors), flags=list(every.flags))
         if query.sector is not None and query.sector.casefold() not in {sector.casefold() for sector in page.sectors}:
             raise BadInput(f"sector: {query.sector!r} is not a sector of the report of {report.as_of}; it has {', '.join(page.sectors)}")
         known_flags = {NO_FLAG, *FLAG_NAMES, *FLAG_MEANINGS, *page.flags}
         if query.flag is not None and query.flag not in known_flags:
             raise BadInput(f"flag: {query.flag!r} is not a flag; use one of {', '.join(sorted(known_flags))}")
         return report, page
+
+    def other_classes(self, as_of: date, symbol: str) -> list[str]:
+        """The other share classes of ``symbol``'s company in the report of ``as_of``, most traded
+        first (``shared.core.share_classes.sibling_classes``), from the report's kept index."""
+        index = self._reports.derived(as_of, "stocks", StockIndex.of)
+        position = index.positions.get(symbol)
+        return [] if position is None else classes_in_group(index.report, index.groups, position)
 
     def _sectors(self, report: Report) -> list[dict[str, Any]]:
         return to_records(round_to_meaning(self._reports.sector_summary(report.as_of)))

@@ -6,29 +6,38 @@ the edges map them.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Callable, Hashable, TypeVar
 
 import pandas as pd
 
-from shared.adapters.archive import Archive
+from shared.adapters.archive import Archive, report_key
 from shared.core.changes import compare_reports
 from shared.core.sectors import summarise_sectors
 from shared.core.track_record import HORIZONS, TRACK_RECORD_COLUMNS, compute_track_record, horizon_targets
 from shared.core.trading_calendar import trading_days
 from shared.errors import NoReportYet, ObjectNotFound
+from shared.services.report_views import ViewCache
 from shared.services.run_history import counted, without_paths
 
 #: The fields of a run manifest that ``status`` shows; long symbol lists are shown as counts.
 _RUN_FIELDS = ("run_id", "kind", "as_of", "source", "outcome", "started_at", "finished_at", "duration_s", "universe", "ranked", "excluded", "quality", "error")
+V = TypeVar("V")
+
+
 class Reports:
     """Stored runs and reports, read through the archive."""
 
-    def __init__(self, archive: Archive, *, storage_location: str, market_data: str, top_n: int) -> None:
+    def __init__(self, archive: Archive, *, storage_location: str, market_data: str, top_n: int, views: ViewCache | None = None) -> None:
         self._archive = archive
+        self._views = views if views is not None else ViewCache()
         # What status shows of the configuration: kinds, never a path of the machine.
         self._storage_kind = "s3" if storage_location.startswith("s3://") else "local"
         self._market_data = "csv" if market_data.startswith("csv:") else market_data
         self._top_n = top_n
+
+    def latest_day(self) -> date:
+        """The day of the latest report; NoReportYet before the first successful run."""
+        return date.fromisoformat(str(self.latest_summary()["as_of"]))
 
     def latest_summary(self) -> dict[str, Any]:
         """The ``latest.json`` summary; NoReportYet before the first successful run."""
@@ -80,11 +89,17 @@ class Reports:
     def load_report(self, day: date | None = None) -> tuple[date, pd.DataFrame]:
         """The report for ``day`` (default: the latest); NoReportYet if there is none."""
         if day is None:
-            day = date.fromisoformat(str(self.latest_summary()["as_of"]))
+            day = self.latest_day()
         try:
             return day, self._archive.read_report(day)
         except ObjectNotFound:
             raise NoReportYet(f"no report for {day.isoformat()}") from None
+
+    def derived(self, day: date, name: Hashable, build: Callable[[pd.DataFrame], V]) -> V:
+        """``build(report)`` of the report of ``day``, built once per stored report and kept in
+        memory (see ``shared.services.report_views``): the same ``name`` must always mean the same
+        ``build``, and its result is shared, never to be changed. NoReportYet if there is none."""
+        return self._views.get((report_key(day), name), lambda: build(self.load_report(day)[1]))
 
     def sector_summary(self, day: date | None = None) -> pd.DataFrame:
         """Per sector of the report of ``day`` (default: the latest): ``sector, count,

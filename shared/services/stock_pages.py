@@ -15,7 +15,6 @@ from shared.core.analytics import repaired_history
 from shared.core.glossary import column_description, column_label
 from shared.core.price_chart import chart_series, draw_price_chart
 from shared.core.report_view import round_to_meaning, to_records
-from shared.core.share_classes import sibling_classes
 from shared.errors import NoReportYet
 from shared.core.window import window_start
 from shared.services.dashboard import Dashboard, Report
@@ -131,7 +130,7 @@ class StockPages:
         """The JSON of ``/api/stocks/SYMBOL``: the row and the window's closes."""
         symbol, report, row = self._find(query, day)
         closes = round_to_meaning(self.closes(symbol, report.as_of))
-        others = sibling_classes(report.frame, symbol)
+        others = self._dashboard.other_classes(report.as_of, symbol)
         return {"as_of": report.as_of.isoformat(), "source": report.source, "row": row, "other_classes": others, "closes": to_records(closes)}
 
     def rank_history(self, symbol: str, as_of: date) -> list[dict[str, Any]]:
@@ -172,6 +171,6 @@ class StockPages:
             context=context_items(row),
             flags=[flag for flag in str(row.get("flags") or "").split(";") if flag],
             history=self.rank_history(symbol, report.as_of),
-            other_classes=sibling_classes(report.frame, symbol),
+            other_classes=self._dashboard.other_classes(report.as_of, symbol),
             split_adjusted=adjusted,
         )

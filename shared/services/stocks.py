@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from shared.adapters.archive import Archive
-from shared.adapters.universe import find_symbol
+from shared.adapters.universe import find_symbol, normalise_symbol
 from shared.core.analytics import repaired_history
 from shared.core.charts import downsample
-from shared.core.share_classes import sibling_classes
+from shared.core.share_classes import classes_in_group, company_groups
 from shared.core.window import window_start
 from shared.errors import NoReportYet, ObjectNotFound
 from shared.services.reports import Reports
@@ -41,6 +42,23 @@ class Chart:
     start: str
     end: str
     split_adjusted: bool = False
+
+
+@dataclass(frozen=True)
+class StockIndex:
+    """A report read for single stocks: each symbol's (first) row, the company group of each row
+    (``shared.core.share_classes.company_groups``) and how many rows are ranked. Built once per
+    report (``Reports.derived``), so a warm /stock reads one row."""
+
+    report: pd.DataFrame
+    positions: dict[str, int]
+    groups: pd.Series
+    ranked: int
+
+    @classmethod
+    def of(cls, report: pd.DataFrame) -> StockIndex:
+        symbols, first = np.unique(report["symbol"].astype(str).to_numpy(), return_index=True)
+        return cls(report, dict(zip(symbols.tolist(), first.tolist())), company_groups(report), int(report["rank"].notna().sum()))
 
 
 class ChartReader:
@@ -76,6 +94,8 @@ class Stocks:
         self._reports = reports
         self._charts = charts
         self._universe = universe
+        # A known symbol is found without reading 10,000 names per request.
+        self._symbols = frozenset(universe["symbol"].astype(str)) if "symbol" in universe else frozenset()
         self._lookback_days = lookback_days
 
     def row(self, query: str, day: date | None = None) -> StockRow:
@@ -83,13 +103,16 @@ class Stocks:
 
         UnknownSymbol (with suggestions) for a symbol outside the universe; NoReportYet when the
         report has no row for it (no bar that day)."""
-        symbol = find_symbol(query, self._universe)
-        as_of, report = self._reports.load_report(day)
-        rows = report[report["symbol"] == symbol]
-        if rows.empty:
+        symbol = normalise_symbol(query)
+        if symbol not in self._symbols:
+            symbol = find_symbol(query, self._universe)  # UnknownSymbol, with suggestions
+        as_of = self._reports.latest_day() if day is None else day
+        index = self._reports.derived(as_of, "stocks", StockIndex.of)
+        position = index.positions.get(symbol)
+        if position is None:
             raise NoReportYet(f"{symbol} has no bar dated {as_of.isoformat()}, so it is not in that day's report")
-        row = {str(column): value for column, value in rows.iloc[0].items()}
-        return StockRow(symbol, as_of, row, int(report["rank"].notna().sum()), tuple(sibling_classes(report, symbol)))
+        row = {str(column): value for column, value in index.report.iloc[position].items()}
+        return StockRow(symbol, as_of, row, index.ranked, tuple(classes_in_group(index.report, index.groups, position)))
 
     def closes(self, symbol: str, as_of: date) -> tuple[pd.DataFrame, bool]:
         """``date, close`` of ``symbol`` in the window ending on ``as_of``, from the stored bars,

@@ -1,10 +1,12 @@
 """Share classes grouped by company, on hand-made frames and the packaged universe."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from shared.adapters.universe import load_universe
-from shared.core.share_classes import OTHER_CLASSES, company_groups, group_share_classes, other_classes_of, share_class_keys, sibling_classes
+from shared.core.share_classes import OTHER_CLASSES, classes_in_group, company_groups, group_share_classes, other_classes_of, share_class_keys, sibling_classes
+from tests.emulators.alpaca_assets import generate_assets
 
 
 def frame(rows: list[tuple[str, str, object, float]]) -> pd.DataFrame:
@@ -77,3 +79,17 @@ def test_a_symbols_other_classes_most_traded_first() -> None:
     assert sibling_classes(report, "LBRDA") == [] and sibling_classes(report, "KO") == [] and sibling_classes(report, "NONE") == []
     universe = load_universe()
     assert sibling_classes(universe, "UA") == ["UAA"] and sibling_classes(universe, "HEI.A") == ["HEI"]
+
+
+def test_the_whole_reports_groups_name_the_same_classes_as_sibling_classes() -> None:
+    """``classes_in_group`` over ``company_groups`` of a whole list (what a warm /stock reads)
+    answers as ``sibling_classes``, on the packaged list and on 10,000 Alpaca asset names: every
+    grouped class, about 60 other class-named symbols and 30 others of each."""
+    for names in (load_universe(), pd.DataFrame(generate_assets())):
+        listing = names.loc[:, ["symbol", "name"]].reset_index(drop=True).assign(dollar_volume_20d=lambda f: (f.index * 7919 % 1000).astype(float))
+        groups = company_groups(listing)
+        classed = share_class_keys(listing["name"])["company"].notna().to_numpy()
+        named, grouped = np.flatnonzero(classed), np.flatnonzero(groups.str.startswith("company:").to_numpy())
+        positions = [int(p) for p in (*grouped, *named[:: max(1, len(named) // 60)])] + list(range(0, len(listing), len(listing) // 30))
+        answers = [(classes_in_group(listing, groups, p), sibling_classes(listing, str(listing["symbol"].iloc[p]))) for p in positions]
+        assert all(ours == theirs for ours, theirs in answers) and sum(bool(ours) for ours, _ in answers) >= 20
