@@ -92,20 +92,42 @@ def _scaled(finite: np.ndarray, scale: int) -> np.ndarray | None | bool:
     return whole if np.array_equal(back, finite) and np.array_equal(np.signbit(back), np.signbit(finite)) else None
 
 
+#: Rows scaled at a time: a column of millions is checked without float64 copies of itself.
+_CHUNK = 1 << 18
+
+
+def _scaled_into(finite: np.ndarray, scale: int, out: np.ndarray) -> bool | None:
+    """``_scaled`` of ``finite`` a chunk at a time, written into ``out``: True when every value
+    fits, else the first chunk's None or False."""
+    for start in range(0, len(finite), _CHUNK):
+        whole = _scaled(finite[start : start + _CHUNK], scale)
+        if whole is None or isinstance(whole, bool):
+            return None if whole is None else False
+        out[start : start + len(whole)] = whole
+    return True
+
+
 def _encode_prices(values: np.ndarray) -> tuple[np.ndarray, int | None]:
     """The smallest exact integer form of a float64 column, or the column itself. Each scale is
-    tried on a sample first: the scales that do not fit are turned down cheaply."""
+    tried on a sample first: the scales that do not fit are turned down cheaply. (A chunk found
+    too large after another was found inexact ends at the float64 form too: a chunk too large
+    for one scale is for every larger one.)"""
     present = ~np.isnan(values)
     finite = values if bool(present.all()) else values[present]
     for scale in _SCALES:
         sample = _scaled(finite[:_SAMPLE], scale) if len(finite) > _SAMPLE else True
-        whole = sample if sample is False or sample is None else _scaled(finite, scale)
-        if whole is False:
+        if sample is False:
             break  # every larger scale is larger still
-        if whole is None or isinstance(whole, bool):
+        if sample is None:
+            continue
+        whole = np.empty(len(finite), dtype="<i4")
+        fits = _scaled_into(finite, scale, whole)
+        if fits is False:
+            break
+        if fits is None:
             continue
         if finite is values:
-            return whole.astype("<i4", copy=False), scale
+            return whole, scale
         out = np.full(len(values), _I32.min, dtype="<i4")
         out[present] = whole
         return out, scale
@@ -122,7 +144,7 @@ def _sorted_codes(bars: pd.DataFrame) -> tuple[np.ndarray, list[str]] | None:
     names = symbols[starts].tolist()
     if not all(type(name) is str for name in names) or any(a >= b for a, b in zip(names, names[1:])):
         return None
-    return np.repeat(np.arange(len(starts), dtype=np.int64), np.diff(np.r_[starts, len(symbols)])), names
+    return np.repeat(np.arange(len(starts), dtype=np.int32), np.diff(np.r_[starts, len(symbols)])), names
 
 
 def window_to_bytes(bars: pd.DataFrame, as_of: date, sources: dict[str, str]) -> bytes:
