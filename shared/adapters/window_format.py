@@ -18,7 +18,7 @@ import struct
 import sys
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable
+from typing import Any, Iterable, cast
 
 import numpy as np
 import pandas as pd
@@ -148,7 +148,11 @@ def _sorted_codes(bars: pd.DataFrame) -> tuple[np.ndarray, list[str]] | None:
 
 
 def window_to_bytes(bars: pd.DataFrame, as_of: date, sources: dict[str, str]) -> bytes:
-    """The snapshot of canonical ``bars`` (any row order; one row per symbol and date)."""
+    """The snapshot of canonical ``bars`` (any row order; one row per symbol and date).
+
+    Each column is encoded and appended to the body in turn, and let go: the columns of a
+    window of 10,000 symbols are not held beside the whole snapshot (a ``bytearray``, which
+    every store takes as bytes)."""
     known = _sorted_codes(bars)
     codes, symbols = known if known is not None else pd.factorize(bars["symbol"], sort=True)
     day_codes, day_values = pd.factorize(bars["date"], sort=True)
@@ -156,14 +160,22 @@ def window_to_bytes(bars: pd.DataFrame, as_of: date, sources: dict[str, str]) ->
     order: np.ndarray | slice = slice(None) if in_order else np.lexsort((day_codes, codes))
     if not in_order and bool(((np.diff(codes[order]) == 0) & (np.diff(day_codes[order]) == 0)).any()):
         raise ValueError("a (symbol, date) appears twice")
+    fields: list[dict[str, Any]] = []
+    body = bytearray()
+
+    def append(name: str, values: np.ndarray, scale: int | None = None) -> None:
+        fields.append({"name": name, "dtype": values.dtype.str, "items": len(values), "scale": scale})
+        body.extend(np.ascontiguousarray(values).data.cast("B"))
+        body.extend(_padding(values.nbytes))
+
+    append("counts", np.bincount(codes, minlength=len(symbols)).astype("<u4"))
+    append("day_codes", day_codes[order].astype("<u2" if len(day_values) < 2**16 else "<u4"))
+    del codes, day_codes
+    for name in _PRICES:
+        append(name, *_encode_prices(bars[name].to_numpy(dtype=np.float64)[order]))
     volume = bars["volume"].to_numpy(dtype=np.int64)[order]
     fits = len(volume) == 0 or (volume.min() > _I32.min and volume.max() <= _I32.max)
-    columns: list[tuple[str, np.ndarray, int | None]] = [
-        ("counts", np.bincount(codes, minlength=len(symbols)).astype("<u4"), None),
-        ("day_codes", day_codes[order].astype("<u2" if len(day_values) < 2**16 else "<u4"), None),
-    ]
-    columns += [(name, *_encode_prices(bars[name].to_numpy(dtype=np.float64)[order])) for name in _PRICES]
-    columns.append(("volume", volume.astype("<i4" if fits else "<i8"), None))
+    append("volume", volume.astype("<i4" if fits else "<i8"))
     header = {
         "format": FORMAT,
         "as_of": as_of.isoformat(),
@@ -171,14 +183,13 @@ def window_to_bytes(bars: pd.DataFrame, as_of: date, sources: dict[str, str]) ->
         "days": [day.date().isoformat() for day in pd.DatetimeIndex(day_values)],
         "symbols": [str(symbol) for symbol in symbols],
         "sources": dict(sorted(sources.items())),
-        "fields": [{"name": name, "dtype": values.dtype.str, "items": len(values), "scale": scale} for name, values, scale in columns],
+        "fields": fields,
     }
     text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
     text += _padding(len(MAGIC) + 4 + len(text))
-    parts: list[bytes | memoryview] = [MAGIC, struct.pack("<I", len(text)), text]
-    for _name, values, _scale in columns:  # joined from the arrays' own memory: one copy in all
-        parts += [np.ascontiguousarray(values).data.cast("B"), _padding(values.nbytes)]
-    return b"".join(parts)
+    body[0:0] = MAGIC + struct.pack("<I", len(text)) + text  # in place: the body is not copied
+    # Not copied into a bytes object either: hashing, files, S3 bodies and comparisons take it.
+    return cast(bytes, body)
 
 
 def _padding(size: int) -> bytes:

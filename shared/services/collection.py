@@ -126,17 +126,18 @@ class Collection:
             summary.missing = sorted(set(self._universe["symbol"]) - set(report["symbol"]) - set(summary.failed))
             if report.empty:
                 raise NothingCollected(f"no bars dated {target} for any of {summary.universe} symbols")
-            # The chart is drawn first and the repaired history let go before the snapshot is
-            # encoded: a window of 10,000 symbols is not held three times at once.
+            # One big piece of work at a time over the window (10,000 symbols: memory): the chart
+            # is drawn and the repaired history let go, the report is written, and only then is
+            # the snapshot encoded, hashed and written, while the chart and what changed are.
             chart = chart_points(bars, target, self._lookback_days, repaired=repaired)
             del repaired
-            # The snapshot is encoded, hashed and written while the report and chart are.
-            side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="window")
-            windowing = side.submit(self._days.keep_window, target, bars, keep, stored, fetched)
-            side.shutdown(wait=False)
             summary.report_key = report_key(target)
             summary.report_written, kept = self._keep_first(summary, summary.report_key, lambda: archive.write_report(target, report), lambda: archive.read_report(target))
             report = report if kept is None else kept
+            side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="window")
+            windowing = side.submit(self._days.keep_window, target, bars, keep, stored, fetched)
+            side.shutdown(wait=False)
+            del bars
             self._write_chart(target, chart, summary)
             del chart
             summary.quality = count_flags(report["flags"])
