@@ -66,12 +66,14 @@ def render_lines(bars: pd.DataFrame) -> list[str] | None:
     return list(map(",".join, zip(symbols, day_text, *prices, volumes)))
 
 
-def bar_values(bars: pd.DataFrame) -> np.ndarray:
-    """The prices and volumes of ``bars``, one row per bar, as 64-bit patterns."""
-    values = np.empty((len(bars), len(_PRICES) + 1), dtype=np.int64)
+def bar_values(bars: pd.DataFrame, order: np.ndarray | None = None) -> np.ndarray:
+    """The prices and volumes of ``bars`` (of its rows in ``order``, when given), one row per
+    bar, as 64-bit patterns."""
+    pick: np.ndarray | slice = slice(None) if order is None else order
+    values = np.empty((len(bars) if order is None else len(order), len(_PRICES) + 1), dtype=np.int64)
     for i, column in enumerate(_PRICES):
-        values[:, i] = bars[column].to_numpy(dtype=np.float64).view(np.int64)
-    values[:, -1] = bars["volume"].to_numpy(dtype=np.int64)
+        values[:, i] = bars[column].to_numpy(dtype=np.float64).view(np.int64)[pick]
+    values[:, -1] = bars["volume"].to_numpy(dtype=np.int64)[pick]
     return values
 
 

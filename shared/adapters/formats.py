@@ -52,7 +52,7 @@ def bars_csv_by_day(bars: pd.DataFrame, rendered: RenderedDays | None = None) ->
     order = np.argsort(stamps, kind="stable")  # by day; within a day, symbol order is kept
     stamps = stamps[order]
     edges = np.flatnonzero(np.r_[True, stamps[1:] != stamps[:-1], True]).tolist()
-    ahead = None if rendered is None else (rendered, np.asarray(frame["symbol"].to_numpy(), dtype=object)[order], bar_values(frame)[order])
+    ahead = None if rendered is None else (rendered, np.asarray(frame["symbol"].to_numpy(), dtype=object)[order], bar_values(frame, order))
     by_day: pd.DataFrame | None = None  # sorted by day once, on the first day not rendered ahead
     for a, b in zip(edges[:-1], edges[1:]):
         day = pd.Timestamp(stamps[a]).date()
