@@ -160,8 +160,20 @@ def window_to_bytes(bars: pd.DataFrame, as_of: date, sources: dict[str, str]) ->
     order: np.ndarray | slice = slice(None) if in_order else np.lexsort((day_codes, codes))
     if not in_order and bool(((np.diff(codes[order]) == 0) & (np.diff(day_codes[order]) == 0)).any()):
         raise ValueError("a (symbol, date) appears twice")
+    header: dict[str, Any] = {
+        "format": FORMAT,
+        "as_of": as_of.isoformat(),
+        "rows": len(bars),
+        "days": [day.date().isoformat() for day in pd.DatetimeIndex(day_values)],
+        "symbols": [str(symbol) for symbol in symbols],
+        "sources": dict(sorted(sources.items())),
+        "fields": [{"name": name, "dtype": "<f8", "items": len(symbols) if name == "counts" else len(bars), "scale": None} for name in _FIELDS],
+    }
+    # Room for the longest header these columns can have (every scale null): the columns are
+    # appended after it, then moved up to the real header's end, in place.
+    room = len(_prefix(header))
     fields: list[dict[str, Any]] = []
-    body = bytearray()
+    body = bytearray(room)
 
     def append(name: str, values: np.ndarray, scale: int | None = None) -> None:
         fields.append({"name": name, "dtype": values.dtype.str, "items": len(values), "scale": scale})
@@ -176,20 +188,24 @@ def window_to_bytes(bars: pd.DataFrame, as_of: date, sources: dict[str, str]) ->
     volume = bars["volume"].to_numpy(dtype=np.int64)[order]
     fits = len(volume) == 0 or (volume.min() > _I32.min and volume.max() <= _I32.max)
     append("volume", volume.astype("<i4" if fits else "<i8"))
-    header = {
-        "format": FORMAT,
-        "as_of": as_of.isoformat(),
-        "rows": len(bars),
-        "days": [day.date().isoformat() for day in pd.DatetimeIndex(day_values)],
-        "symbols": [str(symbol) for symbol in symbols],
-        "sources": dict(sorted(sources.items())),
-        "fields": fields,
-    }
-    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
-    text += _padding(len(MAGIC) + 4 + len(text))
-    body[0:0] = MAGIC + struct.pack("<I", len(text)) + text  # in place: the body is not copied
+    prefix = _prefix({**header, "fields": fields})
+    columns = len(body) - room
+    with memoryview(body) as view:  # a forward move (memmove): the body is never copied whole
+        view[len(prefix) : len(prefix) + columns] = view[room:]
+        view[: len(prefix)] = prefix
+    del body[len(prefix) + columns :]
     # Not copied into a bytes object either: hashing, files, S3 bodies and comparisons take it.
     return cast(bytes, body)
+
+
+_FIELDS = ("counts", "day_codes", *_PRICES, "volume")
+
+
+def _prefix(header: dict[str, Any]) -> bytes:
+    """``MAGIC``, the header's length and the header, padded to a multiple of 8."""
+    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+    text += _padding(len(MAGIC) + 4 + len(text))
+    return MAGIC + struct.pack("<I", len(text)) + text
 
 
 def _padding(size: int) -> bytes:
