@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Mapping, Protocol, Sequence
 
+import numpy as np
 import pandas as pd
 
 #: ``expected_etag`` value that means "the pointer must not exist yet".
@@ -123,6 +124,10 @@ class RenderedDays(Protocol):
 
     def day_rows(self, day: date, bars: pd.DataFrame) -> bytes | None:
         """The CSV rows of ``bars`` (one day's, canonical) if rendered exactly so, or None."""
+        ...
+
+    def rows_for(self, day: date, symbols: np.ndarray, values: np.ndarray) -> bytes | None:
+        """``day_rows`` of one day's bars as their symbols and 64-bit price and volume patterns."""
         ...
 
 

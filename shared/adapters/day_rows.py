@@ -66,10 +66,15 @@ def render_lines(bars: pd.DataFrame) -> list[str] | None:
     return list(map(",".join, zip(symbols, day_text, *prices, volumes)))
 
 
-def _values(bars: pd.DataFrame) -> np.ndarray:
-    """The prices and volumes of ``bars``, one row per bar, as 64-bit patterns."""
-    prices = bars.loc[:, list(_PRICES)].to_numpy(dtype=np.float64).view(np.int64)
-    return np.column_stack([prices, bars["volume"].to_numpy(dtype=np.int64)])
+def bar_values(bars: pd.DataFrame, order: np.ndarray | None = None) -> np.ndarray:
+    """The prices and volumes of ``bars`` (of its rows in ``order``, when given), one row per
+    bar, as 64-bit patterns."""
+    pick: np.ndarray | slice = slice(None) if order is None else order
+    values = np.empty((len(bars) if order is None else len(order), len(_PRICES) + 1), dtype=np.int64)
+    for i, column in enumerate(_PRICES):
+        values[:, i] = bars[column].to_numpy(dtype=np.float64).view(np.int64)[pick]
+    values[:, -1] = bars["volume"].to_numpy(dtype=np.int64)[pick]
+    return values
 
 
 def _digest(values: np.ndarray) -> bytes:
@@ -102,7 +107,7 @@ class DayRows:
         order = np.argsort(stamps, kind="stable")  # by day, each day's rows in symbol order
         edges = np.flatnonzero(np.r_[True, stamps[order][1:] != stamps[order][:-1], True]).tolist()
         symbols = np.asarray(bars["symbol"].to_numpy(), dtype=object)
-        values = _values(bars)
+        values = bar_values(bars)
         parts = []
         for a, b in zip(edges[:-1], edges[1:]):
             rows = order[a:b]
@@ -117,16 +122,19 @@ class DayRows:
         """The rows of ``bars`` (one day's canonical bars, in symbol order) if the rendered parts
         of ``day`` hold exactly them, symbols and values; else None. Either way the parts of
         ``day`` are let go: a day is stored once."""
+        return self.rows_for(day, np.asarray(bars["symbol"].to_numpy(), dtype=object), bar_values(bars))
+
+    def rows_for(self, day: date, symbols: np.ndarray, values: np.ndarray) -> bytes | None:
+        """``day_rows`` of one day's bars given as their ``symbols`` (in order) and their
+        ``bar_values``: the caller slices a whole fetch's arrays, not a frame a day."""
         with self._lock:  # a day is stored once: its parts are let go (asked again, None)
             parts = sorted(self._parts.pop(day, []), key=lambda part: part.symbols[0])
-        symbols = bars["symbol"].tolist()
         if not parts or sum(len(part.symbols) for part in parts) != len(symbols):
             return None
-        values = _values(bars)
         first = 0
         for part in parts:
             last = first + len(part.symbols)
-            if list(part.symbols) != symbols[first:last] or _digest(values[first:last]) != part.digest:
+            if part.symbols != tuple(symbols[first:last].tolist()) or _digest(values[first:last]) != part.digest:
                 return None
             first = last
         return b"".join(part.rows for part in parts)

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator, TypeVar
 import numpy as np
 import pandas as pd
 
-from shared.adapters.day_rows import render_lines
+from shared.adapters.day_rows import bar_values, render_lines
 from shared.core.bars import BAR_COLUMNS, normalise_bars
 from shared.errors import CorruptObject
 from shared.ports import RenderedDays
@@ -42,19 +42,25 @@ def bars_to_csv(bars: pd.DataFrame) -> bytes:
 def bars_csv_by_day(bars: pd.DataFrame, rendered: RenderedDays | None = None) -> Iterator[tuple[date, bytes]]:
     """Each day's object, byte for byte what ``bars_to_csv`` writes for that day's rows, in date
     order. A day's rows come from ``rendered`` when it holds exactly them (rendered while the
-    fetch waited), else they are formatted here; the frame is taken a day at a time."""
+    fetch waited), else they are formatted here. The frame is cut into days once, as arrays:
+    a backfill's 125 days are not 125 frames."""
     frame = normalise_bars(bars)
     if frame.empty:
         return
     header = ",".join(BAR_COLUMNS).encode() + b"\n"
     stamps = frame["date"].to_numpy().view(np.int64)
     order = np.argsort(stamps, kind="stable")  # by day; within a day, symbol order is kept
-    edges = np.flatnonzero(np.r_[True, stamps[order][1:] != stamps[order][:-1], True]).tolist()
+    stamps = stamps[order]
+    edges = np.flatnonzero(np.r_[True, stamps[1:] != stamps[:-1], True]).tolist()
+    ahead = None if rendered is None else (rendered, np.asarray(frame["symbol"].to_numpy(), dtype=object)[order], bar_values(frame, order))
+    by_day: pd.DataFrame | None = None  # sorted by day once, on the first day not rendered ahead
     for a, b in zip(edges[:-1], edges[1:]):
-        rows = order[a:b]
-        day, part = pd.Timestamp(stamps[rows[0]]).date(), frame.take(rows)
-        found = rendered.day_rows(day, part) if rendered is not None else None
-        yield day, header + (found if found is not None else _day_rows(part))
+        day = pd.Timestamp(stamps[a]).date()
+        found = None if ahead is None else ahead[0].rows_for(day, ahead[1][a:b], ahead[2][a:b])
+        if found is None:
+            by_day = frame.take(order) if by_day is None else by_day
+            found = _day_rows(by_day.iloc[a:b])
+        yield day, header + found
 
 
 def _day_rows(part: pd.DataFrame) -> bytes:

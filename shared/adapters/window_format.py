@@ -18,7 +18,7 @@ import struct
 import sys
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable
+from typing import Any, Iterable, cast
 
 import numpy as np
 import pandas as pd
@@ -92,20 +92,42 @@ def _scaled(finite: np.ndarray, scale: int) -> np.ndarray | None | bool:
     return whole if np.array_equal(back, finite) and np.array_equal(np.signbit(back), np.signbit(finite)) else None
 
 
+#: Rows scaled at a time: a column of millions is checked without float64 copies of itself.
+_CHUNK = 1 << 18
+
+
+def _scaled_into(finite: np.ndarray, scale: int, out: np.ndarray) -> bool | None:
+    """``_scaled`` of ``finite`` a chunk at a time, written into ``out``: True when every value
+    fits, else the first chunk's None or False."""
+    for start in range(0, len(finite), _CHUNK):
+        whole = _scaled(finite[start : start + _CHUNK], scale)
+        if whole is None or isinstance(whole, bool):
+            return None if whole is None else False
+        out[start : start + len(whole)] = whole
+    return True
+
+
 def _encode_prices(values: np.ndarray) -> tuple[np.ndarray, int | None]:
     """The smallest exact integer form of a float64 column, or the column itself. Each scale is
-    tried on a sample first: the scales that do not fit are turned down cheaply."""
+    tried on a sample first: the scales that do not fit are turned down cheaply. (A chunk found
+    too large after another was found inexact ends at the float64 form too: a chunk too large
+    for one scale is for every larger one.)"""
     present = ~np.isnan(values)
     finite = values if bool(present.all()) else values[present]
     for scale in _SCALES:
         sample = _scaled(finite[:_SAMPLE], scale) if len(finite) > _SAMPLE else True
-        whole = sample if sample is False or sample is None else _scaled(finite, scale)
-        if whole is False:
+        if sample is False:
             break  # every larger scale is larger still
-        if whole is None or isinstance(whole, bool):
+        if sample is None:
+            continue
+        whole = np.empty(len(finite), dtype="<i4")
+        fits = _scaled_into(finite, scale, whole)
+        if fits is False:
+            break
+        if fits is None:
             continue
         if finite is values:
-            return whole.astype("<i4", copy=False), scale
+            return whole, scale
         out = np.full(len(values), _I32.min, dtype="<i4")
         out[present] = whole
         return out, scale
@@ -122,11 +144,15 @@ def _sorted_codes(bars: pd.DataFrame) -> tuple[np.ndarray, list[str]] | None:
     names = symbols[starts].tolist()
     if not all(type(name) is str for name in names) or any(a >= b for a, b in zip(names, names[1:])):
         return None
-    return np.repeat(np.arange(len(starts), dtype=np.int64), np.diff(np.r_[starts, len(symbols)])), names
+    return np.repeat(np.arange(len(starts), dtype=np.int32), np.diff(np.r_[starts, len(symbols)])), names
 
 
 def window_to_bytes(bars: pd.DataFrame, as_of: date, sources: dict[str, str]) -> bytes:
-    """The snapshot of canonical ``bars`` (any row order; one row per symbol and date)."""
+    """The snapshot of canonical ``bars`` (any row order; one row per symbol and date).
+
+    Each column is encoded and appended to the body in turn, and let go: the columns of a
+    window of 10,000 symbols are not held beside the whole snapshot (a ``bytearray``, which
+    every store takes as bytes)."""
     known = _sorted_codes(bars)
     codes, symbols = known if known is not None else pd.factorize(bars["symbol"], sort=True)
     day_codes, day_values = pd.factorize(bars["date"], sort=True)
@@ -134,29 +160,52 @@ def window_to_bytes(bars: pd.DataFrame, as_of: date, sources: dict[str, str]) ->
     order: np.ndarray | slice = slice(None) if in_order else np.lexsort((day_codes, codes))
     if not in_order and bool(((np.diff(codes[order]) == 0) & (np.diff(day_codes[order]) == 0)).any()):
         raise ValueError("a (symbol, date) appears twice")
-    volume = bars["volume"].to_numpy(dtype=np.int64)[order]
-    fits = len(volume) == 0 or (volume.min() > _I32.min and volume.max() <= _I32.max)
-    columns: list[tuple[str, np.ndarray, int | None]] = [
-        ("counts", np.bincount(codes, minlength=len(symbols)).astype("<u4"), None),
-        ("day_codes", day_codes[order].astype("<u2" if len(day_values) < 2**16 else "<u4"), None),
-    ]
-    columns += [(name, *_encode_prices(bars[name].to_numpy(dtype=np.float64)[order])) for name in _PRICES]
-    columns.append(("volume", volume.astype("<i4" if fits else "<i8"), None))
-    header = {
+    header: dict[str, Any] = {
         "format": FORMAT,
         "as_of": as_of.isoformat(),
         "rows": len(bars),
         "days": [day.date().isoformat() for day in pd.DatetimeIndex(day_values)],
         "symbols": [str(symbol) for symbol in symbols],
         "sources": dict(sorted(sources.items())),
-        "fields": [{"name": name, "dtype": values.dtype.str, "items": len(values), "scale": scale} for name, values, scale in columns],
+        "fields": [{"name": name, "dtype": "<f8", "items": len(symbols) if name == "counts" else len(bars), "scale": None} for name in _FIELDS],
     }
+    # Room for the longest header these columns can have (every scale null): the columns are
+    # appended after it, then moved up to the real header's end, in place.
+    room = len(_prefix(header))
+    fields: list[dict[str, Any]] = []
+    body = bytearray(room)
+
+    def append(name: str, values: np.ndarray, scale: int | None = None) -> None:
+        fields.append({"name": name, "dtype": values.dtype.str, "items": len(values), "scale": scale})
+        body.extend(np.ascontiguousarray(values).data.cast("B"))
+        body.extend(_padding(values.nbytes))
+
+    append("counts", np.bincount(codes, minlength=len(symbols)).astype("<u4"))
+    append("day_codes", day_codes[order].astype("<u2" if len(day_values) < 2**16 else "<u4"))
+    del codes, day_codes
+    for name in _PRICES:
+        append(name, *_encode_prices(bars[name].to_numpy(dtype=np.float64)[order]))
+    volume = bars["volume"].to_numpy(dtype=np.int64)[order]
+    fits = len(volume) == 0 or (volume.min() > _I32.min and volume.max() <= _I32.max)
+    append("volume", volume.astype("<i4" if fits else "<i8"))
+    prefix = _prefix({**header, "fields": fields})
+    columns = len(body) - room
+    with memoryview(body) as view:  # a forward move (memmove): the body is never copied whole
+        view[len(prefix) : len(prefix) + columns] = view[room:]
+        view[: len(prefix)] = prefix
+    del body[len(prefix) + columns :]
+    # Not copied into a bytes object either: hashing, files, S3 bodies and comparisons take it.
+    return cast(bytes, body)
+
+
+_FIELDS = ("counts", "day_codes", *_PRICES, "volume")
+
+
+def _prefix(header: dict[str, Any]) -> bytes:
+    """``MAGIC``, the header's length and the header, padded to a multiple of 8."""
     text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
     text += _padding(len(MAGIC) + 4 + len(text))
-    parts: list[bytes | memoryview] = [MAGIC, struct.pack("<I", len(text)), text]
-    for _name, values, _scale in columns:  # joined from the arrays' own memory: one copy in all
-        parts += [np.ascontiguousarray(values).data.cast("B"), _padding(values.nbytes)]
-    return b"".join(parts)
+    return MAGIC + struct.pack("<I", len(text)) + text
 
 
 def _padding(size: int) -> bytes:

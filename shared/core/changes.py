@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from shared.core.quality import explode_flags
+from shared.core.quality import FLAG_SEPARATOR
 
 #: The layout of a changes document: 2 has ``deepened``; 1 (no ``version``) had ``rank_moves``.
 CHANGES_VERSION = 2
@@ -56,16 +56,21 @@ def deepenings(current: pd.DataFrame, previous: pd.DataFrame, scope: int = DEEPE
     ]
 
 
+def _flag_pairs(report: pd.DataFrame) -> list[tuple[Any, str]]:
+    """(symbol, flag name) for every flag of every row, in row order (``explode_flags``'s rows)."""
+    flags = report["flags"].fillna("").astype(str).tolist()
+    return [(symbol, name) for symbol, text in zip(report["symbol"].tolist(), flags) if text for name in text.split(FLAG_SEPARATOR) if name]
+
+
 def new_flags(current: pd.DataFrame, previous: pd.DataFrame) -> list[dict[str, Any]]:
-    """Per symbol (sorted), the flags ``current`` has that ``previous`` did not."""
-    now_flags = explode_flags(current.set_index("symbol")["flags"])
-    then_flags = explode_flags(previous.set_index("symbol")["flags"])
-    now_pairs = pd.DataFrame({"symbol": now_flags.index, "flag": now_flags.to_numpy()})
-    then_pairs = pd.DataFrame({"symbol": then_flags.index, "flag": then_flags.to_numpy(), "before": True})
-    fresh = now_pairs.merge(then_pairs, on=["symbol", "flag"], how="left")
-    fresh = fresh[fresh["before"].isna()]
-    grouped = fresh.groupby("symbol", sort=True)["flag"].agg(list)
-    return [{"symbol": str(symbol), "flags": list(flags)} for symbol, flags in grouped.items()]
+    """Per symbol (sorted), the flags ``current`` has that ``previous`` did not. In plain
+    Python: a report's few thousand flags do not pay for frames, a merge and a groupby."""
+    before = set(_flag_pairs(previous))
+    fresh: dict[Any, list[str]] = {}
+    for symbol, name in _flag_pairs(current):
+        if (symbol, name) not in before and not pd.isna(symbol):
+            fresh.setdefault(symbol, []).append(name)
+    return [{"symbol": str(symbol), "flags": fresh[symbol]} for symbol in sorted(fresh)]
 
 
 def compare_reports(current: pd.DataFrame, previous: pd.DataFrame | None, as_of: date, previous_day: date | None, top_n: int = 10) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Any, Callable, TypeVar
 
 import pandas as pd
 
-from shared.adapters.archive import Archive, bars_key, changes_key, chart_key, positions_key, report_key
+from shared.adapters.archive import Archive, bars_key, changes_key, chart_key, report_key
 from shared.adapters.layout import omitted_key, window_key
 from shared.adapters.object_keys import STALE_TEMPORARY_SECONDS
 from shared.core.analytics import build_report, repaired_history
@@ -31,6 +31,7 @@ from shared.ports import Broker, MarketData, SplitAnnouncements
 from shared.services.bar_days import BarDays
 from shared.services.heap import older_objects_frozen
 from shared.services.latest_pointer import point_latest
+from shared.services.positions_snapshot import account_positions, store_positions
 from shared.services.runs import RunSummary, latest_document
 from shared.services.sources import check_source
 from shared.telemetry import logger
@@ -103,7 +104,9 @@ class Collection:
             # announcements are fetched while the stored days (listed first) are read, and the
             # previous report (for the highest stored close and what changed) while they wait.
             listed = self._days.listed()
-            with ThreadPoolExecutor(max_workers=3, thread_name_prefix="collect") as side:  # its end waits for all
+            # The account's positions are asked for meanwhile too, and stored at the end.
+            with ThreadPoolExecutor(max_workers=4, thread_name_prefix="collect") as side:  # its end waits for all
+                positions = side.submit(account_positions, self._broker)
                 announced = side.submit(self._announced_splits, history_days[0] if history_days else target, target)
                 fetching = side.submit(self._days.fetch_missing, window_days, summary, listed)
                 prior = side.submit(self._previous_report, target)
@@ -123,19 +126,24 @@ class Collection:
             summary.missing = sorted(set(self._universe["symbol"]) - set(report["symbol"]) - set(summary.failed))
             if report.empty:
                 raise NothingCollected(f"no bars dated {target} for any of {summary.universe} symbols")
-            # The snapshot is encoded, hashed and written while the report and chart are.
-            side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="window")
-            windowing = side.submit(self._days.keep_window, target, bars, keep, stored, fetched)
-            side.shutdown(wait=False)
+            # One big piece of work at a time over the window (10,000 symbols: memory): the chart
+            # is drawn and the repaired history let go, the report is written, and only then is
+            # the snapshot encoded, hashed and written, while the chart and what changed are.
+            chart = chart_points(bars, target, self._lookback_days, repaired=repaired)
+            del repaired
             summary.report_key = report_key(target)
             summary.report_written, kept = self._keep_first(summary, summary.report_key, lambda: archive.write_report(target, report), lambda: archive.read_report(target))
             report = report if kept is None else kept
-            self._write_chart(target, bars, summary, repaired)
-            del repaired
+            side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="window")
+            windowing = side.submit(self._days.keep_window, target, bars, keep, stored, fetched)
+            side.shutdown(wait=False)
+            del bars
+            self._write_chart(target, chart, summary)
+            del chart
             summary.quality = count_flags(report["flags"])
             changes = self._store_changes(target, report, previous_day, previous, summary) if readable else None
             windowing.result()
-            summary.positions = self._snapshot_positions(target)
+            summary.positions = store_positions(archive, target, positions.result())
             summary.outcome = "complete" if not (summary.failed or summary.missing) else "partial"
             self._finish(summary, started)
             point_latest(archive, latest_document(summary, report, changes), self._clock())
@@ -245,16 +253,12 @@ class Collection:
             summary.quarantined.append(self._archive.quarantine(key, str(error), "rebuilt from verified bars") or key)
             return write(), None
 
-    def _write_chart(self, day: date, bars: pd.DataFrame, summary: RunSummary, repaired: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    def _write_chart(self, day: date, chart: dict[str, Any], summary: RunSummary) -> None:
         """Store the day's chart object (the bot's ``/stock`` reads it), drawn from the report's
-        ``repaired`` history (the split analysis runs once). Derived data: a failure is logged
+        repaired history (the split analysis runs once). Derived data: a failure is logged
         and the run goes on, and ``/stock`` then draws from the bars instead."""
-
-        def write() -> bool:
-            return self._archive.write_chart(day, chart_points(bars, day, self._lookback_days, repaired=repaired))
-
         try:
-            self._keep_first(summary, chart_key(day), write, lambda: self._archive.read_chart(day))
+            self._keep_first(summary, chart_key(day), lambda: self._archive.write_chart(day, chart), lambda: self._archive.read_chart(day))
         except StorageError:
             logger.exception("could not store the chart object", extra={"key": chart_key(day)})
 
@@ -285,17 +289,3 @@ class Collection:
             return None
         summary.changes_key = key
         return changes if stored is None else stored
-
-    def _snapshot_positions(self, day: date) -> str:
-        """Store the day's positions when a trading account is configured; never fails the run.
-        The first snapshot of a day is kept: positions move during the day, and history is not rewritten."""
-        if self._broker is None:
-            return ""
-        try:
-            written = self._archive.write_positions(day, self._broker.positions())
-            return positions_key(day) if written else f"{positions_key(day)} (already stored)"
-        except ImmutableObjectError:
-            return f"{positions_key(day)} (kept the day's first snapshot)"
-        except Exception as error:  # noqa: BLE001 - the account is optional to the collection: logged, noted in the manifest
-            logger.warning("positions snapshot failed", extra={"error": str(error)})
-            return f"not stored: {error}"

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from shared.adapters.archive import Archive, report_key
+from shared.adapters.object_keys import Seal
 from shared.core.trading_calendar import last_completed_session
 from shared.errors import CorruptObject, ObjectNotFound
 from shared.services.runs import RunSummary, latest_document
@@ -25,11 +26,26 @@ def newest_valid_report(archive: Archive, now: datetime) -> date | None:
         if day > last:
             continue
         try:
-            archive.read_report(day)
+            if not _stored_as_written(archive, report_key(day)):
+                archive.read_report(day)
         except (CorruptObject, ObjectNotFound):
             continue
         return day
     return None
+
+
+def _stored_as_written(archive: Archive, key: str) -> bool:
+    """Whether ``key`` holds what this archive wrote: the seal it wrote, and bytes that match
+    it (else raises CorruptObject). A report the run has just written and sealed is verified
+    without being parsed again; any other is read in full."""
+    written = archive.seals.get(key)
+    if written is None:
+        return False
+    data, metadata = archive.store.get_with_metadata(key)
+    if Seal.from_metadata(key, metadata) != written:
+        return False
+    written.verify(key, data)
+    return True
 
 
 def _pointed_day(archive: Archive) -> str | None:

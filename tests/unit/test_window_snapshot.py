@@ -180,3 +180,19 @@ def test_a_day_replaced_since_the_snapshot_is_read_from_its_object(settings: Set
     assert store.get(report_key(AS_OF)) == without.store.get(report_key(AS_OF))
     stored = window_from_bytes(store.get(window_key(AS_OF))).bars([changed["day"]])
     pd.testing.assert_frame_equal(stored, bars_from_csv(store.get(bars_key(changed["day"])), changed["day"]))
+
+
+@pytest.mark.parametrize("late, scale", [(12.3456, 4), (1e8 + 0.5, None), (np.nan, 2), (0.1 + 0.2, None), (5e7, None)])
+def test_a_column_scaled_a_chunk_at_a_time_gets_the_scale_of_the_whole(monkeypatch: pytest.MonkeyPatch, late: float, scale: int | None) -> None:
+    """Scaled in chunks of 512, a value in a late chunk still decides the scale, and every bit reads back."""
+    from shared.adapters import window_format
+
+    monkeypatch.setattr(window_format, "_CHUNK", 512)
+    days = pd.bdate_range("2025-01-06", periods=5_000)
+    prices = np.round(np.linspace(1, 900, len(days)), 2)
+    prices[[7, 3_000]] = np.nan
+    prices[-600] = late
+    bars = normalise_bars(pd.DataFrame({"symbol": "AAA", "date": days, "open": prices, "high": prices, "low": prices, "close": prices, "volume": 1}))
+    snapshot = window_from_bytes(window_to_bytes(bars, days[-1].date(), {}))
+    assert snapshot.encoded["close"][1] == scale
+    pd.testing.assert_frame_equal(snapshot.bars(), bars)
