@@ -29,6 +29,18 @@ def test_announced_splits_come_back_with_their_ratios(alpaca_settings, emulator,
     assert max(spans) <= MAX_SPAN_DAYS and sum(spans) == (date(2026, 11, 27) - date(2026, 1, 1)).days + 1
 
 
+def test_the_windows_are_asked_at_once(alpaca_settings, emulator, fake_time) -> None:
+    # Four 90-day windows over a host 0.3 s away: asked one after another, no request would
+    # ever meet another in the emulator; asked at once, they overlap.
+    emulator.faults.latency = 0.3
+    emulator.splits = {"NVDA": (date(2026, 11, 16), 4.0), "KO": (date(2026, 3, 2), 0.1)}
+    found = AlpacaSplitAnnouncements(alpaca_settings, sleep=fake_time.sleep).splits(["NVDA", "KO"], date(2026, 1, 1), date(2026, 11, 27))
+    assert list(found["symbol"]) == ["KO", "NVDA"]
+    asked = [r for r in emulator.requests if r.path == "/v2/corporate_actions/announcements"]
+    assert len(asked) == 4 and all(r.status == 200 for r in asked)
+    assert max(r.in_flight for r in asked) >= 2
+
+
 def test_rejected_keys_are_a_market_data_error(alpaca_settings, emulator, fake_time) -> None:
     wrong = alpaca_settings.with_overrides(alpaca_key_id="PKWRONG")
     with pytest.raises(MarketDataError, match="403"):

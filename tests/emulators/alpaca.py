@@ -61,6 +61,7 @@ class Request:
     params: dict[str, str]
     status: int = 200
     url_bytes: int = 0  # length of the request target (path and query)
+    in_flight: int = 1  # requests being answered when this one arrived, itself included
 
 
 def _session_stamp(day: pd.Series) -> pd.Series:
@@ -102,6 +103,7 @@ class AlpacaEmulator:
         self.clock = clock
         self._lock = threading.Lock()
         self._window: tuple[int, int] = (0, 0)  # (minute, requests in it)
+        self._in_flight = 0
         self._server: ThreadingHTTPServer | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -151,11 +153,17 @@ class AlpacaEmulator:
         params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         record = Request("GET", parts.path, params, url_bytes=len(handler.path))
         with self._lock:
+            self._in_flight += 1
+            record.in_flight = self._in_flight
             self.requests.append(record)
-        if len(handler.path) > self.faults.max_url_bytes:
-            status, body, headers = 414, {"message": "request URI too long"}, {}
-        else:
-            status, body, headers = self._answer(parts.path, params, handler)
+        try:
+            if len(handler.path) > self.faults.max_url_bytes:
+                status, body, headers = 414, {"message": "request URI too long"}, {}
+            else:
+                status, body, headers = self._answer(parts.path, params, handler)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
         record.status = status
         if status == 0:  # the connection was deliberately broken
             return
@@ -181,6 +189,8 @@ class AlpacaEmulator:
             "/v2/assets": lambda p: filter_assets(self.assets, p),
         }
         if path == "/v2/corporate_actions/announcements":
+            if self.faults.latency:  # the trading host is as far away as the data host
+                time.sleep(self.faults.latency)
             return self._announcements(params)
         if path in routes:
             return 200, routes[path](params), {}
