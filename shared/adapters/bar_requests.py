@@ -21,6 +21,7 @@ token. That is about 1,100 typical tickers a request.
 from __future__ import annotations
 
 import math
+import re
 from typing import Sequence
 from urllib.parse import quote
 
@@ -37,9 +38,13 @@ _SEPARATOR_BYTES = len(quote(","))
 PAGES_IN_FLIGHT = 4
 
 
+#: What ``quote`` leaves as it is: such a symbol (nearly every one) takes its own length.
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
 def symbol_bytes(symbol: str) -> int:
     """Bytes ``symbol`` takes in the URL's ``symbols`` list, with its separator."""
-    return len(quote(symbol, safe="")) + _SEPARATOR_BYTES
+    return (len(symbol) if _UNRESERVED.fullmatch(symbol) else len(quote(symbol, safe=""))) + _SEPARATOR_BYTES
 
 
 def pages_per_request(sessions: int, page_limit: int = PAGE_LIMIT) -> int:

@@ -90,3 +90,10 @@ def test_small_requests_go_at_once_and_full_pages_a_few_at_a_time() -> None:
     assert requests_at_once(10, backfill, 125) == PAGES_IN_FLIGHT  # ~10,000 bars each
     assert requests_at_once(10, plan_requests(tickers, 400), 400) == PAGES_IN_FLIGHT  # several pages each, one at a time
     assert requests_at_once(10, [["A"]], 1) == 1 and requests_at_once(10, [], 1) == 1
+
+
+@given(st.text(max_size=12))
+def test_a_symbol_takes_the_bytes_it_is_quoted_to_and_its_separator(symbol: str) -> None:
+    from urllib.parse import quote
+
+    assert symbol_bytes(symbol) == len(quote(symbol, safe="")) + len(quote(","))
