@@ -82,26 +82,12 @@ def group_share_classes(frame: pd.DataFrame) -> pd.DataFrame:
     return result.assign(**{OTHER_CLASSES: pd.Series([named.get(company, "") for company in key[kept]], index=result.index, dtype=object)})
 
 
-def sibling_classes(frame: pd.DataFrame, symbol: str) -> list[str]:
-    """The other share classes of ``symbol``'s company among ``frame``'s rows, most traded first
-    (empty when it has none). Only rows whose name shares the company's first word are read."""
-    own = frame[frame["symbol"] == symbol]
-    if own.empty:
-        return []
-    company = share_class_keys(own["name"].head(1)).iloc[0]["company"]
-    if pd.isna(company):
-        return []
-    candidates = frame[frame["name"].fillna("").astype(str).str.casefold().str.contains(str(company).split()[0], regex=False)]
-    groups = company_groups(candidates)
-    return classes_in_group(candidates, groups, int(np.flatnonzero((candidates["symbol"] == symbol).to_numpy())[0]))
-
-
 def classes_in_group(frame: pd.DataFrame, groups: pd.Series, position: int) -> list[str]:
     """The symbols of the other rows of ``frame`` in the company group of its row at
     ``position`` (``groups``: ``company_groups(frame)``), most traded first.
 
-    Reading the whole report's groups answers as ``sibling_classes`` does: a company's classes
-    all share its first word, so its groups among those rows are its groups in the report."""
+    A company's classes all share its first word, so its groups among the rows of that word
+    are its groups in the whole report (tested)."""
     mine = groups.iloc[position]
     symbol = frame["symbol"].iloc[position]
     siblings = frame[(groups == mine).to_numpy() & (frame["symbol"] != symbol).to_numpy()]

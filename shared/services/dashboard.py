@@ -100,7 +100,7 @@ class Dashboard:
 
     def other_classes(self, as_of: date, symbol: str) -> list[str]:
         """The other share classes of ``symbol``'s company in the report of ``as_of``, most traded
-        first (``shared.core.share_classes.sibling_classes``), from the report's kept index."""
+        first (``shared.core.share_classes.classes_in_group``), from the report's kept index."""
         index = self._reports.derived(as_of, "stocks", StockIndex.of)
         position = index.positions.get(symbol)
         return [] if position is None else classes_in_group(index.report, index.groups, position)

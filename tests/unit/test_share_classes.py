@@ -5,13 +5,32 @@ import numpy as np
 import pandas as pd
 
 from shared.adapters.universe import load_universe
-from shared.core.share_classes import OTHER_CLASSES, classes_in_group, company_groups, group_share_classes, other_classes_of, share_class_keys, sibling_classes
+from shared.core.share_classes import OTHER_CLASSES, classes_in_group, company_groups, group_share_classes, other_classes_of, share_class_keys
 from tests.emulators.alpaca_assets import generate_assets
 
 
 def frame(rows: list[tuple[str, str, object, float]]) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=["symbol", "name", "rank", "dollar_volume_20d"])
     return table.assign(rank=table["rank"].astype("Int64"))
+
+
+def sibling_classes(frame: pd.DataFrame, symbol: str) -> list[str]:
+    """The reference: ``symbol``'s other classes grouped among only the rows whose name shares
+    its company's first word (what /stock read before the whole report's groups were kept)."""
+    own = frame[frame["symbol"] == symbol]
+    if own.empty:
+        return []
+    company = share_class_keys(own["name"].head(1)).iloc[0]["company"]
+    if pd.isna(company):
+        return []
+    candidates = frame[frame["name"].fillna("").astype(str).str.casefold().str.contains(str(company).split()[0], regex=False)]
+    return classes_in_group(candidates, company_groups(candidates), int(np.flatnonzero((candidates["symbol"] == symbol).to_numpy())[0]))
+
+
+def other_classes(frame: pd.DataFrame, symbol: str) -> list[str]:
+    """What /stock answers: ``classes_in_group`` over the whole frame's groups (none for a symbol not in it)."""
+    found = np.flatnonzero((frame["symbol"] == symbol).to_numpy())
+    return classes_in_group(frame, company_groups(frame), int(found[0])) if len(found) else []
 
 
 def test_class_words_of_the_packaged_list_and_of_alpaca_names() -> None:
@@ -75,10 +94,11 @@ def test_a_symbols_other_classes_most_traded_first() -> None:
             ("KO", "Coca-Cola", 4, 1e9),
         ]
     )
-    assert sibling_classes(report, "LBTYA") == ["LBTYK"] and sibling_classes(report, "LBTYK") == ["LBTYA"]
-    assert sibling_classes(report, "LBRDA") == [] and sibling_classes(report, "KO") == [] and sibling_classes(report, "NONE") == []
-    universe = load_universe()
-    assert sibling_classes(universe, "UA") == ["UAA"] and sibling_classes(universe, "HEI.A") == ["HEI"]
+    for answer in (sibling_classes, other_classes):
+        assert answer(report, "LBTYA") == ["LBTYK"] and answer(report, "LBTYK") == ["LBTYA"]
+        assert answer(report, "LBRDA") == [] and answer(report, "KO") == [] and answer(report, "NONE") == []
+        universe = load_universe()
+        assert answer(universe, "UA") == ["UAA"] and answer(universe, "HEI.A") == ["HEI"]
 
 
 def test_the_whole_reports_groups_name_the_same_classes_as_sibling_classes() -> None:
