@@ -31,7 +31,7 @@ from shared.ports import Broker, MarketData, SplitAnnouncements
 from shared.services.bar_days import BarDays
 from shared.services.heap import older_objects_frozen
 from shared.services.latest_pointer import point_latest
-from shared.services.positions_snapshot import account_positions, store_positions
+from shared.services.positions_snapshot import store_positions
 from shared.services.runs import RunSummary, latest_document
 from shared.services.sources import check_source
 from shared.telemetry import logger
@@ -106,7 +106,7 @@ class Collection:
             listed = self._days.listed()
             # The account's positions are asked for meanwhile too, and stored at the end.
             with ThreadPoolExecutor(max_workers=4, thread_name_prefix="collect") as side:  # its end waits for all
-                positions = side.submit(account_positions, self._broker)
+                positions = side.submit(self._broker.positions) if self._broker is not None else None
                 announced = side.submit(self._announced_splits, history_days[0] if history_days else target, target)
                 fetching = side.submit(self._days.fetch_missing, window_days, summary, listed)
                 prior = side.submit(self._previous_report, target)
@@ -143,7 +143,7 @@ class Collection:
             summary.quality = count_flags(report["flags"])
             changes = self._store_changes(target, report, previous_day, previous, summary) if readable else None
             windowing.result()
-            summary.positions = store_positions(archive, target, positions.result())
+            summary.positions = store_positions(archive, target, None if positions is None else positions.result)
             summary.outcome = "complete" if not (summary.failed or summary.missing) else "partial"
             self._finish(summary, started)
             point_latest(archive, latest_document(summary, report, changes), self._clock())
