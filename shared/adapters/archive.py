@@ -99,8 +99,13 @@ class Archive:
     def stored_days(self, kind: str) -> list[date]:
         """The days that have a ``kind`` object (bars, reports or positions), ascending. A key
         that names no real day (``bars/2026-13-45.csv``) is not ours: ignored, with a warning."""
+        return self.days_among(kind, self.store.list(f"{kind}/"))
+
+    def days_among(self, kind: str, keys: Iterable[str]) -> list[date]:
+        """The days that have a ``kind`` object among ``keys`` (a listing already made),
+        ascending; stray keys ignored with a warning, as by ``stored_days``."""
         days = []
-        for key in self.store.list(f"{kind}/"):
+        for key in keys:
             match = DAY_KEY.match(key)
             if not match or match["kind"] != kind:
                 continue

@@ -23,15 +23,16 @@ DEEPENINGS_LISTED = 10
 
 
 def _ranks(report: pd.DataFrame) -> pd.Series:
-    return report.drop_duplicates("symbol").set_index("symbol")["rank"].dropna().astype(int)
+    return report.loc[:, ["symbol", "rank"]].drop_duplicates("symbol").set_index("symbol")["rank"].dropna().astype(int)
 
 
 def deepenings(current: pd.DataFrame, previous: pd.DataFrame, scope: int = DEEPENING_SCOPE, listed: int = DEEPENINGS_LISTED) -> list[dict[str, Any]]:
     """Ranks 1..``scope`` of ``current`` whose drawdown is deeper than in ``previous``, the
     largest fall first (ties by rank): ``change_pts`` = drawdown now - drawdown before, in
     percentage points, negative. Rows without a drawdown in either report are left out."""
-    now = current[current["rank"].notna() & (current["rank"] <= scope)].drop_duplicates("symbol").set_index("symbol")
-    before = previous.drop_duplicates("symbol").set_index("symbol")
+    needed = ["symbol", "rank", "drawdown_pct"]  # not the report's other columns, copied by each step
+    now = current.loc[current["rank"].notna() & (current["rank"] <= scope), needed].drop_duplicates("symbol").set_index("symbol")
+    before = previous.loc[:, needed].drop_duplicates("symbol").set_index("symbol")
     both = pd.DataFrame(
         {
             "rank": now["rank"].astype(int),

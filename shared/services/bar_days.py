@@ -45,23 +45,6 @@ class StoredBars:
     sources: Sources
 
 
-@dataclass
-class Fetched:
-    """The bars a run fetched, which of their rows are stored now as they are (None when another
-    collector stored other bytes first), and the days it stored."""
-
-    bars: pd.DataFrame
-    stored: np.ndarray | None
-    days: set[date]
-
-    def plus(self, other: "Fetched") -> "Fetched":
-        """Both fetches, this one's rows first."""
-        if other.bars.empty:
-            return self
-        stored = None if self.stored is None or other.stored is None else np.concatenate([self.stored, other.stored])
-        return Fetched(pd.concat([self.bars, other.bars], ignore_index=True), stored, self.days | other.days)
-
-
 class BarDays:
     """Reads, fetches and stores days of bars for one run."""
 
@@ -90,8 +73,7 @@ class BarDays:
         for _attempt in range(2 * len(days) + 1):
             try:
                 read = self._archive.read_bars([day for day in rest if day in present])
-                bars = read if cached.empty else (cached if read.empty else normalise_bars(pd.concat([cached, read], ignore_index=True)))
-                return StoredBars(bars, corrupt, sources)
+                return StoredBars(read if cached.empty else (cached if read.empty else _merged(cached, read)), corrupt, sources)
             except CorruptObject as error:
                 if not error.key.startswith(("bars/", "additions/")):
                     raise
@@ -103,46 +85,39 @@ class BarDays:
                     present.discard(day)  # not listed again: days fetched meanwhile are not read
         raise CorruptObject("bars/", "objects kept turning corrupt while being read")
 
-    def joined(self, stored: StoredBars, fetched: Fetched) -> tuple[pd.DataFrame, np.ndarray | None]:
+    def joined(self, stored: StoredBars, fetched: pd.DataFrame) -> pd.DataFrame:
         """The run's bars, stored then fetched, sorted by symbol and date (a fetched row after a
-        stored one of the same day), with which rows are stored as they are (None: unknown).
-        The parts are released: a window of 10,000 symbols is not held twice."""
-        keep = None if fetched.stored is None else np.concatenate([np.ones(len(stored.bars), dtype=bool), fetched.stored])
-        if fetched.bars.empty:
-            bars = stored.bars
-        elif (merged := merge_sorted(stored.bars, fetched.bars)) is not None:
-            bars, placed = merged
-            if keep is not None:
-                keep = np.ones(len(bars), dtype=bool)
-                keep[placed] = fetched.stored
-        else:
-            both = pd.concat([stored.bars, fetched.bars], ignore_index=True)
-            stored.bars = fetched.bars = empty_bars()
-            codes, _symbols = pd.factorize(both["symbol"], sort=True)
-            order = np.lexsort((both["date"].to_numpy().view(np.int64), codes))  # stable: fetched last
-            bars = both.take(order).reset_index(drop=True)
-            keep = None if keep is None else keep[order]
-        stored.bars = fetched.bars = empty_bars()
-        return bars, keep
+        stored one of the same day). The stored part is released: a window of 10,000 symbols is
+        not held twice."""
+        bars = stored.bars if fetched.empty else _merged(stored.bars, fetched)
+        stored.bars = empty_bars()
+        return bars
 
-    def keep_window(self, as_of: date, bars: pd.DataFrame, keep: np.ndarray | None, stored: StoredBars, fetched: Fetched) -> str | None:
-        """Store the run's window snapshot of the rows of ``bars`` that are stored as they are
-        (``keep``); its key, or None (logged) when not written."""
-        if keep is None:
-            return None
-        return self._windows.write(as_of, bars, keep, stored.sources, fetched.days)
+    def keep_window(self, as_of: date, stored: StoredBars) -> str | None:
+        """Store the run's window snapshot: the stored bars it read, each day with the version of
+        its objects listed before they were read. Its key, or None when not written (logged;
+        also when the run read nothing, or the day has its snapshot already: a rerun adds none).
 
-    def fetch_missing(self, days: list[date], summary: RunSummary, listed: Sources | None = None) -> Fetched:
+        The days the run fetches are not in it: it is written while they are on the way, and the
+        next run reads them (one day's object) beside the snapshot."""
+        return None if stored.bars.empty else self._windows.write(as_of, stored.bars, stored.sources)
+
+    def keep_first_window(self, as_of: date, bars: pd.DataFrame, summary: RunSummary) -> str | None:
+        """The snapshot of a run that read no stored bars (the first): the rows of ``bars`` it
+        stored (its days written, but for the symbols that failed), with the versions listed now."""
+        days = pd.DatetimeIndex([pd.Timestamp(day) for day in summary.days_written])
+        rows = bars[bars["date"].isin(days) & ~bars["symbol"].isin(list(summary.failed))]
+        return None if rows.empty else self._windows.write(as_of, rows, self._windows.sources())
+
+    def fetch_missing(self, days: list[date], summary: RunSummary, listed: Sources | None = None) -> pd.DataFrame:
         """Fetch the days of ``days`` that have no bars object (in ``listed``, the objects the
-        run reads, when given: a day another collector stores meanwhile is fetched, not lost);
-        store the whole ones (and those given up on, without their failing symbols); return
-        everything fetched."""
-        stored = set(self._archive.stored_days("bars"))
-        if listed is not None:
-            stored &= listed.bars_days()
+        run reads, when given: a day another collector stores meanwhile is fetched, not lost, and
+        the request goes without listing the store again first); store the whole ones (and those
+        given up on, without their failing symbols); return everything fetched."""
+        stored = set(self._archive.days_among("bars", listed.versions) if listed is not None else self._archive.stored_days("bars"))
         missing = sorted(day for day in set(days) if day not in stored)
         if not missing:
-            return Fetched(empty_bars(), np.zeros(0, dtype=bool), set())
+            return empty_bars()
         result = self._market_data.fetch_bars(self._symbols, missing[0], missing[-1])
         summary.failed.update(result.failed)
         # Added to, not replaced: a run fetches corrupt days after the others.
@@ -167,8 +142,7 @@ class BarDays:
             # Another collector stored the day first with other bytes: history wins, and this
             # run's bars of it are still used for its report.
             logger.warning("bars already stored with different content; keeping them", extra={"error": str(error)})
-            return Fetched(bars, None, set())
-        return Fetched(bars, keep.to_numpy(dtype=bool), set(storable))
+        return bars
 
     def _give_up(self, day: date, failed: set[str]) -> bool:
         """Whether ``day`` is stored without the ``failed`` symbols now."""
@@ -201,3 +175,14 @@ class BarDays:
                 key = self._omissions.write_addition(day, rows)
                 if key is not None:
                     summary.additions.append(key)
+
+
+def _merged(first: pd.DataFrame, then: pd.DataFrame) -> pd.DataFrame:
+    """Both bars frames sorted by symbol and date, ``then``'s row after ``first``'s of the same
+    day: by binary search when both are in order (each column written once), else sorted."""
+    if (merged := merge_sorted(first, then)) is not None:
+        return merged[0]
+    both = pd.concat([first, then], ignore_index=True)
+    codes, _symbols = pd.factorize(both["symbol"], sort=True)
+    order = np.lexsort((both["date"].to_numpy().view(np.int64), codes))  # stable: ``then`` last
+    return both.take(order).reset_index(drop=True)

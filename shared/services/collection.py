@@ -111,12 +111,16 @@ class Collection:
                 fetching = side.submit(self._days.fetch_missing, window_days, summary, listed)
                 prior = side.submit(self._previous_report, target)
                 stored = self._days.read_stored(history_days, summary, target, listed)
+                # The snapshot of what was read is written while the network answers, so the
+                # run's end waits on nothing but its own report.
+                self._days.keep_window(target, stored)
                 fetched = fetching.result()
             if stored.corrupt:
-                fetched = fetched.plus(self._days.fetch_missing(stored.corrupt, summary))
+                fetched = pd.concat([fetched, self._days.fetch_missing(stored.corrupt, summary)], ignore_index=True)
             # Sorted once here, so the analytics need no copy; build_report and the chart keep
             # the last row of a (symbol, date), the fetched one.
-            bars, keep = self._days.joined(stored, fetched)
+            first = stored.bars.empty
+            bars = self._days.joined(stored, fetched)
             previous_day, previous, readable = prior.result()
             repaired = repaired_history(bars, target, self._lookback_days, announced.result())
             report = build_report(bars, self._universe, target, self._lookback_days, repaired=repaired)
@@ -127,22 +131,19 @@ class Collection:
             if report.empty:
                 raise NothingCollected(f"no bars dated {target} for any of {summary.universe} symbols")
             # One big piece of work at a time over the window (10,000 symbols: memory): the chart
-            # is drawn and the repaired history let go, the report is written, and only then is
-            # the snapshot encoded, hashed and written, while the chart and what changed are.
+            # is drawn and the repaired history let go before the report is written.
             chart = chart_points(bars, target, self._lookback_days, repaired=repaired)
             del repaired
             summary.report_key = report_key(target)
             summary.report_written, kept = self._keep_first(summary, summary.report_key, lambda: archive.write_report(target, report), lambda: archive.read_report(target))
             report = report if kept is None else kept
-            side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="window")
-            windowing = side.submit(self._days.keep_window, target, bars, keep, stored, fetched)
-            side.shutdown(wait=False)
+            if first:
+                self._days.keep_first_window(target, bars, summary)
             del bars
             self._write_chart(target, chart, summary)
             del chart
             summary.quality = count_flags(report["flags"])
             changes = self._store_changes(target, report, previous_day, previous, summary) if readable else None
-            windowing.result()
             summary.positions = store_positions(archive, target, None if positions is None else positions.result)
             summary.outcome = "complete" if not (summary.failed or summary.missing) else "partial"
             self._finish(summary, started)

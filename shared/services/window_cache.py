@@ -1,9 +1,11 @@
 """The window snapshot: the one object a daily run reads instead of ~250 days of CSV.
 
 Each collection writes ``windows/<as_of>.bin``, a new immutable, sealed object: the stored bars
-of its history in compact columns (``shared.adapters.window_format``), with the key and version
-of every ``bars/`` and ``additions/`` object they came from. The next run reads the newest
-snapshot up to its day in one GET, verified like every sealed object, and takes from it only the
+of its history it read (not the day it fetches: the snapshot is written while that day's request
+is on the network, and the next run reads that one day's object beside it) in compact columns
+(``shared.adapters.window_format``), with the key and version of every ``bars/`` and
+``additions/`` object they came from. The next run reads the newest snapshot up to its day in
+one GET, verified like every sealed object, and takes from it only the
 days whose objects are listed now exactly as they were then (same keys, same versions). Any other
 day (new, replaced after a quarantine, with a new addition) is read from its CSV as before, so
 the bars a run sees are the stored ones, snapshot or not, and so is its report.
@@ -17,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
 from shared.adapters.archive import Archive
@@ -89,22 +90,23 @@ class WindowCache:
             summary.quarantined.append(moved or keys[-1])
             return None
 
-    def write(self, as_of: date, bars: pd.DataFrame, keep: np.ndarray, read: Sources, fetched_days: set[date]) -> str | None:
-        """Store the snapshot of ``bars[keep]`` (rows that are byte for byte what is stored):
-        the days read carry the versions ``read`` listed before they were read, the days this run
-        stored the versions listed now. Its key, or None when it was not written (logged)."""
+    def write(self, as_of: date, bars: pd.DataFrame, read: Sources) -> str | None:
+        """Store the snapshot of ``bars``, read from the stored objects ``read`` listed (each
+        day carries the versions listed before it was read), unless the day has one already (a
+        rerun adds none). Its key, or None when it was not written (logged when it failed)."""
         key = window_key(as_of)
         try:
-            before, after = read.by_day(), self.sources().by_day()
-            rows = bars if bool(keep.all()) else bars[keep]
-            days = {stamp.date() for stamp in pd.DatetimeIndex(rows["date"].unique())}
+            if self._archive.store.exists(key):
+                return None
+            before = read.by_day()
+            days = {stamp.date() for stamp in pd.DatetimeIndex(bars["date"].unique())}
             versions: dict[str, str] = {}
             for day in days:
-                versions.update((after if day in fetched_days else before).get(day, {}))
+                versions.update(before.get(day, {}))
             if not days <= Sources(versions).bars_days():
                 logger.warning("window snapshot not written: some of its days have no stored object", extra={"key": key})
                 return None
-            self._archive.write_sealed(key, window_to_bytes(rows, as_of, versions), 1)
+            self._archive.write_sealed(key, window_to_bytes(bars, as_of, versions), 1)
             return key
         except (StorageError, OSError, ValueError) as error:  # full, read-only, or another collector's snapshot of other days
             logger.warning("window snapshot not written; the next run reads the bars objects", extra={"key": key, "error": str(error)})

@@ -116,8 +116,10 @@ def _wired(settings: Settings, root: Path) -> Container:
 
 
 def _two_days(settings: Settings, root: Path, between: object = None) -> tuple[Container, object]:
-    """Collect PREVIOUS (which writes its snapshot), call ``between(store)``, then collect AS_OF
-    in a fresh container; that container and its summary."""
+    """Backfill the history before PREVIOUS, collect PREVIOUS (which writes the snapshot of the
+    days it read), call ``between(store)``, then collect AS_OF in a fresh container; that
+    container and its summary."""
+    _wired(settings, root).collection.backfill(end=previous_trading_day(PREVIOUS - timedelta(days=1)), days=400)
     _wired(settings, root).collection.collect(PREVIOUS)
     if callable(between):
         between(LocalStore(root))
@@ -125,14 +127,30 @@ def _two_days(settings: Settings, root: Path, between: object = None) -> tuple[C
     return container, container.collection.collect(AS_OF)
 
 
-def test_the_next_run_reads_the_snapshot_not_the_bars(settings: Settings, tmp_path: Path) -> None:
+def test_the_next_run_reads_the_snapshot_and_the_one_day_it_lacks(settings: Settings, tmp_path: Path) -> None:
     container, summary = _two_days(settings, tmp_path / "with")
     store = container.store
     assert isinstance(store, RecordingStore)
     assert window_key(PREVIOUS) in store.read
-    assert [key for key in store.read if key.startswith("bars/")] == []
+    # The snapshot PREVIOUS wrote holds what it read, not the day it fetched meanwhile.
+    assert [key for key in store.read if key.startswith("bars/")] == [bars_key(PREVIOUS)]
     assert summary.outcome == "complete" and store.exists(window_key(AS_OF))
     assert window_key(AS_OF) in summary.objects  # the manifest lists its seal
+    held = window_from_bytes(store.get(window_key(AS_OF))).days
+    assert held[-1] == PREVIOUS and AS_OF not in held and len(held) > 200
+
+
+def test_a_first_run_snapshots_the_days_it_stored_and_a_rerun_adds_none(settings: Settings, tmp_path: Path) -> None:
+    container = _wired(settings, tmp_path)
+    assert container.collection.collect(PREVIOUS).outcome == "complete"  # nothing stored before it
+    assert container.store.list("windows/") == [window_key(PREVIOUS)]
+    snapshot = window_from_bytes(container.store.get(window_key(PREVIOUS)))
+    assert snapshot.days == container.archive.stored_days("bars") and snapshot.days[-1] == PREVIOUS
+    before = container.store.get(window_key(PREVIOUS))
+    rerun = _wired(settings, tmp_path)
+    assert rerun.collection.collect(PREVIOUS).outcome == "complete"
+    assert rerun.store.get(window_key(PREVIOUS)) == before and rerun.store.list("windows/") == [window_key(PREVIOUS)]
+    assert [key for key in rerun.store.read if key.startswith("bars/")] == []  # all from the snapshot
 
 
 def test_the_report_is_the_same_without_the_snapshot(settings: Settings, tmp_path: Path) -> None:
@@ -175,7 +193,7 @@ def test_a_day_replaced_since_the_snapshot_is_read_from_its_object(settings: Set
     container, _ = _two_days(settings, tmp_path / "stale", replace)
     store = container.store
     assert isinstance(store, RecordingStore)
-    assert [key for key in store.read if key.startswith("bars/")] == [bars_key(changed["day"])]
+    assert sorted(key for key in store.read if key.startswith("bars/")) == sorted([bars_key(changed["day"]), bars_key(PREVIOUS)])
     without, _ = _two_days(settings, tmp_path / "plain", lambda s: (replace(s), shutil.rmtree(s.root / "windows")))
     assert store.get(report_key(AS_OF)) == without.store.get(report_key(AS_OF))
     stored = window_from_bytes(store.get(window_key(AS_OF))).bars([changed["day"]])
