@@ -236,3 +236,18 @@ def load(path: str) -> Section:
 def start(name: str, title: str, setup: str, runs: int) -> Section:
     """A new section stamped with the machine and the time."""
     return Section(name, title, setup, machine=machine(), runs=runs, started=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+
+
+def serve_moto(conn: Connection) -> None:
+    """A process of its own serving moto's S3 over HTTP: sends its endpoint, stops when told."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs every request
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    conn.send(f"http://{host}:{port}")
+    conn.recv()
+    server.stop()

@@ -19,7 +19,7 @@ from datetime import date
 from multiprocessing.connection import Connection
 from typing import Any
 
-from bench._harness import Section, percentile, start
+from bench._harness import Section, percentile, serve_moto, start
 
 SECRET = "bench-secret"
 CLIENTS = 20
@@ -42,20 +42,6 @@ def _environment(endpoint: str) -> dict[str, str]:
         "DIPWATCH_BOT_RATE": "600",
         "POWERTOOLS_LOG_LEVEL": "CRITICAL",  # the failures are counted here, not printed
     }
-
-
-def _moto(conn: Connection) -> None:
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    conn.send(f"http://{host}:{port}")
-    conn.recv()
-    server.stop()
 
 
 def _serve(conn: Connection, endpoint: str) -> None:
@@ -142,7 +128,7 @@ def main(runs: int) -> Section:
         runs,
     )
     moto_parent, moto_child = mp.Pipe()
-    moto = mp.get_context("fork").Process(target=_moto, args=(moto_child,), daemon=True)
+    moto = mp.get_context("fork").Process(target=serve_moto, args=(moto_child,), daemon=True)
     moto.start()
     endpoint = moto_parent.recv()
     app_parent, app_child = mp.Pipe()
