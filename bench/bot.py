@@ -78,7 +78,7 @@ def main(runs: int) -> Section:
         try:
             posts: dict[int, Callable[[str], float]] = {}
             for size, universe in sizes:
-                os.environ.update({"DIPWATCH_STORAGE": f"s3://dipwatch-bench/u{size}", "DIPWATCH_UNIVERSE": universe})
+                _use_universe(size, universe)
                 posts[size] = _warm_app()
             # The warm rounds of both sizes take turns: a noisy stretch of this shared machine
             # falls on both alike, and "unchanged from 1,000 to 10,000" compares like with like.
@@ -86,12 +86,17 @@ def main(runs: int) -> Section:
                 for size, _universe in sizes:
                     _warm_round(section, f"{size:,}", posts[size])
             for size, universe in sizes:
-                os.environ.update({"DIPWATCH_STORAGE": f"s3://dipwatch-bench/u{size}", "DIPWATCH_UNIVERSE": universe})
+                _use_universe(size, universe)
                 _fresh(section, f"{size:,}", runs)
         finally:
             moto_parent.send("stop")
             moto.join(timeout=10)
     return section
+
+
+def _use_universe(size: int, universe: str) -> None:
+    """Point the apps built next at the universe of ``size`` and its own prefix of the bucket."""
+    os.environ.update({"DIPWATCH_STORAGE": f"s3://dipwatch-bench/u{size}", "DIPWATCH_UNIVERSE": universe})
 
 
 def _warm_app() -> Callable[[str], float]:

@@ -24,6 +24,7 @@ from typing import Any, Callable, Mapping
 from deploy.alarms import AlarmTarget, alarm_specs
 from deploy.lambda_target import stage_settings
 from deploy.stage import StageResources, render_policy
+from shared.adapters.layout import WINDOW_SNAPSHOT_DAYS, WINDOWS_PREFIX
 from shared.adapters.update_markers import MARKERS_PREFIX
 from shared.config import SECRET_NAMES, SSM_SETTING_NAMES
 
@@ -58,11 +59,6 @@ MARKER_RULE = "dipwatch-update-markers-"
 MARKER_DAYS = 2
 #: The ID of a stage's rule that expires its window snapshots: ``dipwatch-window-snapshots-<prefix>``.
 WINDOW_RULE = "dipwatch-window-snapshots-"
-#: Where the snapshots live (``shared.adapters.layout.window_key``).
-WINDOWS_PREFIX = "windows/"
-#: Days a snapshot lives. A run reads only the newest up to its day; after a longer outage it
-#: reads the CSVs (the source of truth) and writes a new one.
-WINDOW_DAYS = 10
 #: Prefixes of the rules that belong to one stage each.
 _STAGE_RULES = (MARKER_RULE, WINDOW_RULE)
 
@@ -80,7 +76,7 @@ def _expiry_rule(rule: str, prefix: str, under: str, days: int) -> dict[str, Any
 def stage_rules(prefix: str) -> list[dict[str, Any]]:
     """The lifecycle rules of the stage at ``prefix``: its update markers and its window snapshots
     expire (with their old versions); nothing of its history does."""
-    return [_expiry_rule(MARKER_RULE, prefix, MARKERS_PREFIX, MARKER_DAYS), _expiry_rule(WINDOW_RULE, prefix, WINDOWS_PREFIX, WINDOW_DAYS)]
+    return [_expiry_rule(MARKER_RULE, prefix, MARKERS_PREFIX, MARKER_DAYS), _expiry_rule(WINDOW_RULE, prefix, WINDOWS_PREFIX, WINDOW_SNAPSHOT_DAYS)]
 
 
 def lifecycle(prefix: str, current: list[dict[str, Any]]) -> dict[str, Any]:

@@ -90,6 +90,11 @@ class Store(Protocol):
         """Remove what killed writers left behind (older than ``max_age_seconds``); how many."""
         ...
 
+    def expire(self, prefix: str, max_age_seconds: float) -> int:
+        """Remove the objects under ``prefix`` (a derived cache's, never history) stored more than
+        ``max_age_seconds`` ago, with their seals; how many. S3 leaves it to a lifecycle rule."""
+        ...
+
     def put_pointer(self, key: str, data: bytes, expected_etag: str | None = None) -> str:
         """Replace a mutable pointer atomically and return its new ETag.
 

@@ -52,6 +52,12 @@ def positions_key(day: date) -> str:
     return f"positions/{day.isoformat()}.csv"
 
 
+#: Where the window snapshots live, and how many days one is kept: only the newest is read, so
+#: older ones expire (on S3 by the lifecycle rule ``ops bootstrap`` sets, on disk by the collection).
+WINDOWS_PREFIX = "windows/"
+WINDOW_SNAPSHOT_DAYS = 10
+
+
 def window_key(day: date) -> str:
     """Key of the window snapshot a day's run wrote (derived from bars; see ``window_cache``)."""
     return f"windows/{day.isoformat()}.bin"

@@ -207,5 +207,22 @@ class LocalStore:
                         continue  # gone already, or a read-only store: nothing to clean
         return removed
 
+    def expire(self, prefix: str, max_age_seconds: float) -> int:
+        """Remove the objects under ``prefix`` last written more than ``max_age_seconds`` ago,
+        each with its seal (what S3's lifecycle rule does to the stage's bucket)."""
+        removed = 0
+        cutoff = time.time() - max_age_seconds
+        for key in self.list(prefix):
+            path = self._path(key)
+            try:
+                if path.stat().st_mtime >= cutoff:
+                    continue
+                path.unlink()
+                _sidecar(path).unlink(missing_ok=True)
+                removed += 1
+            except OSError:
+                continue  # removed by another run meanwhile, or a read-only store: left as it is
+        return removed
+
     def presigned_url(self, key: str, expires_in: int) -> str | None:
         return None

@@ -141,6 +141,10 @@ class S3Store:
         """Nothing to sweep: an S3 PUT is whole or absent."""
         return 0
 
+    def expire(self, prefix: str, max_age_seconds: float) -> int:
+        """Nothing removed here: the bucket's lifecycle rule (``ops bootstrap``) expires them."""
+        return 0
+
     def presigned_url(self, key: str, expires_in: int) -> str | None:
         # S3 answers with these headers, so a browser saves the file instead of showing it.
         name = key.rsplit("/", 1)[-1]

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Callable
 
-import numpy as np
 import pandas as pd
 
 from shared.adapters.archive import Archive
@@ -182,7 +181,4 @@ def _merged(first: pd.DataFrame, then: pd.DataFrame) -> pd.DataFrame:
     day: by binary search when both are in order (each column written once), else sorted."""
     if (merged := merge_sorted(first, then)) is not None:
         return merged[0]
-    both = pd.concat([first, then], ignore_index=True)
-    codes, _symbols = pd.factorize(both["symbol"], sort=True)
-    order = np.lexsort((both["date"].to_numpy().view(np.int64), codes))  # stable: ``then`` last
-    return both.take(order).reset_index(drop=True)
+    return normalise_bars(pd.concat([first, then], ignore_index=True))  # a stable sort: ``then`` last

@@ -17,7 +17,7 @@ from typing import Any, Callable, TypeVar
 import pandas as pd
 
 from shared.adapters.archive import Archive, bars_key, changes_key, chart_key, report_key
-from shared.adapters.layout import omitted_key, window_key
+from shared.adapters.layout import WINDOW_SNAPSHOT_DAYS, WINDOWS_PREFIX, omitted_key, window_key
 from shared.adapters.object_keys import STALE_TEMPORARY_SECONDS
 from shared.core.analytics import build_report, repaired_history
 from shared.core.changes import compare_reports
@@ -202,10 +202,18 @@ class Collection:
         return summary
 
     def _sweep(self) -> None:
-        """Remove what killed runs left behind (temporary files older than an hour)."""
+        """Remove what killed runs left behind (temporary files older than an hour), and the
+        window snapshots past their days (a store without a lifecycle rule keeps them else)."""
         removed = self._archive.store.sweep_temporary(STALE_TEMPORARY_SECONDS)
         if removed:
             logger.info("removed temporary files that killed runs left behind", extra={"removed": removed})
+        try:
+            expired = self._archive.store.expire(WINDOWS_PREFIX, WINDOW_SNAPSHOT_DAYS * 86_400)
+        except StorageError as error:  # a cache left in place never fails the run
+            logger.warning("could not remove old window snapshots", extra={"error": str(error)})
+            return
+        if expired:
+            logger.info("removed window snapshots older than their days", extra={"removed": expired, "days": WINDOW_SNAPSHOT_DAYS})
 
     def _commit(self, summary: RunSummary) -> None:
         """Write the run's manifest, listing the seal of every object it wrote. A store that

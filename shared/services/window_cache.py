@@ -5,10 +5,10 @@ of its history it read (not the day it fetches: the snapshot is written while th
 is on the network, and the next run reads that one day's object beside it) in compact columns
 (``shared.adapters.window_format``), with the key and version of every ``bars/`` and
 ``additions/`` object they came from. The next run reads the newest snapshot up to its day in
-one GET, verified like every sealed object, and takes from it only the
-days whose objects are listed now exactly as they were then (same keys, same versions). Any other
-day (new, replaced after a quarantine, with a new addition) is read from its CSV as before, so
-the bars a run sees are the stored ones, snapshot or not, and so is its report.
+one GET, verified like every sealed object, and takes from it only the days whose objects are
+listed now exactly as they were then (same keys, same versions). Any other day (new, replaced
+after a quarantine, with a new addition) is read from its CSV as before, so the bars a run sees
+are the stored ones, snapshot or not, and so is its report.
 
 The CSVs stay the source of truth and are never rewritten: a snapshot is a copy, rebuilt by the
 next run when missing, stale or corrupt. A corrupt one is moved to quarantine with a note (the

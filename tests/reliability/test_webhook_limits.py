@@ -108,6 +108,9 @@ class ReadOnlyStore:
     def sweep_temporary(self, max_age_seconds: float) -> int:
         raise OSError(errno.EROFS, "Read-only file system", self.location)
 
+    def expire(self, prefix: str, max_age_seconds: float) -> int:
+        raise OSError(errno.EROFS, "Read-only file system", self.location)
+
     def put_pointer(self, key: str, data: bytes, expected_etag: str | None = None) -> str:
         raise OSError(errno.EROFS, "Read-only file system", key)
 

@@ -2,7 +2,9 @@
 with it or without it (missing, corrupt or stale: rebuilt from the bars objects)."""
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pandas as pd
 import pytest
 
 from shared.adapters.formats import bars_from_csv, bars_to_csv
-from shared.adapters.layout import bars_key, report_key, window_key
+from shared.adapters.layout import WINDOW_SNAPSHOT_DAYS, WINDOWS_PREFIX, bars_key, report_key, window_key
 from shared.adapters.storage import LocalStore
 from shared.adapters.window_format import window_from_bytes, window_to_bytes
 from shared.bootstrap import Container, bootstrap
@@ -214,3 +216,40 @@ def test_a_column_scaled_a_chunk_at_a_time_gets_the_scale_of_the_whole(monkeypat
     snapshot = window_from_bytes(window_to_bytes(bars, days[-1].date(), {}))
     assert snapshot.encoded["close"][1] == scale
     pd.testing.assert_frame_equal(snapshot.bars(), bars)
+
+
+def _age(store: LocalStore, key: str, days: float) -> None:
+    """Set ``key``'s file (and its seal) to have been written ``days`` ago."""
+    stamp = time.time() - days * 86_400
+    for path in (store.root / key, store.root / Path(key).parent / f".{Path(key).name}.seal"):
+        os.utime(path, (stamp, stamp))
+
+
+def test_a_local_store_expires_the_objects_under_a_prefix_older_than_the_age(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    for key in ("windows/2026-01-02.bin", "windows/2026-01-05.bin", "bars/2026-01-02.csv"):
+        store.put_immutable(key, b"x", {"sha256": "s", "rows": "1"})
+    _age(store, "windows/2026-01-02.bin", 11)
+    _age(store, "bars/2026-01-02.csv", 11)  # history: never under the prefix expired
+    assert store.expire(WINDOWS_PREFIX, WINDOW_SNAPSHOT_DAYS * 86_400) == 1
+    assert store.list("") == ["bars/2026-01-02.csv", "windows/2026-01-05.bin"]
+    assert not (tmp_path / "windows" / ".2026-01-02.bin.seal").exists()  # its seal went with it
+    assert (tmp_path / "windows" / ".2026-01-05.bin.seal").exists()
+    assert store.expire(WINDOWS_PREFIX, WINDOW_SNAPSHOT_DAYS * 86_400) == 0
+
+
+def test_a_collection_on_disk_removes_snapshots_past_their_days(settings: Settings, tmp_path: Path) -> None:
+    """What the S3 lifecycle rule does to a stage's bucket, a collection does to a local store:
+    a snapshot written more than WINDOW_SNAPSHOT_DAYS ago goes, the newer ones stay."""
+    first = _wired(settings, tmp_path)
+    assert first.collection.collect(PREVIOUS).outcome == "complete"
+    _age(first.store, window_key(PREVIOUS), WINDOW_SNAPSHOT_DAYS + 1)
+    container = _wired(settings, tmp_path)
+    summary = container.collection.collect(AS_OF)
+    assert summary.outcome == "complete"
+    assert container.store.list(WINDOWS_PREFIX) == [window_key(AS_OF)]
+    assert [key for key in container.store.read if key.startswith("bars/")]  # read from the CSVs instead
+    assert container.store.exists(report_key(PREVIOUS))  # nothing but the cache expires
+    _age(container.store, window_key(AS_OF), WINDOW_SNAPSHOT_DAYS - 1)
+    assert _wired(settings, tmp_path).collection.collect(AS_OF).outcome == "complete"
+    assert container.store.list(WINDOWS_PREFIX) == [window_key(AS_OF)]
