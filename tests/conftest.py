@@ -1,15 +1,18 @@
 """Shared fixtures: settings -> container -> app -> client, each built on the one before."""
 from __future__ import annotations
 
+import functools
+import threading
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import boto3
 import pandas as pd
 import pytest
 from hypothesis import settings as hypothesis_settings
 from moto import mock_aws
+from moto.s3.responses import S3Response
 from moto.server import ThreadedMotoServer
 
 from app import create_app
@@ -23,6 +26,30 @@ pytest_plugins = ["tests.secret_guard", "tests.reliability.bot_fixtures", "tests
 # `make bench`, never by tests.
 hypothesis_settings.register_profile("dipwatch", deadline=None)
 hypothesis_settings.load_profile("dipwatch")
+
+
+def _atomic_s3_requests() -> None:
+    """Make moto handle one S3 request at a time, as S3 applies each atomically. moto's S3 is not
+    thread-safe: under load, two racing ``If-None-Match: *`` writers both succeeded now and then
+    (the contract test's six writers), in-process and in its threaded server alike; a lock around
+    its PUT handler alone made that rarer, not impossible. The store's own conditions still
+    decide every race; only moto's interleaving inside a request goes."""
+    if getattr(S3Response.key_response, "atomic", False):
+        return
+    lock = threading.RLock()
+    for name in ("key_response", "bucket_response"):
+        original: Any = getattr(S3Response, name)
+
+        def one_at_a_time(self: S3Response, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return _original(self, *args, **kwargs)
+
+        functools.update_wrapper(one_at_a_time, original)
+        one_at_a_time.atomic = True  # type: ignore[attr-defined]
+        setattr(S3Response, name, one_at_a_time)
+
+
+_atomic_s3_requests()
 
 #: A Saturday: the last completed session is Friday 2026-11-27.
 FIXED_NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
