@@ -60,7 +60,7 @@ WINDOW_SNAPSHOT_DAYS = 10
 
 def window_key(day: date) -> str:
     """Key of the window snapshot a day's run wrote (derived from bars; see ``window_cache``)."""
-    return f"windows/{day.isoformat()}.bin"
+    return f"{WINDOWS_PREFIX}{day.isoformat()}.bin"
 
 
 def state_key(name: str) -> str:

@@ -22,7 +22,7 @@ from datetime import date
 import pandas as pd
 
 from shared.adapters.archive import Archive
-from shared.adapters.layout import ADDITION_KEY, bars_key, day_of, window_key
+from shared.adapters.layout import ADDITION_KEY, WINDOWS_PREFIX, bars_key, day_of, window_key
 from shared.adapters.window_format import WindowSnapshot, window_from_bytes, window_to_bytes
 from shared.core.bars import empty_bars
 from shared.errors import CorruptObject, ObjectNotFound, StorageError
@@ -77,7 +77,7 @@ class WindowCache:
         return (snapshot.bars(good) if good else empty_bars()), good
 
     def _newest(self, as_of: date, summary: RunSummary) -> WindowSnapshot | None:
-        keys = [key for key in self._archive.store.list("windows/") if (day := day_of(key)) is not None and day <= as_of and key == window_key(day)]
+        keys = [key for key in self._archive.store.list(WINDOWS_PREFIX) if (day := day_of(key)) is not None and day <= as_of and key == window_key(day)]
         if not keys:
             return None
         try:
