@@ -114,17 +114,18 @@ def _run_drawdowns(bars: pd.DataFrame, as_of: date, lookback_days: int, starts: 
     peak_close, peak_date = run_extreme(close, stamps, starts, inside, highest=True)
     chosen = today >= 0
     since = (end - peak_date[chosen]).astype("timedelta64[D]").astype(np.int64)
-    result = pd.DataFrame(
+    latest, highest = close[today[chosen]], peak_close[chosen]
+    with np.errstate(invalid="ignore", divide="ignore"):  # as pandas' own arithmetic: a zero peak gives inf
+        drawdown = (latest / highest - 1.0) * 100.0
+    return pd.DataFrame(
         {
             "symbol": bars["symbol"].iloc[starts[chosen]].to_numpy(),
-            "close": close[today[chosen]],
-            "peak_close": peak_close[chosen],
+            "close": latest,
+            "peak_close": highest,
             "peak_date": pd.Series(peak_date[chosen]).astype(bars["date"].dtype),  # the bars' unit (ns or us)
+            "drawdown_pct": drawdown,
+            "days_since_peak": np.where(np.isnat(peak_date[chosen]), 0, since).astype("int64"),
         }
-    )
-    return result.assign(
-        drawdown_pct=(result["close"] / result["peak_close"] - 1.0) * 100.0,
-        days_since_peak=np.where(np.isnat(peak_date[chosen]), 0, since).astype("int64"),
     )
 
 
@@ -148,26 +149,28 @@ def rank(report: pd.DataFrame) -> pd.DataFrame:
     (1 is the highest, ties broken by symbol).
     """
     excluded = (has_excluding_flag(report["flags"]) | report["drawdown_pct"].isna()).to_numpy()
-    # The order is found on the two keys alone; the whole report is reordered once.
-    keys = pd.DataFrame({"drawdown_pct": report["drawdown_pct"].to_numpy(), "symbol": report["symbol"].to_numpy()})
+    symbols = report["symbol"].to_numpy()
+    # The order is found on the two keys' arrays alone; the whole report is reordered once.
+    kept, dropped = np.flatnonzero(~excluded), np.flatnonzero(excluded)
     order = np.r_[
-        keys[~excluded].sort_values(["drawdown_pct", "symbol"], kind="stable").index.to_numpy(dtype=np.int64),
-        keys[excluded].sort_values("symbol", kind="stable").index.to_numpy(dtype=np.int64),
-    ]
-    ranked_count = int((~excluded).sum())
-    ranks = pd.array(list(range(1, ranked_count + 1)) + [pd.NA] * int(excluded.sum()), dtype="Int64")
+        kept[np.lexsort((symbols[kept], report["drawdown_pct"].to_numpy(dtype=float)[kept]))],
+        dropped[np.argsort(symbols[dropped], kind="stable")],
+    ].astype(np.int64)
+    ranks = pd.arrays.IntegerArray(np.r_[np.arange(1, len(kept) + 1), np.zeros(len(dropped), dtype=np.int64)], excluded[order])
     result = report.take(order).assign(rank=ranks).reset_index(drop=True)
     if "score" in result:
-        result = result.assign(score_rank=_score_ranks(result))
+        result = result.assign(score_rank=_score_ranks(result["score"].to_numpy(dtype=float), result["symbol"].to_numpy(), len(kept)))
     return result
 
 
-def _score_ranks(ranked: pd.DataFrame) -> pd.Series:
-    """1 for the highest score among ranked rows (ties by symbol); NA for unranked ones."""
-    keys = pd.DataFrame({"negative": -ranked["score"], "symbol": ranked["symbol"]})
-    order = keys[ranked["rank"].notna() & ranked["score"].notna()].sort_values(["negative", "symbol"], kind="stable")
-    positions = pd.Series(np.arange(1, len(order) + 1), index=order.index)
-    return positions.reindex(ranked.index).astype("Int64")
+def _score_ranks(score: np.ndarray, symbols: np.ndarray, ranked: int) -> pd.arrays.IntegerArray:
+    """1 for the highest score among the first ``ranked`` rows (the ranked ones; ties by symbol),
+    NA for the others and for a missing score."""
+    rows = np.flatnonzero(~np.isnan(score[:ranked]))
+    order = rows[np.lexsort((symbols[rows], -score[rows]))]
+    positions = np.zeros(len(score), dtype=np.int64)
+    positions[order] = np.arange(1, len(order) + 1)
+    return pd.arrays.IntegerArray(positions, positions == 0)
 
 
 def compute_context(history: pd.DataFrame, window: pd.DataFrame, drawdowns: pd.DataFrame) -> pd.DataFrame:
@@ -214,14 +217,17 @@ def _window_stats(window: pd.DataFrame, peak_date: pd.Series, symbols: pd.Index)
         return daily, trough_close, at_trough.groupby("symbol")["date"].max().reindex(symbols)
     names = pd.Index(window["symbol"].iloc[starts].to_numpy().astype(object), name="symbol")
     stamps = window["date"].to_numpy(dtype="datetime64[ns]")
-    peaks = peak_date.reindex(names).to_numpy(dtype="datetime64[ns]")
+    same = names.equals(symbols)  # the window's runs are the report's symbols, in order (as usual)
+    peaks = (peak_date if same else peak_date.reindex(names)).to_numpy(dtype="datetime64[ns]")
     after_peak = stamps >= np.repeat(peaks, np.diff(np.r_[starts, len(stamps)]))
     low, low_date = run_extreme(window["close"].to_numpy(dtype=float), stamps, starts, after_peak, highest=False)
-    return (
-        pd.Series(run_std(window["log_return"].to_numpy(dtype=float), starts), index=names).reindex(symbols),
-        pd.Series(low, index=names).reindex(symbols),
-        pd.Series(low_date, index=names).astype(window["date"].dtype).reindex(symbols),
+    series = (
+        pd.Series(run_std(window["log_return"].to_numpy(dtype=float), starts), index=names),
+        pd.Series(low, index=names),
+        pd.Series(low_date, index=names).astype(window["date"].dtype),
     )
+    daily, trough_close, trough_date = (part.set_axis(symbols) if same else part.reindex(symbols) for part in series)
+    return daily, trough_close, trough_date
 
 
 def compute_scores(report: pd.DataFrame) -> pd.Series:
@@ -229,12 +235,19 @@ def compute_scores(report: pd.DataFrame) -> pd.Series:
     stopped falling. depth = -drawdown_pct; the rebound from the trough (capped at the depth)
     adds; this week's fall (capped at the depth) takes away. Weights: ``SCORE_WEIGHTS``.
     """
-    depth = -report["drawdown_pct"]
-    floor = depth.clip(lower=0.0)
-    rebound = np.minimum(report["rebound_pct"].fillna(0.0), floor)
-    knife = np.maximum(report["ret_5d_pct"].clip(upper=0.0).fillna(0.0), -floor)
+    depth = -report["drawdown_pct"].to_numpy(dtype=float)
+    floor = np.where(depth < 0.0, 0.0, depth)  # as Series.clip(lower=0): NaN stays NaN
+    rebound = np.minimum(_filled(report["rebound_pct"].to_numpy(dtype=float)), floor)
+    fall = report["ret_5d_pct"].to_numpy(dtype=float)
+    knife = np.maximum(_filled(np.where(fall > 0.0, 0.0, fall)), -floor)
     weights = SCORE_WEIGHTS
-    return weights["depth"] * depth + weights["rebound"] * rebound + weights["knife"] * knife
+    return pd.Series(weights["depth"] * depth + weights["rebound"] * rebound + weights["knife"] * knife, index=report.index)
+
+
+def _filled(values: np.ndarray) -> np.ndarray:
+    """``values`` with NaN as 0."""
+    filled: np.ndarray = np.where(np.isnan(values), 0.0, values)
+    return filled
 
 
 def history_bars(bars: pd.DataFrame, as_of: date, lookback_days: int) -> pd.DataFrame:

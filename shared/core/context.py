@@ -42,13 +42,15 @@ def peak_at_window_edge(peak_dates: pd.Series, sessions: pd.DatetimeIndex, edge:
     if len(sessions) == 0:
         return pd.Series(False, index=peak_dates.index)
     last_edge = pd.DatetimeIndex(sessions).sort_values()[min(edge, len(sessions)) - 1]
-    return (pd.to_datetime(peak_dates) <= last_edge).fillna(False).astype(bool)
+    stamps = (peak_dates if pd.api.types.is_datetime64_dtype(peak_dates.dtype) else pd.to_datetime(peak_dates)).to_numpy(dtype="datetime64[ns]")
+    return pd.Series(stamps <= np.datetime64(last_edge, "ns"), index=peak_dates.index)  # NaT compares False
 
 
-def run_highs(frame: pd.DataFrame) -> pd.DataFrame:
+def run_highs(frame: pd.DataFrame, runs: tuple[pd.Index, np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
     """Per symbol of ``frame`` (``symbol, date, close``, sorted by symbol and date): the highest
-    close (``high``), the latest day it was reached (``high_date``) and the first day (``first_date``)."""
-    names, starts, ends = symbol_runs(frame)
+    close (``high``), the latest day it was reached (``high_date``) and the first day (``first_date``).
+    ``runs``: ``symbol_runs(frame)``, when the caller has it."""
+    names, starts, ends = symbol_runs(frame) if runs is None else runs
     if not len(starts):
         empty = pd.Series(dtype=float)
         return pd.DataFrame({"high": empty, "high_date": pd.Series(dtype="datetime64[ns]"), "first_date": pd.Series(dtype="datetime64[ns]")})
@@ -77,21 +79,21 @@ def dip_context(history: pd.DataFrame, drawdowns: pd.DataFrame, as_of: date, ses
     ``history`` (``stored_first_date`` on), and ``carry_stored_high`` extends it further back.
     """
     symbols = pd.Index(drawdowns["symbol"], name="symbol")
-    by_symbol = drawdowns.set_index("symbol")
-    close = by_symbol["close"]
-    stored = run_highs(history).reindex(symbols)
+    close = pd.Series(drawdowns["close"].to_numpy(), index=symbols)
+    runs = symbol_runs(history)
+    names, starts, ends = runs
+    stored = run_highs(history, runs).reindex(symbols)
     year_first = pd.Timestamp(window_start(as_of, YEAR_DAYS))
-    in_year = history["date"] >= year_first
+    in_year = history["date"].to_numpy(dtype="datetime64[ns]") >= np.datetime64(year_first, "ns")
     year = stored if bool(in_year.all()) else run_highs(history[in_year]).reindex(symbols)  # the same highs when all are
     year_sessions = trading_days(year_first.date(), as_of)
     covered = stored["first_date"] <= (year_sessions[0] if len(year_sessions) else year_first)
-    names, starts, ends = symbol_runs(history)
     traded = history["close"].to_numpy(dtype=float) * history["volume"].to_numpy(dtype=float)
     dollar_volume = pd.Series(run_tail_means(traded, starts, ends, DOLLAR_VOLUME_BARS), index=names).reindex(symbols)
     high_52w = year["high"].where(covered)
     return pd.DataFrame(
         {
-            "peak_at_window_edge": peak_at_window_edge(by_symbol["peak_date"], sessions),
+            "peak_at_window_edge": peak_at_window_edge(pd.Series(drawdowns["peak_date"].to_numpy(), index=symbols), sessions),
             "high_52w_close": high_52w,
             "high_52w_date": year["high_date"].where(covered),
             "drawdown_52w_pct": (close / high_52w - 1.0) * 100.0,

@@ -136,7 +136,7 @@ def flag_symbols(window: pd.DataFrame, as_of: date, sessions: pd.DatetimeIndex, 
     z = robust_z(window["log_return"], window["symbol"])
     rows = {
         "bad_price": bad_price_rows(window).to_numpy(),
-        "zero_volume": (window["volume"] <= 0).to_numpy(),
+        "zero_volume": window["volume"].to_numpy() <= 0,
         "outlier_return": (z > OUTLIER_Z).to_numpy(),
     }
     codes = _run_codes(window)
@@ -144,21 +144,18 @@ def flag_symbols(window: pd.DataFrame, as_of: date, sessions: pd.DatetimeIndex, 
     first_date = summary["first_date"]
     expected = len(sessions) - sessions.searchsorted(first_date.to_numpy(), side="left")
     first_session = sessions[0] if len(sessions) else end
-    flags = pd.DataFrame(
-        {
-            "missing_bars": (expected - summary["present"].to_numpy()) > 0,
-            "stale": ((summary["last_date"] < end) | summary["repeated_last"]).to_numpy(),
-            "bad_price": summary["bad_price"].to_numpy(),
-            "zero_volume": summary["zero_volume"].to_numpy(),
-            "split_suspect": _has_split(splits, "suspect", summary.index, after=first_date),
-            "split_adjusted": _has_split(splits, "confirmed", summary.index),
-            "outlier_return": summary["outlier_return"].to_numpy(),
-            "short_history": (first_date > first_session).to_numpy(),
-        },
-        index=summary.index,
-    )
-    flags.index.name = "symbol"
-    return flags.loc[:, list(FLAG_NAMES)].astype(bool)
+    first = first_date.to_numpy(dtype="datetime64[ns]")
+    columns = {
+        "missing_bars": (expected - summary["present"].to_numpy()) > 0,
+        "stale": (summary["last_date"].to_numpy(dtype="datetime64[ns]") < np.datetime64(end, "ns")) | summary["repeated_last"].to_numpy(dtype=bool),
+        "bad_price": summary["bad_price"].to_numpy(),
+        "zero_volume": summary["zero_volume"].to_numpy(),
+        "split_suspect": _has_split(splits, "suspect", summary.index, after=first_date),
+        "split_adjusted": _has_split(splits, "confirmed", summary.index),
+        "outlier_return": summary["outlier_return"].to_numpy(),
+        "short_history": first > np.datetime64(first_session, "ns"),  # NaT compares False
+    }
+    return pd.DataFrame({name: np.asarray(columns[name], dtype=bool) for name in FLAG_NAMES}, index=summary.index.rename("symbol"))
 
 
 def _grouped_summary(window: pd.DataFrame, sessions: pd.DatetimeIndex, rows: dict[str, np.ndarray]) -> pd.DataFrame:

@@ -168,19 +168,21 @@ def find_splits(history: pd.DataFrame, announcements: pd.DataFrame | None = None
         ratio = np.where(use, told, ratio)
         margin = np.where(use, announced_margin, margin)
         verdict = np.where(use, "confirmed", verdict)
-    found = pd.DataFrame(
+    announced = has_notice & (verdict == "confirmed") & np.isclose(ratio, np.where(has_notice, told, np.nan))
+    kept = np.flatnonzero(verdict != "")
+    symbols = history["symbol"].iloc[positions[kept]].astype(object).to_numpy()
+    echo = _echoes(symbols, positions[kept], verdict[kept])
+    rows = kept[~echo]
+    return pd.DataFrame(
         {
-            "symbol": history["symbol"].iloc[positions].astype(object).to_numpy(),
-            "date": history["date"].iloc[positions].to_numpy(dtype="datetime64[ns]"),
-            "ratio": ratio,
-            "verdict": verdict,
-            "margin": margin,
-            "announced": has_notice & (verdict == "confirmed") & np.isclose(ratio, np.where(has_notice, told, np.nan)),
+            "symbol": pd.array(symbols[~echo], dtype=str),  # str even when empty, as inferred when not
+            "date": history["date"].to_numpy(dtype="datetime64[ns]")[positions[rows]],
+            "ratio": ratio[rows],
+            "verdict": verdict[rows],
+            "margin": margin[rows],
+            "announced": announced[rows],
         }
     )
-    found = found.assign(position=positions)
-    found = found[(found["verdict"] != "") & ~_echoes(found)]
-    return found.loc[:, SPLIT_COLUMNS].reset_index(drop=True)
 
 
 def _announced_margins(evidence: Evidence, told: np.ndarray) -> np.ndarray:
@@ -232,15 +234,15 @@ def _weighed_days(history: pd.DataFrame, announced_ratio: np.ndarray) -> tuple[d
     return evidence, np.concatenate(rows) if rows else np.array([], dtype=np.int64)
 
 
-def _echoes(found: pd.DataFrame) -> pd.Series:
+def _echoes(symbols: np.ndarray, positions: np.ndarray, verdict: np.ndarray) -> np.ndarray:
     """Unconfirmed days within ``VOLUME_SESSIONS`` after a confirmed split of the same symbol:
     their volume is compared with sessions from before the split, so the split's own step in
-    share volume shows up in them again."""
-    echo = pd.Series(False, index=found.index)
-    confirmed = found[found["verdict"] == "confirmed"]
-    for symbol, position in zip(confirmed["symbol"], confirmed["position"]):
-        distance = found["position"] - position
-        echo |= (found["symbol"] == symbol) & (found["verdict"] == "suspect") & (distance > 0) & (distance <= VOLUME_SESSIONS)
+    share volume shows up in them again. Arguments and result are per found day."""
+    echo = np.zeros(len(positions), dtype=bool)
+    suspect = verdict == "suspect"
+    for confirmed in np.flatnonzero(verdict == "confirmed"):
+        distance = positions - positions[confirmed]
+        echo |= suspect & (symbols == symbols[confirmed]) & (distance > 0) & (distance <= VOLUME_SESSIONS)
     return echo
 
 

@@ -135,9 +135,9 @@ def dated_runs(bars: pd.DataFrame) -> np.ndarray | None:
     if runs is None:
         return None
     stamps = bars["date"].to_numpy(dtype="datetime64[ns]")
-    later = np.r_[True, stamps[1:] >= stamps[:-1]]
-    later[runs[0]] = True
-    return runs[0] if bool(later.all()) and not bool(np.isnat(stamps).any()) else None
+    later = stamps[1:] >= stamps[:-1]  # row i + 1 against row i; NaT compares False
+    later[runs[0][1:] - 1] = True  # a run's first row follows another symbol's
+    return runs[0] if bool(later.all()) and not bool(np.isnat(stamps[runs[0]]).any()) else None
 
 
 def of_runs(values: np.ndarray, run: np.ndarray) -> np.ndarray:
