@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Callable, Mapping, Protocol, Sequence
 
 import numpy as np
 import pandas as pd
@@ -143,8 +143,11 @@ class MarketData(Protocol):
     @property
     def label(self) -> str: ...
 
-    def fetch_bars(self, symbols: Sequence[str], start: date, end: date) -> FetchResult:
-        """Daily bars for ``symbols`` dated in [start, end], both inclusive."""
+    def fetch_bars(self, symbols: Sequence[str], start: date, end: date, sent: Callable[[], None] | None = None) -> FetchResult:
+        """Daily bars for ``symbols`` dated in [start, end], both inclusive. ``sent`` is called
+        once the source's first requests are on their way (a local source: at once), so that a
+        caller can hold its own work back until then: a request that waits for the interpreter
+        behind the caller's work waits for its answer that much longer."""
         ...
 
 

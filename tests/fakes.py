@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Sequence
+from typing import Callable, Sequence
 
 from shared.adapters.market_data import FetchResult, SimulatedMarketData
 
@@ -18,10 +18,10 @@ class RecordingMarketData:
         self.failing = set(failing or ())
         self.requests: list[tuple[tuple[str, ...], date, date]] = []
 
-    def fetch_bars(self, symbols: Sequence[str], start: date, end: date) -> FetchResult:
+    def fetch_bars(self, symbols: Sequence[str], start: date, end: date, sent: Callable[[], None] | None = None) -> FetchResult:
         self.requests.append((tuple(symbols), start, end))
         healthy = [s for s in symbols if s not in self.failing]
-        result = self._sim.fetch_bars(healthy, start, end)
+        result = self._sim.fetch_bars(healthy, start, end, sent)
         result.failed = {s: "HTTP 503 after retries" for s in symbols if s in self.failing}
         result.stats = {"requests": 1}
         return result

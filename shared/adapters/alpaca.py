@@ -102,6 +102,8 @@ class Transport:
     policy: RetryPolicy
     stats: RequestStats = field(default_factory=RequestStats)
     wall_clock: Callable[[], float] = time.time
+    #: Called as each request goes out (``departure``), before its answer is awaited.
+    on_send: Callable[[], None] | None = None
 
     def send(self, session: requests.Session, method: str, url: str, opts: dict[str, Any]) -> Any:
         def attempt() -> Any:
@@ -116,6 +118,8 @@ class Transport:
 
     def _exchange(self, session: requests.Session, method: str, url: str, opts: dict[str, Any]) -> Any:
         """One HTTP exchange: the parsed body, or the error that classifies the failure."""
+        if self.on_send is not None:
+            self.on_send()
         try:
             response = session.request(method, url, timeout=self.timeout, **opts)
             body = response.content
@@ -169,6 +173,26 @@ class AlpacaClient(REST):
         return self._transport.send(self._session, method, url, opts)
 
 
+def departure(wave: int, sent: Callable[[], None] | None) -> Callable[[], None] | None:
+    """What a transport calls as each request goes out: ``sent`` on the ``wave``-th (at once
+    when no request is due), once, whichever thread sends it."""
+    if sent is None:
+        return None
+    if wave <= 0:
+        sent()
+        return None
+    lock, count = threading.Lock(), [0]
+
+    def one_more() -> None:
+        with lock:
+            count[0] += 1
+            due = count[0] == wave
+        if due:
+            sent()
+
+    return one_more
+
+
 def _rfc3339(day: date, end_of_day: bool = False) -> str:
     return f"{day.isoformat()}T{'23:59:59' if end_of_day else '00:00:00'}Z"
 
@@ -213,17 +237,25 @@ class AlpacaMarketData:
         self._clock = clock
         self._wall_clock = wall_clock
 
-    def fetch_bars(self, symbols: Sequence[str], start: date, end: date) -> FetchResult:
+    def fetch_bars(self, symbols: Sequence[str], start: date, end: date, sent: Callable[[], None] | None = None) -> FetchResult:
         """Bars for ``symbols`` in [start, end]. Failed chunks are isolated (``chunk_fetch``);
         unknown symbols and symbols that still fail are recorded, never raised. Only rejected
-        keys raise (AlpacaAuthError), since no request of the run could succeed."""
+        keys raise (AlpacaAuthError), since no request of the run could succeed. ``sent`` is
+        called once the first requests that go at once are all on their way."""
         settings = self.settings
         started = self._clock()
+        # In symbol order: each request is then a run of symbols, and its bars (sorted by symbol,
+        # then time, like every page) follow the previous request's, so nothing is sorted again.
+        wanted = sorted(dict.fromkeys(symbols))
+        sessions = len(trading_days(start, end))
+        chunks = plan_requests(wanted, sessions, max_symbols=settings.alpaca_chunk_size)
+        workers = requests_at_once(settings.alpaca_workers, chunks, sessions)
         transport = Transport(
             timeout=settings.alpaca_timeout_seconds,
             bucket=TokenBucket(settings.alpaca_requests_per_minute, burst=burst_for(settings.alpaca_requests_per_minute), clock=self._clock, sleep=self._sleep),
             policy=RetryPolicy(retries=settings.alpaca_retries, base_seconds=settings.alpaca_backoff_seconds, sleep=self._sleep),
             wall_clock=self._wall_clock,
+            on_send=departure(min(workers, len(chunks)), sent),
         )
         # The halves that isolate a failure are asked once: the planned request had the retries.
         isolating = Transport(transport.timeout, transport.bucket, RetryPolicy(retries=0, sleep=self._sleep), transport.stats, self._wall_clock)
@@ -254,11 +286,6 @@ class AlpacaMarketData:
                 raise
 
         breaker = CircuitBreaker(settings.alpaca_breaker_threshold)
-        # In symbol order: each request is then a run of symbols, and its bars (sorted by symbol,
-        # then time, like every page) follow the previous request's, so nothing is sorted again.
-        wanted = sorted(dict.fromkeys(symbols))
-        sessions = len(trading_days(start, end))
-        chunks = plan_requests(wanted, sessions, max_symbols=settings.alpaca_chunk_size)
         slots = {id(chunk): slot for slot, chunk in enumerate(chunks)}
         buffer = BarsBuffer([len(chunk) * max(1, sessions) for chunk in chunks])
         rendered = DayRows()
@@ -273,7 +300,7 @@ class AlpacaMarketData:
         chunk_fetch = ChunkFetch(request, breaker, keep, AlpacaRequestError, AlpacaAuthError)
         total = ChunkOutcome()
         try:
-            with ThreadPoolExecutor(max_workers=requests_at_once(settings.alpaca_workers, chunks, sessions)) as pool:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
                 for outcome in pool.map(chunk_fetch.fetch, chunks):
                     total.absorb(outcome)
         finally:

@@ -8,7 +8,7 @@ import gzip
 import hashlib
 from datetime import date
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -62,7 +62,9 @@ class SimulatedMarketData:
     def __init__(self, sectors: dict[str, str] | None = None) -> None:
         self._sectors = sectors or {}
 
-    def fetch_bars(self, symbols: Sequence[str], start: date, end: date) -> FetchResult:
+    def fetch_bars(self, symbols: Sequence[str], start: date, end: date, sent: Callable[[], None] | None = None) -> FetchResult:
+        if sent is not None:
+            sent()  # nothing goes over a network
         days = trading_days(SIM_EPOCH, end)
         if len(days) == 0 or not symbols:
             return FetchResult(bars=empty_bars(), stats={"requests": 0})
@@ -160,7 +162,9 @@ class CsvMarketData:
             self._bars = normalise_bars(frame)
         return self._bars
 
-    def fetch_bars(self, symbols: Sequence[str], start: date, end: date) -> FetchResult:
+    def fetch_bars(self, symbols: Sequence[str], start: date, end: date, sent: Callable[[], None] | None = None) -> FetchResult:
+        if sent is not None:
+            sent()  # nothing goes over a network
         bars = self._load()
         wanted = bars["symbol"].isin(list(symbols))
         in_range = (bars["date"] >= pd.Timestamp(start)) & (bars["date"] <= pd.Timestamp(end))

@@ -108,16 +108,17 @@ class BarDays:
         rows = bars[bars["date"].isin(days) & ~bars["symbol"].isin(list(summary.failed))]
         return None if rows.empty else self._windows.write(as_of, rows, self._windows.sources())
 
-    def fetch_missing(self, days: list[date], summary: RunSummary, listed: Sources | None = None) -> pd.DataFrame:
+    def fetch_missing(self, days: list[date], summary: RunSummary, listed: Sources | None = None, sent: Callable[[], None] | None = None) -> pd.DataFrame:
         """Fetch the days of ``days`` that have no bars object (in ``listed``, the objects the
         run reads, when given: a day another collector stores meanwhile is fetched, not lost, and
         the request goes without listing the store again first); store the whole ones (and those
-        given up on, without their failing symbols); return everything fetched."""
+        given up on, without their failing symbols); return everything fetched. ``sent``: see
+        ``MarketData.fetch_bars`` (not called when no day is missing)."""
         stored = set(self._archive.days_among("bars", listed.versions) if listed is not None else self._archive.stored_days("bars"))
         missing = sorted(day for day in set(days) if day not in stored)
         if not missing:
             return empty_bars()
-        result = self._market_data.fetch_bars(self._symbols, missing[0], missing[-1])
+        result = self._market_data.fetch_bars(self._symbols, missing[0], missing[-1], sent=sent)
         summary.failed.update(result.failed)
         # Added to, not replaced: a run fetches corrupt days after the others.
         summary.unknown = sorted(set(summary.unknown) | set(result.unknown))

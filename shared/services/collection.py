@@ -9,6 +9,7 @@ log when it does not), so it always ends with its summary.
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
@@ -38,6 +39,9 @@ from shared.telemetry import logger
 
 
 T = TypeVar("T")
+#: How long a run holds its other work back for the bars request to go out: it is out within
+#: milliseconds when nothing competes for the interpreter; this bounds the wait if it never says.
+DEPARTURE_WAIT_SECONDS = 0.25
 
 
 def _log_failure(message: str, error: Exception) -> None:
@@ -106,9 +110,14 @@ class Collection:
             listed = self._days.listed()
             # The account's positions are asked for meanwhile too, and stored at the end.
             with ThreadPoolExecutor(max_workers=4, thread_name_prefix="collect") as side:  # its end waits for all
+                # The bars request is the run's critical path: the rest starts once it is on its
+                # way, not before, as every thread that runs meanwhile delays it (one interpreter).
+                departed = threading.Event()
+                fetching = side.submit(self._days.fetch_missing, window_days, summary, listed, departed.set)
+                fetching.add_done_callback(lambda _done: departed.set())
+                departed.wait(DEPARTURE_WAIT_SECONDS)
                 positions = side.submit(self._broker.positions) if self._broker is not None else None
                 announced = side.submit(self._announced_splits, history_days[0] if history_days else target, target)
-                fetching = side.submit(self._days.fetch_missing, window_days, summary, listed)
                 prior = side.submit(self._previous_report, target)
                 stored = self._days.read_stored(history_days, summary, target, listed)
                 # The snapshot of what was read is written while the network answers, so the

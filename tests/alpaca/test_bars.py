@@ -6,7 +6,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from shared.adapters.alpaca import AlpacaAuthError, AlpacaMarketData
+from shared.adapters.alpaca import AlpacaAuthError, AlpacaMarketData, departure
 from shared.adapters.market_data import normalise_bars
 from tests.conftest import AS_OF, SMALL_UNIVERSE
 
@@ -45,6 +45,27 @@ def test_every_page_is_followed_and_nothing_is_lost(market_data, emulator, sim_b
     assert result.stats["pages"] == sum(-(-n // 7) for n in per_chunk)
     assert len(emulator.data_requests()) == result.stats["pages"]
     assert not result.failed and not result.unknown
+
+
+def test_sent_is_said_once_as_the_first_requests_leave_before_any_has_arrived(market_data, emulator) -> None:
+    arrived_when_said: list[int] = []
+    result = market_data.fetch_bars(SMALL_UNIVERSE, START, AS_OF, sent=lambda: arrived_when_said.append(len(emulator.data_requests())))
+    assert len(emulator.data_requests()) == 3 and not result.failed
+    assert len(arrived_when_said) == 1  # once, for three requests
+    assert arrived_when_said[0] < 3  # while the requests that go at once were still leaving
+
+
+def test_departure_calls_sent_on_the_wave_th_send_only() -> None:
+    said: list[str] = []
+    on_send = departure(2, lambda: said.append("sent"))
+    assert on_send is not None
+    on_send()
+    assert said == []
+    on_send()
+    on_send()
+    assert said == ["sent"]
+    assert departure(0, lambda: said.append("none due")) is None and said[-1] == "none due"  # no request: at once
+    assert departure(2, None) is None
 
 
 def test_daily_timestamps_become_new_york_sessions(market_data, sim_bars) -> None:

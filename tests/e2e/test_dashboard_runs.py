@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import pytest
 
@@ -72,7 +72,7 @@ class BrokenFeed(SimulatedMarketData):
         super().__init__()
         self._path = path
 
-    def fetch_bars(self, symbols: Sequence[str], start: date, end: date) -> FetchResult:
+    def fetch_bars(self, symbols: Sequence[str], start: date, end: date, sent: Callable[[], None] | None = None) -> FetchResult:
         raise MarketDataError(f"cannot read bars from {self._path}")
 
 

@@ -142,7 +142,7 @@ def test_a_failed_manifest_never_hides_the_run_s_own_failure(settings, store, mo
     class Down:
         label = "simulated"
 
-        def fetch_bars(self, *_args):  # noqa: ANN002, ANN202
+        def fetch_bars(self, *_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
             raise MarketDataError("the source is down")
 
     break_writes(monkeypatch, store, errno.ENOSPC)

@@ -122,8 +122,8 @@ class UnadjustedSplitMarketData:
         self._sim = SimulatedMarketData()
         self.symbol, self.split_day = symbol, split_day
 
-    def fetch_bars(self, symbols, start, end) -> FetchResult:  # noqa: ANN001 - the MarketData protocol
-        result = self._sim.fetch_bars(symbols, start, end)
+    def fetch_bars(self, symbols, start, end, sent=None) -> FetchResult:  # noqa: ANN001 - the MarketData protocol
+        result = self._sim.fetch_bars(symbols, start, end, sent)
         bars = result.bars
         after = (bars["symbol"] == self.symbol) & (pd.to_datetime(bars["date"]) >= pd.Timestamp(self.split_day))
         for column in ("open", "high", "low", "close"):
