@@ -102,6 +102,14 @@ def test_a_hanging_request_times_out_and_is_retried(market_data, emulator, sim_b
     assert result.stats["retries"] == 1 and result.stats["errors"] == 1
 
 
+def test_a_body_that_stalls_midway_times_out_and_is_retried(market_data, emulator, sim_bars) -> None:
+    emulator.faults.stalls = 1
+    emulator.faults.hang_seconds = 1.5  # past the 0.5 s timeout, between two parts of the body
+    result = market_data.fetch_bars(SMALL_UNIVERSE, START, AS_OF)
+    pd.testing.assert_frame_equal(result.bars, expected(sim_bars, SMALL_UNIVERSE))
+    assert result.stats["retries"] == 1 and not result.failed
+
+
 def test_a_truncated_body_is_retried(market_data, emulator, sim_bars) -> None:
     emulator.faults.truncations = 2
     result = market_data.fetch_bars(SMALL_UNIVERSE, START, AS_OF)

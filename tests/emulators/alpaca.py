@@ -44,6 +44,7 @@ class Faults:
     hangs: int = 0  # the next data requests stall this long before answering
     hang_seconds: float = 3.0
     truncations: int = 0  # the next data requests send half their body and close
+    stalls: int = 0  # the next data requests send half their body, then stall hang_seconds
     failing_symbols: set[str] = field(default_factory=set)  # a request naming one answers 500
     garbled_symbols: set[str] = field(default_factory=set)  # their bars come with a broken ``t``
     unknown: set[str] = field(default_factory=set)  # symbols the server does not know
@@ -263,6 +264,8 @@ class AlpacaEmulator:
             body = self._page_as_text(page_rows, token, single)
         if self._take("truncations"):
             return self._truncate(handler, body)
+        if self._take("stalls"):
+            return self._stall(handler, body)
         return 200, body, {}
 
     def _page_as_text(self, page_rows: np.ndarray, token: str | None, single: str | None) -> "RawJson":
@@ -315,7 +318,9 @@ class AlpacaEmulator:
             out.loc[before, "volume"] = (out.loc[before, "volume"] / ratio).round()
         return out
 
-    def _truncate(self, handler: BaseHTTPRequestHandler, body: Any) -> tuple[int, Any, dict[str, str]]:
+    @staticmethod
+    def _first_half(handler: BaseHTTPRequestHandler, body: Any) -> bytes:
+        """Send a 200 with the whole body's length but only its first half; the rest, unsent."""
         raw = _encode(body)
         handler.send_response(200)
         handler.send_header("Content-Type", "application/json")
@@ -324,6 +329,20 @@ class AlpacaEmulator:
         handler.wfile.write(raw[: len(raw) // 2])
         handler.wfile.flush()
         handler.close_connection = True
+        return raw[len(raw) // 2 :]
+
+    def _truncate(self, handler: BaseHTTPRequestHandler, body: Any) -> tuple[int, Any, dict[str, str]]:
+        self._first_half(handler, body)
+        return 0, None, {}
+
+    def _stall(self, handler: BaseHTTPRequestHandler, body: Any) -> tuple[int, Any, dict[str, str]]:
+        rest = self._first_half(handler, body)
+        time.sleep(self.faults.hang_seconds)
+        try:
+            handler.wfile.write(rest)  # long after the client gave up
+            handler.wfile.flush()
+        except OSError:
+            pass
         return 0, None, {}
 
     # --- trading ------------------------------------------------------------------------------
