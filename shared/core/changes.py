@@ -22,38 +22,48 @@ DEEPENING_SCOPE = 100
 DEEPENINGS_LISTED = 10
 
 
-def _ranks(report: pd.DataFrame) -> pd.Series:
-    return report.loc[:, ["symbol", "rank"]].drop_duplicates("symbol").set_index("symbol")["rank"].dropna().astype(int)
+def _first_rows(report: pd.DataFrame, columns: list[str]) -> dict[Any, tuple[Any, ...]]:
+    """Each symbol's first row of ``report`` as a tuple of ``columns`` (as ``drop_duplicates``
+    keeps it), in row order. Plain Python: the changes read a few hundred rows, and each frame
+    operation would cost more than the arithmetic."""
+    values = [report[column].tolist() for column in columns]
+    first: dict[Any, tuple[Any, ...]] = {}
+    for symbol, *row in zip(report["symbol"].tolist(), *values):
+        first.setdefault(symbol, tuple(row))
+    return first
+
+
+def _top(report: pd.DataFrame, top_n: int) -> list[Any]:
+    """The symbols ranked 1..``top_n`` (by each symbol's first row), in rank order."""
+    ranked = [(int(rank), symbol) for symbol, (rank,) in _first_rows(report, ["rank"]).items() if not pd.isna(rank) and int(rank) <= top_n]
+    return [symbol for _rank, symbol in sorted(ranked, key=lambda pair: pair[0])]  # stable: ties keep row order
 
 
 def deepenings(current: pd.DataFrame, previous: pd.DataFrame, scope: int = DEEPENING_SCOPE, listed: int = DEEPENINGS_LISTED) -> list[dict[str, Any]]:
     """Ranks 1..``scope`` of ``current`` whose drawdown is deeper than in ``previous``, the
     largest fall first (ties by rank): ``change_pts`` = drawdown now - drawdown before, in
     percentage points, negative. Rows without a drawdown in either report are left out."""
-    needed = ["symbol", "rank", "drawdown_pct"]  # not the report's other columns, copied by each step
-    now = current.loc[current["rank"].notna() & (current["rank"] <= scope), needed].drop_duplicates("symbol").set_index("symbol")
-    before = previous.loc[:, needed].drop_duplicates("symbol").set_index("symbol")
-    both = pd.DataFrame(
-        {
-            "rank": now["rank"].astype(int),
-            "previous_rank": before["rank"].reindex(now.index),
-            "drawdown_pct": now["drawdown_pct"].astype(float),
-            "previous_drawdown_pct": pd.to_numeric(before["drawdown_pct"], errors="coerce").reindex(now.index),
-        }
-    ).dropna(subset=["drawdown_pct", "previous_drawdown_pct"])
-    both = both.assign(change_pts=both["drawdown_pct"] - both["previous_drawdown_pct"])
-    deeper = both[both["change_pts"] < 0].rename_axis("symbol").reset_index()
-    deeper = deeper.sort_values(["change_pts", "rank", "symbol"], kind="stable").head(listed)
+    in_scope = current[current["rank"].notna() & (current["rank"] <= scope)]
+    now = _first_rows(in_scope, ["rank", "drawdown_pct"])
+    before = _first_rows(previous.assign(drawdown_pct=pd.to_numeric(previous["drawdown_pct"], errors="coerce")), ["rank", "drawdown_pct"])
+    deeper = []
+    for symbol, (rank, drawdown) in now.items():
+        previous_rank, previous_drawdown = before.get(symbol, (None, float("nan")))
+        drawdown, previous_drawdown = float(drawdown), float(previous_drawdown)
+        change = drawdown - previous_drawdown  # NaN when either is missing: not "< 0"
+        if change < 0:
+            deeper.append((change, int(rank), str(symbol), None if pd.isna(previous_rank) else int(previous_rank), drawdown, previous_drawdown))
+    deeper.sort(key=lambda row: row[:3])
     return [
         {
-            "symbol": str(row["symbol"]),
-            "rank": int(row["rank"]),
-            "previous_rank": None if pd.isna(row["previous_rank"]) else int(row["previous_rank"]),
-            "drawdown_pct": round(float(row["drawdown_pct"]), 2),
-            "previous_drawdown_pct": round(float(row["previous_drawdown_pct"]), 2),
-            "change_pts": round(float(row["change_pts"]), 2),
+            "symbol": symbol,
+            "rank": rank,
+            "previous_rank": previous_rank,
+            "drawdown_pct": round(drawdown, 2),
+            "previous_drawdown_pct": round(previous_drawdown, 2),
+            "change_pts": round(change, 2),
         }
-        for row in deeper.to_dict(orient="records")
+        for change, rank, symbol, previous_rank, drawdown, previous_drawdown in deeper[:listed]
     ]
 
 
@@ -95,17 +105,15 @@ def compare_reports(current: pd.DataFrame, previous: pd.DataFrame | None, as_of:
             "deepened": [],
             "new_flags": [],
         }
-    now_ranks, then_ranks = _ranks(current), _ranks(previous)
-    top_now = now_ranks[now_ranks <= top_n].sort_values(kind="stable")
-    top_then = then_ranks[then_ranks <= top_n].sort_values(kind="stable")
+    top_now, top_then = _top(current, top_n), _top(previous, top_n)
     return {
         "version": CHANGES_VERSION,
         "as_of": as_of.isoformat(),
         "previous": previous_day.isoformat(),
         "top_n": int(top_n),
         "deepened_scope": DEEPENING_SCOPE,
-        "entered": [str(s) for s in top_now.index if s not in top_then.index],
-        "left": [str(s) for s in top_then.index if s not in top_now.index],
+        "entered": [str(s) for s in top_now if s not in top_then],
+        "left": [str(s) for s in top_then if s not in top_now],
         "deepened": deepenings(current, previous),
         "new_flags": new_flags(current, previous),
     }
