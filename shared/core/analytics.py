@@ -19,7 +19,7 @@ import pandas as pd
 from shared.core.context import DIP_CONTEXT_COLUMNS, dip_context
 from shared.core.quality import FLAG_SEPARATOR, flag_symbols, join_flags, with_log_returns
 from shared.core.splits import find_splits, repair_splits
-from shared.core.symbol_runs import dated_runs, of_runs, run_extreme, run_std, run_tail_means, symbol_runs, unique_sorted
+from shared.core.symbol_runs import dated_runs, of_runs, run_extreme, run_std, run_tail_means_of, symbol_runs, unique_sorted
 from shared.core.window import history_start, window_bars, window_sessions, window_start
 
 #: Columns of ``reports/D.csv``, in order.
@@ -109,8 +109,11 @@ def _run_drawdowns(bars: pd.DataFrame, as_of: date, lookback_days: int, starts: 
     stamps = bars["date"].to_numpy(dtype="datetime64[ns]")
     close = bars["close"].to_numpy(dtype=float)
     end = np.datetime64(pd.Timestamp(as_of), "ns")
-    inside = (stamps >= np.datetime64(pd.Timestamp(window_start(as_of, lookback_days)), "ns")) & (stamps <= end)
-    today = np.maximum.reduceat(np.where(stamps == end, np.arange(len(stamps)), -1), starts) if len(starts) else starts
+    until = stamps <= end
+    inside = (stamps >= np.datetime64(pd.Timestamp(window_start(as_of, lookback_days)), "ns")) & until
+    # Each run's last row dated up to as_of (runs are in date order): today's bar if it is dated so.
+    last = starts + np.add.reduceat(until.astype(np.int64), starts) - 1 if len(starts) else starts
+    today = np.where((last >= starts) & (stamps[np.maximum(last, 0)] == end), last, -1) if len(starts) else starts
     peak_close, peak_date = run_extreme(close, stamps, starts, inside, highest=True)
     chosen = today >= 0
     since = (end - peak_date[chosen]).astype("timedelta64[D]").astype(np.int64)
@@ -193,8 +196,8 @@ def compute_context(history: pd.DataFrame, window: pd.DataFrame, drawdowns: pd.D
             back = ends - 1 - bars
             earlier = np.where(back >= starts, closes[np.maximum(back, 0)] if len(closes) else np.nan, np.nan)
             columns[f"ret_{bars}d_pct"] = (close / of_runs(earlier, run) - 1.0) * 100.0
-        for bars in MOVING_AVERAGE_BARS:
-            columns[f"dist_ma{bars}_pct"] = (close / of_runs(run_tail_means(closes, starts, ends, bars), run) - 1.0) * 100.0
+        for bars, means in zip(MOVING_AVERAGE_BARS, run_tail_means_of(closes, starts, ends, MOVING_AVERAGE_BARS)):
+            columns[f"dist_ma{bars}_pct"] = (close / of_runs(means, run) - 1.0) * 100.0
         daily, trough_close, trough_date = _window_stats(window, drawdowns.set_index("symbol")["peak_date"], symbols)
         volatility = daily.to_numpy(dtype=float) * np.sqrt(TRADING_DAYS_PER_YEAR) * 100.0
         columns["volatility_pct"] = volatility

@@ -6,6 +6,8 @@ returns or averages are plain array arithmetic on the runs' ends.
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -55,16 +57,23 @@ def symbol_runs(history: pd.DataFrame) -> tuple[pd.Index, np.ndarray, np.ndarray
 
 def run_tail_means(values: np.ndarray, starts: np.ndarray, ends: np.ndarray, bars: int) -> np.ndarray:
     """The mean of each run's last ``bars`` values, NaN skipped; NaN where a run is shorter."""
-    lows = np.maximum(ends - bars, starts)
+    return run_tail_means_of(values, starts, ends, (bars,))[0]
+
+
+def run_tail_means_of(values: np.ndarray, starts: np.ndarray, ends: np.ndarray, windows: Sequence[int]) -> list[np.ndarray]:
+    """``run_tail_means`` for each of ``windows`` (bars), the values' NaN mask made once."""
     finite = ~np.isnan(values)
     padded = np.r_[np.where(finite, values, 0.0), 0.0]  # reduceat needs an index past each run
     counts = np.r_[finite.astype(np.int64), 0]
-    edges = np.column_stack([lows, ends]).ravel()
-    sums = np.add.reduceat(padded, edges)[::2]
-    present = np.add.reduceat(counts, edges)[::2]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = np.where(present > 0, sums / np.maximum(present, 1), np.nan)
-    return np.where(ends - starts >= bars, means, np.nan)
+    result = []
+    for bars in windows:
+        edges = np.column_stack([np.maximum(ends - bars, starts), ends]).ravel()
+        sums = np.add.reduceat(padded, edges)[::2]
+        present = np.add.reduceat(counts, edges)[::2]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.where(present > 0, sums / np.maximum(present, 1), np.nan)
+        result.append(np.where(ends - starts >= bars, means, np.nan))
+    return result
 
 
 def sorted_runs(symbol: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
