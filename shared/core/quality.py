@@ -211,23 +211,11 @@ def _run_summary(window: pd.DataFrame, codes: np.ndarray, sessions: pd.DatetimeI
     )
 
 
-_DAY_NS = 86_400 * 10**9
-
-
 def _is_session(stamps: np.ndarray, sessions: pd.DatetimeIndex) -> np.ndarray:
-    """Whether each of ``stamps`` (datetime64[ns]) is one of ``sessions``: midnights are looked
-    up by their day's offset in a table of the sessions' span, the rest by binary search."""
+    """Whether each of ``stamps`` is one of ``sessions`` (a binary search: far quicker than np.isin)."""
     days = np.unique(sessions.to_numpy(dtype="datetime64[ns]"))
     if not len(days):
         return np.zeros(len(stamps), dtype=bool)
-    first, nanos = days[0].view(np.int64), days.view(np.int64)
-    if bool(((nanos - first) % _DAY_NS == 0).all()):  # sessions at midnight (as the calendar's)
-        table = np.zeros((nanos[-1] - first) // _DAY_NS + 2, dtype=bool)  # the last entry: out of span
-        table[(nanos - first) // _DAY_NS] = True
-        offset = stamps.view(np.int64) - first
-        inside = (offset >= 0) & (offset % _DAY_NS == 0) & (offset <= nanos[-1] - first)  # NaT wraps far past the span
-        looked_up: np.ndarray = table[np.where(inside, offset // _DAY_NS, len(table) - 1)]
-        return looked_up
     found: np.ndarray = days[np.minimum(np.searchsorted(days, stamps), len(days) - 1)] == stamps
     return found
 

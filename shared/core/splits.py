@@ -181,7 +181,8 @@ def find_splits(history: pd.DataFrame, announcements: pd.DataFrame | None = None
             "verdict": verdict[rows],
             "margin": margin[rows],
             "announced": announced[rows],
-        }
+        },
+        columns=SPLIT_COLUMNS,
     )
 
 
