@@ -52,11 +52,13 @@ def bars_csv_by_day(bars: pd.DataFrame, rendered: RenderedDays | None = None) ->
     order = np.argsort(stamps, kind="stable")  # by day; within a day, symbol order is kept
     stamps = stamps[order]
     edges = np.flatnonzero(np.r_[True, stamps[1:] != stamps[:-1], True]).tolist()
-    ahead = None if rendered is None else (rendered, np.asarray(frame["symbol"].to_numpy(), dtype=object)[order], bar_values(frame, order))
+    symbols = np.asarray(frame["symbol"].to_numpy(), dtype=object)
     by_day: pd.DataFrame | None = None  # sorted by day once, on the first day not rendered ahead
     for a, b in zip(edges[:-1], edges[1:]):
         day = pd.Timestamp(stamps[a]).date()
-        found = None if ahead is None else ahead[0].rows_for(day, ahead[1][a:b], ahead[2][a:b])
+        # A day's values are gathered for its check alone: all at once, they would be 40 bytes
+        # a bar (50 MB for 10,000 symbols) held through the writes.
+        found = None if rendered is None else rendered.rows_for(day, symbols[order[a:b]], bar_values(frame, order[a:b]))
         if found is None:
             by_day = frame.take(order) if by_day is None else by_day
             found = _day_rows(by_day.iloc[a:b])

@@ -119,3 +119,30 @@ def test_rendered_rows_are_used_only_for_exactly_the_rows_stored() -> None:
     stored = dict(bars_csv_by_day(edited, _rendered(chunks)))
     assert stored == dict(bars_csv_by_day(edited))
     assert stored[day] == bars_to_csv(edited[edited["date"] == pd.Timestamp(day)])
+
+
+def test_rows_rendered_behind_are_the_rows_rendered_in_place_once_settled() -> None:
+    bars = SimulatedMarketData().fetch_bars([f"S{i:03d}" for i in range(30)], date(2026, 10, 1), date(2026, 11, 27)).bars
+    plain = dict(bars_csv_by_day(bars))
+    rendered = DayRows()
+    for chunk in _chunks(bars, 4):
+        rendered.add_behind(chunk)
+    assert rendered.settle() == 0
+    day = min(plain)
+    one_day = bars[bars["date"] == pd.Timestamp(day)].reset_index(drop=True)
+    assert rendered.day_rows(day, one_day) == plain[day].partition(b"\n")[2]
+    assert rendered.settle() == 0  # nothing behind: settling again is a no-op
+
+
+def test_a_render_that_fails_behind_only_costs_its_days_the_shortcut() -> None:
+    bars = SimulatedMarketData().fetch_bars([f"S{i:03d}" for i in range(12)], date(2026, 11, 2), date(2026, 11, 27)).bars
+    chunks = _chunks(bars, 4)
+    rendered = DayRows()
+    rendered.add_behind(chunks[0])
+    rendered.add_behind(chunks[1].drop(columns="volume"))  # not a bars frame: its render raises
+    rendered.add_behind(chunks[2])
+    assert rendered.settle() == 1
+    day = bars["date"].min().date()
+    one_day = bars[bars["date"] == pd.Timestamp(day)].reset_index(drop=True)
+    assert rendered.day_rows(day, one_day) is None  # a chunk's part is missing: not used
+    assert dict(bars_csv_by_day(bars, rendered)) == dict(bars_csv_by_day(bars))  # formatted instead, same bytes
