@@ -123,7 +123,7 @@ class DayRows:
             self._behind, self._pending = None, []
         if behind is not None:
             behind.shutdown(wait=True)
-        failed = [future.exception() for future in pending if future.exception() is not None]
+        failed = [error for error in (future.exception() for future in pending) if error is not None]
         if failed:
             logger.warning("could not render some bars ahead; their days are formatted when stored", extra={"failed": len(failed), "error": repr(failed[0])[:200]})
         return len(failed)

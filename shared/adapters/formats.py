@@ -58,7 +58,8 @@ def bars_csv_by_day(bars: pd.DataFrame, rendered: RenderedDays | None = None) ->
         day = pd.Timestamp(stamps[a]).date()
         # A day's values are gathered for its check alone: all at once, they would be 40 bytes
         # a bar (50 MB for 10,000 symbols) held through the writes.
-        found = None if rendered is None else rendered.rows_for(day, symbols[order[a:b]], bar_values(frame, order[a:b]))
+        rows = order[a:b]
+        found = None if rendered is None else rendered.rows_for(day, symbols[rows], bar_values(frame, rows))
         if found is None:
             by_day = frame.take(order) if by_day is None else by_day
             found = _day_rows(by_day.iloc[a:b])
