@@ -9,8 +9,9 @@ import pytest
 from shared.adapters.alpaca import AlpacaAuthError, AlpacaMarketData, departure
 from shared.adapters.market_data import normalise_bars
 from tests.conftest import AS_OF, SMALL_UNIVERSE
+from tests.emulators.alpaca import AlpacaEmulator
 
-from .conftest import FIRST_DAY
+from .conftest import FIRST_DAY, on_emulator
 
 START = date(2026, 11, 2)
 
@@ -170,3 +171,14 @@ def test_raw_adjustment_shows_the_split(alpaca_settings, emulator, fake_time, si
     assert bars[pd.Timestamp("2026-11-13")] == pytest.approx(adjusted[pd.Timestamp("2026-11-13")] * 4.0)
     assert bars[pd.Timestamp("2026-11-16")] == pytest.approx(adjusted[pd.Timestamp("2026-11-16")])
     assert {r.params["adjustment"] for r in emulator.data_requests()} == {"raw"}
+
+
+def test_a_page_with_a_nan_literal_is_malformed_and_fails_its_symbol_alone(settings, sim_bars, fake_time) -> None:
+    bars = sim_bars.copy()
+    bars.loc[(bars["symbol"] == "KO") & (bars["date"] == pd.Timestamp(AS_OF)), "close"] = float("nan")
+    with AlpacaEmulator(bars, clock=fake_time.time) as server:  # KO's page says NaN: not JSON
+        wired = on_emulator(settings, server, alpaca_chunk_size=3, alpaca_timeout_seconds=0.5, alpaca_backoff_seconds=0.01, alpaca_retries=1, alpaca_workers=2)
+        result = AlpacaMarketData(wired, sleep=fake_time.sleep, clock=fake_time.time, wall_clock=fake_time.time).fetch_bars(SMALL_UNIVERSE, START, AS_OF)
+    others = [s for s in SMALL_UNIVERSE if s != "KO"]
+    pd.testing.assert_frame_equal(result.bars, expected(sim_bars, others))
+    assert list(result.failed) == ["KO"] and "malformed JSON body" in result.failed["KO"]
